@@ -1,0 +1,74 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Sextant",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "sextant", targets: ["sextant"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZeroMQ",
+            pkgConfig: "libzmq",
+            providers: [.apt(["libzmq3-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLAPACK",
+            providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
+        ),
+        .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "TrialModel", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // GP
+        .target(name: "Samplers", dependencies: ["TrialModel"]),
+        .target(name: "WireProtocol", dependencies: ["TrialModel"]),
+        .target(name: "Storage", dependencies: ["TrialModel", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Coordinator",
+            dependencies: [
+                "TrialModel", "Samplers", "WireProtocol", "Storage", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Worker",
+            dependencies: [
+                "TrialModel", "WireProtocol", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "sextant",
+            dependencies: [
+                "TrialModel", "Samplers", "WireProtocol", "Storage", "Coordinator", "Worker", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        
+        .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "TrialModelTests", dependencies: ["TrialModel"]),
+
+        .testTarget(name: "SamplersTests", dependencies: ["Samplers", "TrialModel"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "TrialModel", "WireProtocol"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
+    ]
+)
+
+// Strict settings for every target, in one place.
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,236 @@
+import Foundation
+import Logging
+import Samplers
+import Storage
+import TrialModel
+import WireProtocol
+
+extension StudyCoordinator {
+    func send(_ message: Message, to peer: PeerID) {
+        transport.send(WireCodec.encode(message), to: peer)
+    }
+
+    func handle(_ frames: [Data], from peer: PeerID) throws {
+        let message: Message
+        do {
+            message = try WireCodec.decode(frames)
+        } catch {
+            logger.warning("dropped a message that is not protocol v1", metadata: ["peer": "\(peer)", "error": "\(error)"])
+            return
+        }
+        workers[peer]?.lastSeen = clock.now
+        switch message {
+        case .hello(let hello): try join(peer, hello)
+        case .report(let report): try record(report, from: peer)
+        case .result(let result): try complete(result, from: peer)
+        case .heartbeat: break
+        case .bye: try leave(peer)
+        case .welcome, .trial, .decision, .ack:
+            logger.warning("dropped a message only a coordinator sends", metadata: ["type": "\(message.type)"])
+        }
+    }
+
+    func join(_ peer: PeerID, _ hello: Hello) throws {
+        let slots = max(1, min(hello.slots, 1024))
+        // Trials the worker still runs from before a reconnect stay assigned to it.
+        var running = Set<TrialID>()
+        for id in hello.running {
+            guard let trial = trials[id], !trial.state.isFinished else { continue }
+            if let index = requeued.firstIndex(of: id) {
+                requeued.remove(at: index)
+                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: Date())
+                trials[id]?.state = .running
+                trials[id]?.worker = hello.worker
+            }
+            running.insert(id)
+        }
+        let isNew = workers[peer] == nil
+        workers[peer] = WorkerState(name: hello.worker, slots: slots, running: running, lastSeen: clock.now)
+        send(.welcome(Welcome(study: spec.name, metric: spec.metric.name, goal: spec.metric.goal,
+                              heartbeatMilliseconds: Int(configuration.heartbeatInterval.components.seconds * 1000
+                                  + configuration.heartbeatInterval.components.attoseconds / 1_000_000_000_000_000))),
+             to: peer)
+        if isNew { onEvent(.workerJoined(name: hello.worker, slots: slots)) }
+        logger.info("worker joined", metadata: ["worker": "\(hello.worker)", "slots": "\(slots)"])
+        dispatch()
+    }
+
+    func leave(_ peer: PeerID) throws {
+        guard let worker = workers.removeValue(forKey: peer) else { return }
+        for id in worker.running { try requeue(id, reason: "worker \(worker.name) left") }
+        onEvent(.workerLeft(name: worker.name))
+        dispatch()
+    }
+
+    func record(_ report: Report, from peer: PeerID) throws {
+        guard let trial = trials[report.trial], trial.state == .running, report.value.isFinite else {
+            send(.decision(Decision(trial: report.trial, step: report.step, action: .continue)), to: peer)
+            return
+        }
+        try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: Date())
+        trials[report.trial]?.step = max(trial.step ?? 0, report.step)
+        send(.decision(Decision(trial: report.trial, step: report.step, action: .continue)), to: peer)
+    }
+
+    func complete(_ result: TrialResult, from peer: PeerID) throws {
+        if var worker = workers[peer] {
+            worker.running.remove(result.trial)
+            workers[peer] = worker
+        }
+        // A repeated RESULT (its ACK was lost) or one for an unknown trial is acknowledged and ignored.
+        guard let trial = trials[result.trial], !trial.state.isFinished else {
+            send(.ack(Ack(trial: result.trial)), to: peer)
+            dispatch()
+            return
+        }
+        var state: TrialState
+        var value = result.value
+        var reason = result.reason
+        switch result.outcome {
+        case .completed: state = .completed
+        case .failed: state = .failed
+        case .pruned: state = .pruned
+        }
+        if state == .completed, !(value?.isFinite ?? false) {
+            state = .failed
+            reason = reason ?? "completed without a finite value"
+            value = nil
+        }
+        let now = Date()
+        try store.finish(result.trial, state: state, value: value, step: result.step, reason: reason,
+                         stderrTail: result.stderrTail, at: now)
+        requeued.removeAll { $0 == result.trial }
+        trials[result.trial]?.state = state
+        trials[result.trial]?.value = value
+        trials[result.trial]?.step = result.step ?? trial.step
+        trials[result.trial]?.reason = reason
+        trials[result.trial]?.finishedAt = now
+        send(.ack(Ack(trial: result.trial)), to: peer)
+        let best = trials.values.best(for: spec.metric.goal)
+        onEvent(.trialFinished(TrialSummary(
+            id: result.trial.rawValue, state: state.rawValue, value: value, reason: reason,
+            finished: finishedCount, budget: spec.budget.trials, bestID: best?.id.rawValue, bestValue: best?.value)))
+        dispatch()
+    }
+
+    func tick() throws {
+        let now = clock.now
+        let deadline = configuration.heartbeatInterval * configuration.liveness
+        for (peer, worker) in workers {
+            if now - worker.lastSeen > deadline {
+                workers[peer] = nil
+                for id in worker.running { try requeue(id, reason: "worker \(worker.name) lost") }
+                logger.warning("worker lost", metadata: ["worker": "\(worker.name)"])
+                onEvent(.workerLost(name: worker.name, requeued: worker.running.count))
+            } else {
+                send(.heartbeat(Heartbeat()), to: peer)
+            }
+        }
+        dispatch()
+    }
+
+    /// Puts a trial back in line for another attempt on another worker.
+    func requeue(_ id: TrialID, reason: String) throws {
+        guard let trial = trials[id], !trial.state.isFinished, !requeued.contains(id) else { return }
+        try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: Date())
+        trials[id]?.state = .pending
+        trials[id]?.worker = nil
+        requeued.append(id)
+        logger.info("trial requeued", metadata: ["trial": "\(id)", "reason": "\(reason)"])
+    }
+
+    var canStartNewTrial: Bool {
+        end == nil && !exhausted && !suggestionInFlight
+            && finishedCount + activeCount < spec.budget.trials
+    }
+
+    /// Fills free worker slots: requeued trials first, then one new suggestion at a time.
+    func dispatch() {
+        guard end == nil else { return }
+        while !requeued.isEmpty, let peer = peerWithFreeSlot() {
+            let id = requeued.removeFirst()
+            guard let trial = trials[id], trial.state == .pending else { continue }
+            do {
+                try assign(trial, attempt: trial.attempt + 1, to: peer)
+            } catch {
+                logger.error("could not store a trial assignment", metadata: ["error": "\(error)"])
+                requeued.insert(id, at: 0)
+                return
+            }
+        }
+        guard canStartNewTrial, peerWithFreeSlot() != nil else { return }
+        suggestionInFlight = true
+        let history = StudyHistory(spec: spec, trials: trials.values.sorted { $0.id < $1.id })
+        let sampler = self.sampler
+        let events = self.events
+        Task.detached {
+            do {
+                let configuration = try await sampler.suggest(history)
+                events?.yield(.suggested(.success(configuration)))
+            } catch {
+                events?.yield(.suggested(.failure(error)))
+            }
+        }
+    }
+
+    func accept(_ suggestion: Result<Configuration?, any Error>) throws {
+        suggestionInFlight = false
+        switch suggestion {
+        case .failure(let error):
+            throw error
+        case .success(nil):
+            exhausted = true
+        case .success(let configuration?):
+            guard let peer = peerWithFreeSlot() else {
+                // The slot went away meanwhile; the suggestion is recomputed next time.
+                dispatch()
+                return
+            }
+            let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name, at: Date())
+            trials[trial.id] = trial
+            try assign(trial, attempt: 1, to: peer, stored: true)
+            dispatch()
+        }
+    }
+
+    func assign(_ trial: Trial, attempt: Int, to peer: PeerID, stored: Bool = false) throws {
+        guard var worker = workers[peer] else { return }
+        if !stored {
+            try store.restart(trial.id, attempt: attempt, worker: worker.name, state: .running, at: Date())
+        }
+        trials[trial.id]?.state = .running
+        trials[trial.id]?.attempt = attempt
+        trials[trial.id]?.worker = worker.name
+        worker.running.insert(trial.id)
+        workers[peer] = worker
+        send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
+                                    metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds)), to: peer)
+        onEvent(.trialStarted(id: trial.id.rawValue, worker: worker.name,
+                              params: TrialFormatting.describe(trial.configuration, in: spec.space)))
+    }
+
+    /// The worker with the most free slots (ties: the one that joined first by name).
+    func peerWithFreeSlot() -> PeerID? {
+        workers.filter { $0.value.free > 0 }
+            .max { a, b in a.value.free != b.value.free ? a.value.free < b.value.free : a.value.name > b.value.name }?
+            .key
+    }
+
+    /// Ends the study: running trials are marked failed when it stopped early, workers get BYE.
+    func finish() throws {
+        let end = self.end ?? .budgetSpent
+        let reason: String
+        switch end {
+        case .budgetSpent: reason = "budget spent"
+        case .timeBudgetSpent: reason = "time budget spent"
+        case .tooManyFailures(let count): reason = "\(count) trials failed"
+        }
+        for trial in trials.values where !trial.state.isFinished {
+            try store.finish(trial.id, state: .failed, value: nil, step: nil,
+                             reason: "study stopped: \(reason)", stderrTail: nil, at: Date())
+        }
+        try store.setState(end == .budgetSpent ? "finished" : "stopped", of: study.id)
+        for peer in workers.keys { send(.bye(Bye(reason: "study \(reason)")), to: peer) }
+        events?.finish()
+    }
+}

@@ -1,0 +1,125 @@
+public import Foundation
+public import Logging
+public import Samplers
+public import Storage
+public import TrialModel
+import WireProtocol
+
+/// Runs one study: registers workers, hands out trials, stores every report and
+/// result before acknowledging it, enforces the budget, and says BYE at the end.
+///
+/// All study state lives in this actor. Messages, timer ticks and finished
+/// suggestions arrive as events on one stream and are handled one at a time; the
+/// sampler runs in a separate task, so a slow suggestion never delays heartbeats.
+public actor StudyCoordinator {
+    enum Event: Sendable {
+        case inbound(PeerID, [Data])
+        case tick
+        case suggested(Result<Configuration?, any Error>)
+    }
+
+    struct WorkerState {
+        var name: String
+        var slots: Int
+        var running: Set<TrialID>
+        var lastSeen: ContinuousClock.Instant
+        var free: Int { slots - running.count }
+    }
+
+    let study: StudyRecord
+    let store: any TrialStore
+    let sampler: any Sampler
+    let transport: any RouterTransport
+    let configuration: CoordinatorConfiguration
+    let logger: Logger
+    let onEvent: @Sendable (StudyEvent) -> Void
+    let clock = ContinuousClock()
+
+    var spec: StudySpec { study.spec }
+    var trials: [TrialID: Trial] = [:]
+    var workers: [PeerID: WorkerState] = [:]
+    /// Trials waiting for a slot (requeued after their worker was lost).
+    var requeued: [TrialID] = []
+    var suggestionInFlight = false
+    var exhausted = false
+    var end: StudyEnd?
+    var startedAt: ContinuousClock.Instant
+    var events: AsyncStream<Event>.Continuation?
+
+    public init(
+        study: StudyRecord, store: any TrialStore, sampler: any Sampler, transport: any RouterTransport,
+        configuration: CoordinatorConfiguration = .init(), logger: Logger,
+        onEvent: @escaping @Sendable (StudyEvent) -> Void = { _ in }
+    ) {
+        self.study = study
+        self.store = store
+        self.sampler = sampler
+        self.transport = transport
+        self.configuration = configuration
+        self.logger = logger
+        self.onEvent = onEvent
+        self.startedAt = ContinuousClock().now
+    }
+
+    /// Runs until the budget is spent; returns why the study ended.
+    public func run() async throws -> StudyEnd {
+        try resume()
+        let (stream, continuation) = AsyncStream<Event>.makeStream()
+        events = continuation
+        let inbound = transport.inbound
+        let forward = Task {
+            for await (peer, frames) in inbound { continuation.yield(.inbound(peer, frames)) }
+        }
+        let interval = configuration.heartbeatInterval
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                continuation.yield(.tick)
+            }
+        }
+        defer {
+            forward.cancel()
+            ticker.cancel()
+        }
+        checkEnd()
+        if end == nil { dispatch() }
+        for await event in stream {
+            if end != nil { break }
+            switch event {
+            case .inbound(let peer, let frames): try handle(frames, from: peer)
+            case .tick: try tick()
+            case .suggested(let result): try accept(result)
+            }
+            if end == nil { checkEnd() }
+            if end != nil { break }
+        }
+        try finish()
+        return end ?? .budgetSpent
+    }
+
+    /// Loads the study's trials; trials left running by an earlier coordinator are requeued.
+    func resume() throws {
+        for trial in try store.trials(in: study.id) {
+            trials[trial.id] = trial
+            if trial.state == .running || trial.state == .pending {
+                try requeue(trial.id, reason: "coordinator restarted")
+            }
+        }
+    }
+
+    var finishedCount: Int { trials.values.count { $0.state.isFinished } }
+    var failedCount: Int { trials.values.count { $0.state == .failed } }
+    var activeCount: Int { trials.values.count { !$0.state.isFinished } }
+
+    func checkEnd() {
+        if finishedCount >= spec.budget.trials {
+            end = .budgetSpent
+        } else if let limit = spec.budget.maxFailures, failedCount >= limit {
+            end = .tooManyFailures(failedCount)
+        } else if let seconds = spec.budget.maxSeconds, clock.now - startedAt >= .seconds(seconds) {
+            end = .timeBudgetSpent
+        } else if exhausted && activeCount == 0 && !suggestionInFlight {
+            end = .budgetSpent
+        }
+    }
+}

@@ -1,0 +1,40 @@
+public import struct Foundation.Data
+public import ZeroMQ
+
+/// `RouterTransport` over a ZeroMQ ROUTER socket on its own thread.
+public final class ZeroMQRouterTransport: RouterTransport {
+    public let inbound: AsyncStream<(peer: PeerID, frames: [Data])>
+    private let pump: SocketPump
+
+    /// Binds `endpoint` (e.g. `tcp://0.0.0.0:5555`); throws `ZeroMQError` if it cannot.
+    public init(context: Context, endpoint: String) throws {
+        pump = try SocketPump(context: context, type: .router, name: "sextant-router") { socket in
+            try socket.set(.routerMandatory, 1)
+            try socket.set(.routerHandover, 1)
+            try socket.set(.maxMessageSize, 16 << 20)
+            try socket.set(.sendHighWaterMark, 10_000)
+            try socket.set(.receiveHighWaterMark, 10_000)
+            try socket.set(.tcpKeepalive, 1)
+            try socket.set(.handshakeInterval, 10_000)
+            try socket.bind(endpoint)
+        }
+        let source = pump.incoming
+        inbound = AsyncStream { continuation in
+            let task = Task {
+                for await frames in source where frames.count >= 2 {
+                    continuation.yield((PeerID(frames[0]), Array(frames.dropFirst())))
+                }
+                continuation.finish()
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    public func send(_ frames: [Data], to peer: PeerID) {
+        pump.send([peer.bytes] + frames)
+    }
+
+    public func close() {
+        pump.stop()
+    }
+}

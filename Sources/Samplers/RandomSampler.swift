@@ -1,0 +1,31 @@
+public import TrialModel
+
+/// Quasi-random search: scrambled Halton points decoded into the search space.
+///
+/// The n-th trial of a study gets the n-th point, so the sequence survives restarts;
+/// a point whose configuration was already tried (possible with ints and categoricals)
+/// is skipped.
+public struct RandomSampler: Sampler {
+    public let seed: UInt64
+
+    public init(seed: UInt64) { self.seed = seed }
+
+    public func suggest(_ history: StudyHistory) async throws -> Configuration? {
+        suggestNow(history)
+    }
+
+    /// The same as `suggest`, synchronously.
+    public func suggestNow(_ history: StudyHistory) -> Configuration? {
+        let space = history.spec.space
+        let sequence = ScrambledHalton(dimension: space.dimension, seed: seed)
+        let tried = Set(history.trials.map(\.configuration))
+        var index = history.trials.count
+        var candidate = space.decode(sequence.point(index))
+        // Bounded: a small discrete space may have no untried configuration left.
+        for _ in 0..<1000 where tried.contains(candidate) {
+            index += 1
+            candidate = space.decode(sequence.point(index))
+        }
+        return candidate
+    }
+}

@@ -1,0 +1,35 @@
+public import TrialModel
+
+/// What a sampler sees when asked for a trial: the study and every trial so far.
+public struct StudyHistory: Sendable {
+    public var spec: StudySpec
+    /// All trials of the study, including running and pending ones, in id order.
+    public var trials: [Trial]
+    public init(spec: StudySpec, trials: [Trial]) { self.spec = spec; self.trials = trials }
+}
+
+/// Proposes configurations to evaluate.
+///
+/// Contract: `suggest` is deterministic for the same spec (seed included) and history,
+/// so a resumed study continues the same search; it must not return a configuration
+/// that is already running or pending. It may be slow (model fitting): callers run it
+/// off the actor that handles messages.
+public protocol Sampler: Sendable {
+    /// The next configuration, or nil when the search space is exhausted.
+    func suggest(_ history: StudyHistory) async throws -> Configuration?
+}
+
+/// The sampler a study file asks for.
+public func makeSampler(for spec: StudySpec) throws -> any Sampler {
+    switch spec.optimizer.kind {
+    case .random: return RandomSampler(seed: spec.optimizer.seed)
+    case .grid: return try GridSampler(space: spec.space, points: spec.optimizer.gridPoints, seed: spec.optimizer.seed)
+    case .gpEI: return RandomSampler(seed: spec.optimizer.seed)
+    }
+}
+
+/// A study that cannot be sampled as configured.
+public struct SamplerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

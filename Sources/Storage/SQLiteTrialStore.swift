@@ -1,0 +1,230 @@
+public import Foundation
+public import TrialModel
+import GRDB
+
+/// The SQLite study database (GRDB, WAL journal): one file holds any number of studies.
+///
+/// Writes commit with `synchronous = NORMAL` in WAL mode: a committed change
+/// survives a crash of any process; only a power loss can drop the last commits.
+public final class SQLiteTrialStore: TrialStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and migrates it forward.
+    public init(path: String) throws {
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StorageError("cannot open study database \(path): \(error)")
+        }
+    }
+
+    /// Opens an existing database for reading only (status, export).
+    public init(readingAt path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StorageError("no study database at \(path) (start a coordinator first, or pass --db)", isInvalidStudy: true)
+        }
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(10)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Self.migrator.migrate(pool)
+        } catch {
+            throw StorageError("cannot open study database \(path): \(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-studies-trials-reports") { db in
+            try db.execute(sql: """
+                CREATE TABLE study (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    spec TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'running',
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE TABLE trial (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    study_id INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
+                    state TEXT NOT NULL CHECK (state IN ('pending','running','completed','failed','pruned')),
+                    params TEXT NOT NULL,
+                    value DOUBLE,
+                    step INTEGER,
+                    attempt INTEGER NOT NULL DEFAULT 1 CHECK (attempt >= 1),
+                    worker TEXT,
+                    started_at DOUBLE,
+                    finished_at DOUBLE,
+                    reason TEXT,
+                    stderr_tail TEXT
+                );
+                CREATE INDEX trial_by_study ON trial(study_id, state);
+                CREATE TABLE report (
+                    trial_id INTEGER NOT NULL REFERENCES trial(id) ON DELETE CASCADE,
+                    step INTEGER NOT NULL,
+                    value DOUBLE NOT NULL,
+                    reported_at DOUBLE NOT NULL,
+                    PRIMARY KEY (trial_id, step)
+                );
+                """)
+        }
+        return migrator
+    }
+
+    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.write(body)
+        } catch let error as StorageError {
+            throw error
+        } catch {
+            throw StorageError("database write failed: \(error)")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try pool.read(body)
+        } catch {
+            throw StorageError("database read failed: \(error)")
+        }
+    }
+}
+
+extension SQLiteTrialStore {
+    public func open(_ spec: StudySpec, at date: Date) throws -> StudyRecord {
+        let specText = try Self.encode(spec)
+        return try write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM study WHERE name = ?", arguments: [spec.name]) {
+                let existing = try Self.study(from: row)
+                guard existing.spec.space == spec.space, existing.spec.metric == spec.metric else {
+                    throw StorageError(
+                        "the database already holds a study named '\(spec.name)' with different parameters or metric; "
+                            + "rename the study or use another --db", isInvalidStudy: true)
+                }
+                // Budget, optimizer and pruner settings may change between runs; the latest file wins.
+                try db.execute(sql: "UPDATE study SET spec = ?, state = 'running' WHERE id = ?",
+                               arguments: [specText, existing.id.rawValue])
+                return StudyRecord(id: existing.id, spec: spec, createdAt: existing.createdAt, state: "running")
+            }
+            try db.execute(sql: "INSERT INTO study (name, spec, created_at) VALUES (?, ?, ?)",
+                           arguments: [spec.name, specText, date.timeIntervalSince1970])
+            return StudyRecord(id: StudyID(db.lastInsertedRowID), spec: spec, createdAt: date, state: "running")
+        }
+    }
+
+    public func latestStudy() throws -> StudyRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM study ORDER BY id DESC LIMIT 1").map(Self.study(from:))
+        }
+    }
+
+    public func study(named name: String) throws -> StudyRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM study WHERE name = ?", arguments: [name]).map(Self.study(from:))
+        }
+    }
+
+    public func setState(_ state: String, of study: StudyID) throws {
+        try write { db in
+            try db.execute(sql: "UPDATE study SET state = ? WHERE id = ?", arguments: [state, study.rawValue])
+        }
+    }
+
+    public func insertTrial(in study: StudyID, configuration: TrialModel.Configuration, worker: String, at date: Date) throws -> Trial {
+        let params = try Self.encode(configuration)
+        return try write { db in
+            try db.execute(
+                sql: "INSERT INTO trial (study_id, state, params, attempt, worker, started_at) VALUES (?, 'running', ?, 1, ?, ?)",
+                arguments: [study.rawValue, params, worker, date.timeIntervalSince1970])
+            return Trial(id: TrialID(db.lastInsertedRowID), state: .running, configuration: configuration,
+                         attempt: 1, worker: worker, startedAt: date)
+        }
+    }
+
+    public func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE trial SET state = ?, attempt = ?, worker = ?, started_at = ?, step = NULL, value = NULL WHERE id = ?",
+                arguments: [state.rawValue, attempt, worker, date.timeIntervalSince1970, trial.rawValue])
+            try db.execute(sql: "DELETE FROM report WHERE trial_id = ?", arguments: [trial.rawValue])
+        }
+    }
+
+    public func record(_ report: TrialReport, at date: Date) throws {
+        try write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO report (trial_id, step, value, reported_at) VALUES (?, ?, ?, ?)",
+                arguments: [report.trial.rawValue, report.step, report.value, date.timeIntervalSince1970])
+            try db.execute(sql: "UPDATE trial SET step = MAX(COALESCE(step, 0), ?) WHERE id = ?",
+                           arguments: [report.step, report.trial.rawValue])
+        }
+    }
+
+    public func finish(
+        _ trial: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?,
+        at date: Date
+    ) throws {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE trial SET state = ?, value = ?, step = COALESCE(?, step), reason = ?, stderr_tail = ?,
+                    finished_at = ? WHERE id = ?
+                    """,
+                arguments: [state.rawValue, value, step, reason, stderrTail, date.timeIntervalSince1970, trial.rawValue])
+        }
+    }
+
+    public func trials(in study: StudyID) throws -> [Trial] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE study_id = ? ORDER BY id", arguments: [study.rawValue])
+                .map(Self.trial(from:))
+        }
+    }
+
+    public func reports(in study: StudyID) throws -> [TrialReport] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT report.trial_id, report.step, report.value FROM report
+                JOIN trial ON trial.id = report.trial_id WHERE trial.study_id = ?
+                ORDER BY report.trial_id, report.step
+                """, arguments: [study.rawValue]).map { row in
+                TrialReport(trial: TrialID(row["trial_id"]), step: row["step"], value: row["value"])
+            }
+        }
+    }
+}
+
+extension SQLiteTrialStore {
+    static func encode<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func study(from row: Row) throws -> StudyRecord {
+        let specText: String = row["spec"]
+        let spec = try JSONDecoder().decode(StudySpec.self, from: Data(specText.utf8))
+        return StudyRecord(id: StudyID(row["id"]), spec: spec,
+                           createdAt: Date(timeIntervalSince1970: row["created_at"]), state: row["state"])
+    }
+
+    static func trial(from row: Row) throws -> Trial {
+        let params: String = row["params"]
+        let stateText: String = row["state"]
+        let started: Double? = row["started_at"]
+        let finished: Double? = row["finished_at"]
+        return Trial(
+            id: TrialID(row["id"]), state: TrialState(rawValue: stateText) ?? .failed,
+            configuration: try JSONDecoder().decode(TrialModel.Configuration.self, from: Data(params.utf8)),
+            value: row["value"], step: row["step"], attempt: row["attempt"], worker: row["worker"],
+            startedAt: started.map(Date.init(timeIntervalSince1970:)),
+            finishedAt: finished.map(Date.init(timeIntervalSince1970:)),
+            reason: row["reason"], stderrTail: row["stderr_tail"])
+    }
+}

@@ -1,0 +1,64 @@
+public import Foundation
+public import TrialModel
+
+/// Identifies a study within a database.
+public struct StudyID: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: Int64
+    public init(_ rawValue: Int64) { self.rawValue = rawValue }
+    public var description: String { String(rawValue) }
+}
+
+/// A study as stored: its spec and when it started.
+public struct StudyRecord: Sendable, Hashable {
+    public var id: StudyID
+    public var spec: StudySpec
+    public var createdAt: Date
+    /// `running` while a coordinator works on it, then `finished` or `stopped`.
+    public var state: String
+    public init(id: StudyID, spec: StudySpec, createdAt: Date, state: String) {
+        self.id = id; self.spec = spec; self.createdAt = createdAt; self.state = state
+    }
+}
+
+/// Durable storage of studies, trials and intermediate reports.
+///
+/// Contract: every method returns only after the change is durable (committed);
+/// the coordinator acknowledges a message only after its change is stored. Methods
+/// may be called from any thread.
+public protocol TrialStore: Sendable {
+    /// The study named `spec.name`, created if new. Throws `StorageError` when a study of that
+    /// name exists with a different search space or metric.
+    func open(_ spec: StudySpec, at date: Date) throws -> StudyRecord
+    /// The most recently created study, if any.
+    func latestStudy() throws -> StudyRecord?
+    /// The study called `name`, if any.
+    func study(named name: String) throws -> StudyRecord?
+    /// Sets a study's state (`running`, `finished`, `stopped`).
+    func setState(_ state: String, of study: StudyID) throws
+    /// Stores a new running trial assigned to `worker`.
+    func insertTrial(in study: StudyID, configuration: Configuration, worker: String, at date: Date) throws -> Trial
+    /// Hands an existing trial to another attempt (after its worker was lost).
+    func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws
+    /// Stores an intermediate value; a repeated step overwrites the earlier value.
+    func record(_ report: TrialReport, at date: Date) throws
+    /// Stores the end of a trial.
+    func finish(
+        _ trial: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?,
+        at date: Date
+    ) throws
+    /// Every trial of a study, by id.
+    func trials(in study: StudyID) throws -> [Trial]
+    /// Every intermediate report of a study, by trial then step.
+    func reports(in study: StudyID) throws -> [TrialReport]
+}
+
+/// A storage failure. `isInvalidStudy` means the user must change the study file or the database
+/// path; anything else is an I/O problem worth retrying or reporting.
+public struct StorageError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public let isInvalidStudy: Bool
+    public init(_ description: String, isInvalidStudy: Bool = false) {
+        self.description = description
+        self.isInvalidStudy = isInvalidStudy
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import Yams
+
+/// Walks a composed YAML tree and builds a `StudySpec`, one field at a time.
+struct StudyFileReader {
+    let file: String
+
+    func read(_ root: Node) throws(StudyFileError) -> StudySpec {
+        let top = try mapping(root, at: "", allowed: [
+            "name", "metric", "budget", "optimizer", "pruner", "trial_timeout_seconds", "parameters",
+        ])
+        let name = try string(required(top, "name", at: ""), at: "name")
+        guard !name.isEmpty else { throw error("name", "must not be empty", root) }
+
+        let metricNode = try required(top, "metric", at: "")
+        let metricMap = try mapping(metricNode, at: "metric", allowed: ["name", "goal"])
+        let metricName = try string(required(metricMap, "name", at: "metric"), at: "metric.name")
+        guard metricName.range(of: #"^[A-Za-z_][A-Za-z0-9_.\-]*$"#, options: .regularExpression) != nil else {
+            throw error("metric.name", "must be a word such as val_loss (letters, digits, _ . -)", metricNode)
+        }
+        let goal = try choice(metricMap["goal"], at: "metric.goal", default: Goal.minimize)
+
+        let budgetNode = try required(top, "budget", at: "")
+        let budgetMap = try mapping(budgetNode, at: "budget", allowed: ["trials", "max_seconds", "max_failures"])
+        let trials = try int(required(budgetMap, "trials", at: "budget"), at: "budget.trials", min: 1)
+        let maxSeconds = try budgetMap["max_seconds"].map { node throws(StudyFileError) in
+            try number(node, at: "budget.max_seconds", positive: true)
+        }
+        let maxFailures = try budgetMap["max_failures"].map { node throws(StudyFileError) in
+            try int(node, at: "budget.max_failures", min: 1)
+        }
+
+        var optimizer = StudySpec.Optimizer()
+        if let node = top["optimizer"] {
+            let map = try mapping(node, at: "optimizer", allowed: ["kind", "initial_trials", "seed", "grid_points"])
+            optimizer.kind = try choice(map["kind"], at: "optimizer.kind", default: OptimizerKind.gpEI)
+            if let value = map["initial_trials"] { optimizer.initialTrials = try int(value, at: "optimizer.initial_trials", min: 1) }
+            if let value = map["seed"] { optimizer.seed = UInt64(try int(value, at: "optimizer.seed", min: 0)) }
+            if let value = map["grid_points"] { optimizer.gridPoints = try int(value, at: "optimizer.grid_points", min: 1) }
+        }
+
+        var pruner = StudySpec.Pruner()
+        if let node = top["pruner"] {
+            let map = try mapping(node, at: "pruner", allowed: ["kind", "min_steps", "reduction_factor"])
+            pruner.kind = try choice(map["kind"], at: "pruner.kind", default: PrunerKind.none)
+            if let value = map["min_steps"] { pruner.minSteps = try int(value, at: "pruner.min_steps", min: 1) }
+            if let value = map["reduction_factor"] { pruner.reductionFactor = try int(value, at: "pruner.reduction_factor", min: 2) }
+        }
+
+        let timeout = try top["trial_timeout_seconds"].map { node throws(StudyFileError) in
+            try number(node, at: "trial_timeout_seconds", positive: true)
+        } ?? 900
+
+        let parametersNode = try required(top, "parameters", at: "")
+        let space = try parameters(parametersNode)
+
+        return StudySpec(
+            name: name, metric: .init(name: metricName, goal: goal),
+            budget: .init(trials: trials, maxSeconds: maxSeconds, maxFailures: maxFailures),
+            optimizer: optimizer, pruner: pruner, trialTimeoutSeconds: timeout, space: space
+        )
+    }
+
+    private func parameters(_ node: Node) throws(StudyFileError) -> SearchSpace {
+        guard case .mapping(let map) = node else {
+            throw error("parameters", "must be a mapping of parameter names to definitions", node)
+        }
+        guard !map.isEmpty else { throw error("parameters", "must define at least one parameter", node) }
+        var result: [Parameter] = []
+        for (keyNode, valueNode) in map {
+            guard let name = keyNode.string, !name.isEmpty else {
+                throw error("parameters", "parameter names must be non-empty strings", keyNode)
+            }
+            let at = "parameters.\(name)"
+            guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_]*$"#, options: .regularExpression) != nil else {
+                throw error(at, "a parameter name must be letters, digits and _, not starting with a digit", keyNode)
+            }
+            if result.contains(where: { $0.name.uppercased() == name.uppercased() }) {
+                throw error(at, "defined twice (names must differ even ignoring case: they become SEXTANT_PARAM_\(name.uppercased()))", keyNode)
+            }
+            result.append(Parameter(name: name, domain: try domain(valueNode, at: at)))
+        }
+        return SearchSpace(result)
+    }
+
+    private func domain(_ node: Node, at: String) throws(StudyFileError) -> ParameterDomain {
+        let map = try mapping(node, at: at, allowed: ["type", "low", "high", "log", "values"])
+        let type = try string(required(map, "type", at: at), at: "\(at).type")
+        switch type {
+        case "float":
+            try reject(map, ["values"], at: at, because: "a float parameter takes low and high")
+            let low = try number(required(map, "low", at: at), at: "\(at).low")
+            let high = try number(required(map, "high", at: at), at: "\(at).high")
+            let log = try map["log"].map { node throws(StudyFileError) in try bool(node, at: "\(at).log") } ?? false
+            guard low < high else { throw error("\(at).high", "must be greater than low (\(low))", map["high"]) }
+            if log && low <= 0 { throw error("\(at).low", "must be greater than 0 on a log scale", map["low"]) }
+            return .float(low: low, high: high, log: log)
+        case "int":
+            try reject(map, ["values"], at: at, because: "an int parameter takes low and high")
+            let low = try int(required(map, "low", at: at), at: "\(at).low")
+            let high = try int(required(map, "high", at: at), at: "\(at).high")
+            let log = try map["log"].map { node throws(StudyFileError) in try bool(node, at: "\(at).log") } ?? false
+            guard low <= high else { throw error("\(at).high", "must be at least low (\(low))", map["high"]) }
+            if log && low < 1 { throw error("\(at).low", "must be at least 1 on a log scale", map["low"]) }
+            return .int(low: low, high: high, log: log)
+        case "categorical":
+            try reject(map, ["low", "high", "log"], at: at, because: "a categorical parameter takes values")
+            let valuesNode = try required(map, "values", at: at)
+            guard case .sequence(let sequence) = valuesNode, !sequence.isEmpty else {
+                throw error("\(at).values", "must be a non-empty list such as [sgd, adam]", valuesNode)
+            }
+            var values: [ParameterValue] = []
+            for item in sequence {
+                let value = try scalarValue(item, at: "\(at).values")
+                if values.contains(value) { throw error("\(at).values", "lists \(value) twice", item) }
+                values.append(value)
+            }
+            return .categorical(values)
+        default:
+            throw error("\(at).type", "must be float, int or categorical, not '\(type)'", map["type"])
+        }
+    }
+}
+
+// MARK: - Field readers
+
+extension StudyFileReader {
+    typealias Map = [String: Node]
+
+    func error(_ field: String, _ problem: String, _ node: Node?) -> StudyFileError {
+        StudyFileError(file: file, field: field, problem: problem, line: node?.mark.map { $0.line })
+    }
+
+    func mapping(_ node: Node, at: String, allowed: [String]) throws(StudyFileError) -> Map {
+        guard case .mapping(let map) = node else {
+            throw error(at, at.isEmpty ? "the top level must be a mapping with name, metric, budget, parameters" : "must be a mapping", node)
+        }
+        var result: Map = [:]
+        for (key, value) in map {
+            guard let name = key.string else { throw error(at, "keys must be strings", key) }
+            let path = at.isEmpty ? name : "\(at).\(name)"
+            guard allowed.contains(name) else {
+                throw error(path, "unknown field; expected one of \(allowed.joined(separator: ", "))", key)
+            }
+            guard result[name] == nil else { throw error(path, "given twice", key) }
+            result[name] = value
+        }
+        return result
+    }
+
+    func required(_ map: Map, _ key: String, at: String) throws(StudyFileError) -> Node {
+        guard let node = map[key] else {
+            throw StudyFileError(file: file, field: at.isEmpty ? key : "\(at).\(key)", problem: "is required")
+        }
+        return node
+    }
+
+    func reject(_ map: Map, _ keys: [String], at: String, because reason: String) throws(StudyFileError) {
+        for key in keys where map[key] != nil {
+            throw error("\(at).\(key)", "does not apply: \(reason)", map[key])
+        }
+    }
+
+    func scalar(_ node: Node, at: String) throws(StudyFileError) -> Node.Scalar {
+        guard case .scalar(let scalar) = node else { throw error(at, "must be a single value", node) }
+        return scalar
+    }
+
+    func string(_ node: Node, at: String) throws(StudyFileError) -> String {
+        try scalar(node, at: at).string
+    }
+
+    func number(_ node: Node, at: String, positive: Bool = false) throws(StudyFileError) -> Double {
+        let text = try scalar(node, at: at).string
+        guard let value = Double(text), value.isFinite else { throw error(at, "must be a number, not '\(text)'", node) }
+        if positive && value <= 0 { throw error(at, "must be greater than 0", node) }
+        return value
+    }
+
+    func int(_ node: Node, at: String, min: Int? = nil) throws(StudyFileError) -> Int {
+        let text = try scalar(node, at: at).string
+        guard let value = Int(text) ?? Double(text).flatMap({ $0 == $0.rounded() && abs($0) < 1e15 ? Int($0) : nil }) else {
+            throw error(at, "must be a whole number, not '\(text)'", node)
+        }
+        if let min, value < min { throw error(at, "must be at least \(min)", node) }
+        return value
+    }
+
+    func bool(_ node: Node, at: String) throws(StudyFileError) -> Bool {
+        let text = try scalar(node, at: at).string
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(at, "must be true or false, not '\(text)'", node)
+        }
+    }
+
+    func choice<T: RawRepresentable & CaseIterable>(_ node: Node?, at: String, default value: T) throws(StudyFileError) -> T
+    where T.RawValue == String {
+        guard let node else { return value }
+        let text = try string(node, at: at)
+        guard let chosen = T(rawValue: text) else {
+            let options = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw error(at, "must be one of \(options), not '\(text)'", node)
+        }
+        return chosen
+    }
+
+    func scalarValue(_ node: Node, at: String) throws(StudyFileError) -> ParameterValue {
+        let scalar = try scalar(node, at: at)
+        let text = scalar.string
+        if scalar.style == .plain {
+            if let value = Int(text) { return .int(value) }
+            if let value = Double(text), value.isFinite, text.first.map({ $0.isNumber || $0 == "-" || $0 == "." }) == true {
+                return .double(value)
+            }
+            switch text { case "true": return .bool(true); case "false": return .bool(false); default: break }
+        }
+        return .string(text)
+    }
+}
+
+extension Node.Mapping {
+    fileprivate var isEmpty: Bool { count == 0 }
+}

@@ -1,0 +1,97 @@
+public import struct Foundation.Data
+import Foundation
+
+/// One protocol message: its type and body.
+public enum Message: Sendable, Hashable {
+    case hello(Hello)
+    case welcome(Welcome)
+    case trial(TrialAssignment)
+    case report(Report)
+    case decision(Decision)
+    case result(TrialResult)
+    case ack(Ack)
+    case heartbeat(Heartbeat)
+    case bye(Bye)
+
+    /// The type frame, e.g. `HELLO`.
+    public var type: String {
+        switch self {
+        case .hello: "HELLO"
+        case .welcome: "WELCOME"
+        case .trial: "TRIAL"
+        case .report: "REPORT"
+        case .decision: "DECISION"
+        case .result: "RESULT"
+        case .ack: "ACK"
+        case .heartbeat: "HEARTBEAT"
+        case .bye: "BYE"
+        }
+    }
+}
+
+/// A message that cannot be decoded. The receiver drops it (and may log it); it is never fatal.
+public struct WireError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Frames of wire protocol v1: `[version, type, JSON body]`.
+public enum WireCodec {
+    /// The version frame of this protocol.
+    public static let version = "1"
+    /// Bodies larger than this are refused.
+    public static let maxBodyBytes = 1 << 20
+
+    /// The three frames for `message`.
+    public static func encode(_ message: Message) -> [Data] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body: Data
+        do {
+            body = switch message {
+            case .hello(let value): try encoder.encode(value)
+            case .welcome(let value): try encoder.encode(value)
+            case .trial(let value): try encoder.encode(value)
+            case .report(let value): try encoder.encode(value)
+            case .decision(let value): try encoder.encode(value)
+            case .result(let value): try encoder.encode(value)
+            case .ack(let value): try encoder.encode(value)
+            case .heartbeat(let value): try encoder.encode(value)
+            case .bye(let value): try encoder.encode(value)
+            }
+        } catch {
+            // Only non-finite Doubles fail to encode; senders never put them in a message.
+            preconditionFailure("message \(message.type) cannot be encoded: \(error)")
+        }
+        return [Data(version.utf8), Data(message.type.utf8), body]
+    }
+
+    /// The message in `frames` (exactly three: version, type, body).
+    public static func decode(_ frames: [Data]) throws(WireError) -> Message {
+        guard frames.count == 3 else { throw WireError("expected 3 frames (version, type, body), got \(frames.count)") }
+        let version = String(decoding: frames[0], as: UTF8.self)
+        guard version == Self.version else { throw WireError("unsupported protocol version '\(version.prefix(16))'") }
+        guard frames[2].count <= maxBodyBytes else { throw WireError("body of \(frames[2].count) bytes is too large") }
+        let type = String(decoding: frames[1], as: UTF8.self)
+        let body = frames[2]
+        let decoder = JSONDecoder()
+        do {
+            switch type {
+            case "HELLO": return .hello(try decoder.decode(Hello.self, from: body))
+            case "WELCOME": return .welcome(try decoder.decode(Welcome.self, from: body))
+            case "TRIAL": return .trial(try decoder.decode(TrialAssignment.self, from: body))
+            case "REPORT": return .report(try decoder.decode(Report.self, from: body))
+            case "DECISION": return .decision(try decoder.decode(Decision.self, from: body))
+            case "RESULT": return .result(try decoder.decode(TrialResult.self, from: body))
+            case "ACK": return .ack(try decoder.decode(Ack.self, from: body))
+            case "HEARTBEAT": return .heartbeat(try decoder.decode(Heartbeat.self, from: body))
+            case "BYE": return .bye(try decoder.decode(Bye.self, from: body))
+            default: throw WireError("unknown message type '\(type.prefix(32))'")
+            }
+        } catch let error as WireError {
+            throw error
+        } catch {
+            throw WireError("\(type) body is not valid: \(error)")
+        }
+    }
+}

@@ -1,0 +1,40 @@
+public import TrialModel
+import Foundation
+
+/// The user's training command and how one trial's parameters go into it.
+public struct CommandTemplate: Sendable {
+    /// The command and its arguments, with `{name}` placeholders; run without a shell.
+    public let arguments: [String]
+
+    public init(_ arguments: [String]) {
+        self.arguments = arguments
+    }
+
+    /// The arguments with every `{name}` of a parameter replaced by its value.
+    /// Braces that do not name a parameter are left as they are.
+    public func arguments(for configuration: Configuration) -> [String] {
+        arguments.map { argument in
+            guard argument.contains("{") else { return argument }
+            var result = argument
+            for (name, value) in configuration.values {
+                result = result.replacingOccurrences(of: "{\(name)}", with: value.description)
+            }
+            return result
+        }
+    }
+
+    /// The variables added to the worker's environment for one trial:
+    /// `SEXTANT_TRIAL_ID`, `SEXTANT_PARAMS` (one JSON object) and `SEXTANT_PARAM_<NAME>`.
+    public static func environment(trial: TrialID, configuration: Configuration) -> [String: String] {
+        var environment = ["SEXTANT_TRIAL_ID": String(trial.rawValue)]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if let json = try? encoder.encode(configuration) {
+            environment["SEXTANT_PARAMS"] = String(decoding: json, as: UTF8.self)
+        }
+        for (name, value) in configuration.values {
+            environment["SEXTANT_PARAM_\(name.uppercased())"] = value.description
+        }
+        return environment
+    }
+}

@@ -1,0 +1,41 @@
+public import struct Foundation.Data
+public import ZeroMQ
+
+/// The worker's side of the network: one connection to the coordinator.
+///
+/// Contract: `inbound` yields each message's frames in arrival order; `send` never
+/// blocks; messages may be lost across a reconnect, which the protocol's retries cover.
+public protocol DealerTransport: Sendable {
+    var inbound: AsyncStream<[Data]> { get }
+    func send(_ frames: [Data])
+    /// Flushes queued messages (briefly) and closes the transport.
+    func close()
+}
+
+/// `DealerTransport` over a ZeroMQ DEALER socket on its own thread.
+public final class ZeroMQDealerTransport: DealerTransport {
+    public var inbound: AsyncStream<[Data]> { pump.incoming }
+    private let pump: SocketPump
+
+    /// Connects to `endpoint` in the background; the coordinator need not be up yet.
+    public init(context: Context, endpoint: String, routingID: String) throws {
+        pump = try SocketPump(context: context, type: .dealer, name: "sextant-dealer") { socket in
+            try socket.setRoutingID(routingID)
+            try socket.set(.linger, 2000)
+            try socket.set(.reconnectInterval, 250)
+            try socket.set(.reconnectIntervalMax, 10_000)
+            try socket.set(.maxMessageSize, 16 << 20)
+            try socket.set(.tcpKeepalive, 1)
+            try socket.set(.handshakeInterval, 10_000)
+            try socket.connect(endpoint)
+        }
+    }
+
+    public func send(_ frames: [Data]) {
+        pump.send(frames)
+    }
+
+    public func close() {
+        pump.stop()
+    }
+}

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Reads metric reports out of a training command's stdout lines.
+///
+/// A line reports when it holds `NAME=VALUE` or `NAME: VALUE` for the study's metric
+/// name (a whole word); `step=N` on the same line numbers the report. Other text on the
+/// line is ignored, so `epoch 3/10 val_loss=0.25 acc=0.91 step=3` works.
+struct MetricLine: Equatable {
+    var value: Double
+    var step: Int?
+
+    // NSRegularExpression is immutable after creation and documented thread-safe.
+    private nonisolated(unsafe) static let pair = try! NSRegularExpression(
+        pattern: #"(?<![A-Za-z0-9_.\-])([A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*([^\s,;]+)"#)
+
+    /// The report in `line` for `metric`, or nil when the line does not report it.
+    /// A value that is not a number (e.g. `val_loss=abc`) is not a report; `nan` and `inf` are.
+    static func parse(_ line: String, metric: String) -> MetricLine? {
+        let range = NSRange(line.startIndex..., in: line)
+        var value: Double?
+        var step: Int?
+        for match in pair.matches(in: line, range: range) {
+            guard let keyRange = Range(match.range(at: 1), in: line),
+                  let valueRange = Range(match.range(at: 2), in: line) else { continue }
+            let key = line[keyRange], text = line[valueRange]
+            if key == metric, value == nil {
+                value = Double(text.lowercased() == "nan" ? "nan" : String(text))
+            } else if key == "step", step == nil {
+                step = Int(text)
+            }
+        }
+        return value.map { MetricLine(value: $0, step: step) }
+    }
+}

@@ -1,0 +1,199 @@
+import Foundation
+import Glibc
+import Synchronization
+
+/// How a training command ended.
+struct ProcessOutcome: Sendable {
+    enum Ending: Sendable, Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+        case couldNotStart(String)
+    }
+    var ending: Ending
+    /// Reports in the order they appeared.
+    var reports: [MetricLine]
+    var stderrTail: String
+    var timedOut: Bool
+    /// Set when the command was stopped on purpose (pruned, non-finite report, shutdown).
+    var stopReason: StopReason?
+}
+
+/// Why the worker stopped a command before it exited by itself.
+enum StopReason: Sendable, Equatable {
+    case pruned
+    case nonFiniteReport(Double)
+    case shutdown
+}
+
+/// One run of a training command in its own process group.
+///
+/// Written on `posix_spawn` rather than Foundation's `Process` or swift-subprocess
+/// because the worker needs, together: a new process group (so a timeout or prune can
+/// signal the whole tree), SIGTERM then SIGKILL to that group, and stdout streamed line
+/// by line while the command runs. Reader and waiter threads block in `read`/`waitpid`
+/// and never touch Swift concurrency.
+final class TrialProcess: Sendable {
+    /// Seconds between SIGTERM and SIGKILL when stopping a command (1-30 s is sensible).
+    static let killGrace: Double = 3
+    /// Bytes of stderr kept for the trial record.
+    static let stderrTailBytes = 4096
+
+    private struct State {
+        var pid: pid_t = 0
+        var exited = false
+        var timedOut = false
+        var stopReason: StopReason?
+        var reports: [MetricLine] = []
+        var stderrTail = Data()
+    }
+
+    private let state = Mutex(State())
+    private let metric: String
+
+    init(metric: String) {
+        self.metric = metric
+    }
+
+    /// Starts `arguments` with `environment` added to the worker's own; calls `onReport` for
+    /// each metric line and `onExit` once, after the process and its pipes are done.
+    func start(
+        arguments: [String], environment extra: [String: String], timeout: Double,
+        onReport: @escaping @Sendable (MetricLine) -> Void,
+        onExit: @escaping @Sendable (ProcessOutcome) -> Void
+    ) {
+        var stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
+        guard !arguments.isEmpty, Self.makePipe(&stdoutPipe), Self.makePipe(&stderrPipe) else {
+            onExit(ProcessOutcome(ending: .couldNotStart(arguments.isEmpty ? "empty command" : "pipe failed"),
+                                  reports: [], stderrTail: "", timedOut: false))
+            return
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(extra) { _, new in new }
+        let spawned = Self.spawn(arguments, environment: environment, stdout: stdoutPipe[1], stderr: stderrPipe[1])
+        close(stdoutPipe[1])
+        close(stderrPipe[1])
+        let pid: pid_t
+        switch spawned {
+        case .failure(let message):
+            close(stdoutPipe[0]); close(stderrPipe[0])
+            onExit(ProcessOutcome(ending: .couldNotStart(message), reports: [], stderrTail: "", timedOut: false))
+            return
+        case .success(let value):
+            pid = value
+        }
+        state.withLock { $0.pid = pid }
+        let stdoutReader = stdoutPipe[0], stderrReader = stderrPipe[0]
+
+        let group = DispatchGroup()
+        group.enter()
+        Thread.detachNewThread { [self] in
+            readLines(stdoutReader, onReport: onReport)
+            close(stdoutReader)
+            group.leave()
+        }
+        group.enter()
+        Thread.detachNewThread { [self] in
+            readTail(stderrReader)
+            close(stderrReader)
+            group.leave()
+        }
+        let ending = Mutex<ProcessOutcome.Ending>(.exited(0))
+        group.enter()
+        Thread.detachNewThread { [self] in
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let code = status & 0x7f
+            ending.withLock { $0 = code == 0 ? .exited((status >> 8) & 0xff) : .signaled(code) }
+            state.withLock { $0.exited = true }
+            // Children left behind would hold the pipes open and block the readers: end them.
+            kill(-pid, SIGKILL)
+            group.leave()
+        }
+        if timeout > 0 {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [self] in
+                let running = state.withLock { state -> Bool in
+                    guard !state.exited else { return false }
+                    state.timedOut = true
+                    return true
+                }
+                if running { terminate() }
+            }
+        }
+        group.notify(queue: .global()) { [self] in
+            let final = state.withLock { $0 }
+            onExit(ProcessOutcome(
+                ending: ending.withLock { $0 }, reports: final.reports,
+                stderrTail: String(decoding: final.stderrTail, as: UTF8.self), timedOut: final.timedOut,
+                stopReason: final.stopReason))
+        }
+    }
+
+    /// A pipe whose ends are closed in spawned children (they get copies on fds 1 and 2 only).
+    private static func makePipe(_ fds: inout [Int32]) -> Bool {
+        guard pipe(&fds) == 0 else { return false }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        return true
+    }
+
+    /// Stops the command: SIGTERM to its process group, SIGKILL after `killGrace` seconds.
+    func stop(_ reason: StopReason) {
+        let first = state.withLock { state -> Bool in
+            guard state.stopReason == nil else { return false }
+            state.stopReason = reason
+            return true
+        }
+        if first { terminate() }
+    }
+
+    private func terminate() {
+        let pid = state.withLock { $0.pid }
+        guard pid > 0 else { return }
+        kill(-pid, SIGTERM)
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.killGrace) { [self] in
+            if !state.withLock({ $0.exited }) { kill(-pid, SIGKILL) }
+        }
+    }
+
+    private func readLines(_ fd: Int32, onReport: @Sendable (MetricLine) -> Void) {
+        var pending = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        func emit(_ lineData: Data) {
+            let line = String(decoding: lineData, as: UTF8.self)
+            guard let report = MetricLine.parse(line, metric: metric) else { return }
+            state.withLock { $0.reports.append(report) }
+            if !report.value.isFinite {
+                stop(.nonFiniteReport(report.value))
+                return
+            }
+            onReport(report)
+        }
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            pending.append(contentsOf: buffer[0..<count])
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                emit(pending[pending.startIndex..<newline])
+                pending.removeSubrange(pending.startIndex...newline)
+            }
+            // A runaway line without newline is cut, not buffered forever.
+            if pending.count > 1 << 20 { pending.removeAll() }
+        }
+        if !pending.isEmpty { emit(pending) }
+    }
+
+    private func readTail(_ fd: Int32) {
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(fd, &buffer, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            state.withLock { state in
+                state.stderrTail.append(contentsOf: buffer[0..<count])
+                if state.stderrTail.count > Self.stderrTailBytes {
+                    state.stderrTail.removeFirst(state.stderrTail.count - Self.stderrTailBytes)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+public import Foundation
+public import Logging
+public import TrialModel
+import WireProtocol
+
+/// Settings of a worker, with defaults that suit a LAN.
+public struct WorkerConfiguration: Sendable {
+    /// The name the coordinator shows for this worker.
+    public var name: String
+    /// Trials run at once.
+    public var slots: Int = 1
+    /// Interval of HEARTBEAT and of HELLO retries until WELCOME (0.2-5 s is sensible).
+    public var heartbeatInterval: Duration = .seconds(1)
+    /// Intervals of silence from the coordinator before the worker says HELLO again.
+    public var liveness: Int = 3
+
+    public init(name: String, slots: Int = 1) {
+        self.name = name
+        self.slots = slots
+    }
+}
+
+/// What the worker runs for each trial.
+public enum TrialRunner: Sendable {
+    /// The user's command, once per trial.
+    case command(CommandTemplate)
+}
+
+/// Something worth showing the person watching a worker.
+public enum WorkerEvent: Sendable {
+    case joined(study: String)
+    case trialStarted(id: Int64, params: String)
+    case trialEnded(id: Int64, outcome: String, value: Double?, reason: String?)
+}
+
+/// Joins a coordinator, runs trials in its slots, streams reports, and keeps every
+/// result until the coordinator acknowledges it. Returns when the coordinator says BYE.
+public actor WorkerAgent {
+    enum Event: Sendable {
+        case inbound([Data])
+        case tick
+        case report(TrialID, MetricLine)
+        case exited(TrialID, ProcessOutcome)
+    }
+
+    struct Running {
+        var assignment: TrialAssignment
+        var process: TrialProcess
+        var reports = 0
+    }
+
+    let configuration: WorkerConfiguration
+    let runner: TrialRunner
+    let transport: any DealerTransport
+    let logger: Logger
+    let onEvent: @Sendable (WorkerEvent) -> Void
+    let clock = ContinuousClock()
+
+    var welcomed = false
+    var lastHeard: ContinuousClock.Instant
+    var running: [TrialID: Running] = [:]
+    /// Results sent but not yet acknowledged, resent on every heartbeat.
+    var unacknowledged: [TrialID: TrialResult] = [:]
+    var events: AsyncStream<Event>.Continuation?
+    var done = false
+
+    public init(
+        configuration: WorkerConfiguration, runner: TrialRunner, transport: any DealerTransport, logger: Logger,
+        onEvent: @escaping @Sendable (WorkerEvent) -> Void = { _ in }
+    ) {
+        self.configuration = configuration
+        self.runner = runner
+        self.transport = transport
+        self.logger = logger
+        self.onEvent = onEvent
+        self.lastHeard = ContinuousClock().now
+    }
+
+    /// Runs until the coordinator says BYE.
+    public func run() async {
+        let (stream, continuation) = AsyncStream<Event>.makeStream()
+        events = continuation
+        let inbound = transport.inbound
+        let forward = Task {
+            for await frames in inbound { continuation.yield(.inbound(frames)) }
+        }
+        let interval = configuration.heartbeatInterval
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                continuation.yield(.tick)
+            }
+        }
+        defer {
+            forward.cancel()
+            ticker.cancel()
+        }
+        sayHello()
+        for await event in stream {
+            switch event {
+            case .inbound(let frames): handle(frames)
+            case .tick: tick()
+            case .report(let id, let line): report(id, line)
+            case .exited(let id, let outcome): finished(id, outcome)
+            }
+            if done && running.isEmpty { break }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CZeroMQ
+
+/// A libzmq context: the I/O threads that every socket of a process shares.
+///
+/// libzmq contexts are thread-safe, sockets are not: create the context once and
+/// hand it to the thread that will own each socket.
+public final class Context: @unchecked Sendable {
+    // Invariant: `handle` is only passed to libzmq functions documented as thread-safe
+    // (zmq_socket, zmq_ctx_shutdown, zmq_ctx_term).
+    let handle: UnsafeMutableRawPointer
+
+    /// Creates a context with one I/O thread.
+    public init() throws(ZeroMQError) {
+        guard let handle = zmq_ctx_new() else { throw ZeroMQError("zmq_ctx_new") }
+        self.handle = handle
+        zmq_ctx_set(handle, ZMQ_BLOCKY, 0)
+    }
+
+    /// Makes every blocking call on this context's sockets return `ETERM`.
+    public func shutdown() {
+        zmq_ctx_shutdown(handle)
+    }
+
+    deinit {
+        zmq_ctx_term(handle)
+    }
+
+    /// Whether libzmq was built with the named capability, e.g. `"curve"`.
+    public static func has(_ capability: String) -> Bool {
+        zmq_has(capability) != 0
+    }
+
+    /// The libzmq version, e.g. `"4.3.4"`.
+    public static var version: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        zmq_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Coordinator
+import Foundation
+import Logging
+import Samplers
+import Storage
+import TrialModel
+import ZeroMQ
+
+struct CoordinatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "coordinator",
+        abstract: "Run a study: hand trials to workers until the budget is spent.",
+        discussion: """
+            Example:
+              sextant coordinator study.yaml --bind tcp://0.0.0.0:5555 --db sextant.db
+            Restarting with the same database resumes the study. Exit status: 0 when the
+            budget is spent, 2 for a bad study file, 3 when budget.max_failures trials failed,
+            1 for any other error.
+            """
+    )
+
+    @Argument(help: "Study file (YAML or JSON).")
+    var studyFile: String
+
+    @Option(help: "Endpoint workers connect to.")
+    var bind: String = "tcp://0.0.0.0:5555"
+
+    @Option(help: "Study database file (created if missing).")
+    var db: String = "sextant.db"
+
+    @Option(help: "Dashboard address HOST:PORT (not yet served by this version).")
+    var dashboard: String = "127.0.0.1:8080"
+
+    @Flag(help: "Do not serve the dashboard.")
+    var noDashboard = false
+
+    @OptionGroup var logging: LoggingOptions
+
+    func run() async throws {
+        Console.bootstrapLogging(logging)
+        let logger = Logger(label: "sextant.coordinator")
+        let spec: StudySpec
+        do {
+            spec = try StudyFile.load(path: studyFile)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(2)
+        }
+        let sampler: any Sampler
+        do {
+            sampler = try makeSampler(for: spec)
+        } catch {
+            Console.error("\(studyFile): optimizer: \(error)")
+            throw ExitCode(2)
+        }
+        let store: SQLiteTrialStore
+        let study: StudyRecord
+        do {
+            store = try SQLiteTrialStore(path: db)
+            study = try store.open(spec, at: Date())
+        } catch let error as StorageError {
+            Console.error(error.description)
+            throw ExitCode(error.isInvalidStudy ? 2 : 1)
+        }
+        let context = try Context()
+        let transport: ZeroMQRouterTransport
+        do {
+            transport = try ZeroMQRouterTransport(context: context, endpoint: bind)
+        } catch {
+            Console.error("cannot listen on \(bind): \(error)")
+            throw ExitCode(1)
+        }
+        let previous = try store.trials(in: study.id).count { $0.state.isFinished }
+        Console.line("study \(spec.name): \(spec.budget.trials) trials, optimizer \(spec.optimizer.kind.rawValue), "
+            + "metric \(spec.metric.name) (\(spec.metric.goal.rawValue))")
+        if previous > 0 { Console.line("resuming: \(previous) trials already finished") }
+        Console.line("workers connect to \(bind); database \(db)")
+
+        let coordinator = StudyCoordinator(
+            study: study, store: store, sampler: sampler, transport: transport, logger: logger,
+            onEvent: Self.show)
+        let end: StudyEnd
+        do {
+            end = try await coordinator.run()
+        } catch {
+            transport.close()
+            Console.error("study stopped: \(error)")
+            throw ExitCode(1)
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        transport.close()
+
+        let trials = try store.trials(in: study.id)
+        switch end {
+        case .budgetSpent: Console.line("study finished: \(trials.count { $0.state.isFinished }) trials")
+        case .timeBudgetSpent: Console.line("study stopped: budget.max_seconds reached")
+        case .tooManyFailures(let count): Console.line("study stopped: \(count) trials failed (budget.max_failures)")
+        }
+        if let best = trials.best(for: spec.metric.goal), let value = best.value {
+            Console.line("best trial #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value)) "
+                + TrialFormatting.describe(best.configuration, in: spec.space))
+        } else {
+            Console.line("no trial completed")
+        }
+        if case .tooManyFailures = end { throw ExitCode(3) }
+    }
+
+    @Sendable static func show(_ event: StudyEvent) {
+        let time = Console.timestamp()
+        switch event {
+        case .workerJoined(let name, let slots):
+            Console.line("\(time) worker \(name) joined (\(slots) slot\(slots == 1 ? "" : "s"))")
+        case .workerLost(let name, let requeued):
+            Console.line("\(time) worker \(name) lost; \(requeued) trial(s) requeued")
+        case .workerLeft(let name):
+            Console.line("\(time) worker \(name) left")
+        case .trialStarted(let id, let worker, let params):
+            Console.line("\(time) trial \(id) started on \(worker): \(params)")
+        case .trialFinished(let summary):
+            var text = "\(time) trial \(summary.id) \(summary.state)"
+            if let value = summary.value { text += " \(TrialFormatting.format(value))" }
+            if let reason = summary.reason, summary.state != "completed" { text += " (\(reason))" }
+            text += " [\(summary.finished)/\(summary.budget)]"
+            if let id = summary.bestID, let value = summary.bestValue {
+                text += " best #\(id) \(TrialFormatting.format(value))"
+            }
+            Console.line(text)
+        }
+    }
+}

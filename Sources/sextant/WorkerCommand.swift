@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrialModel
+import Worker
+import ZeroMQ
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run trials for a coordinator, once per trial, until it says the study is over.",
+        discussion: """
+            Example:
+              sextant worker tcp://10.0.0.5:5555 --slots 2 -- python3 train.py --lr {learning_rate} --bs {batch_size}
+            {name} is replaced by the parameter's value; the command also gets SEXTANT_TRIAL_ID,
+            SEXTANT_PARAMS (JSON) and SEXTANT_PARAM_<NAME>. It reports by printing lines such as
+            val_loss=0.123 (optionally with step=N); the last one is the final value.
+            """
+    )
+
+    @Argument(help: "Coordinator endpoint, e.g. tcp://HOST:5555.")
+    var endpoint: String
+
+    @Option(help: "Trials to run at once.")
+    var slots: Int = 1
+
+    @Option(help: "Worker name shown by the coordinator (default: HOST-PID).")
+    var name: String?
+
+    @Option(help: "Built-in trainer to run instead of a command.")
+    var builtin: String?
+
+    @Argument(parsing: .postTerminator, help: "Training command, after --.")
+    var command: [String] = []
+
+    @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard slots >= 1 && slots <= 256 else { throw ValidationError("--slots must be between 1 and 256") }
+        guard endpoint.contains("://") else {
+            throw ValidationError("the endpoint must look like tcp://HOST:5555, not '\(endpoint)'")
+        }
+        if let builtin {
+            throw ValidationError("unknown built-in trainer '\(builtin)'; give a training command after --")
+        }
+        guard !command.isEmpty else {
+            throw ValidationError("give a training command after --, e.g. -- python3 train.py --lr {learning_rate}")
+        }
+    }
+
+    func run() async throws {
+        Console.bootstrapLogging(logging)
+        let logger = Logger(label: "sextant.worker")
+        let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "worker"
+        let pid = ProcessInfo.processInfo.processIdentifier
+        let workerName = name ?? "\(host)-\(pid)"
+        let routingID = "\(workerName)-\(UInt32.random(in: 0...UInt32.max))"
+        let context = try Context()
+        let transport = try ZeroMQDealerTransport(context: context, endpoint: endpoint, routingID: routingID)
+        Console.line("worker \(workerName): \(slots) slot\(slots == 1 ? "" : "s"), connecting to \(endpoint)")
+        let agent = WorkerAgent(
+            configuration: WorkerConfiguration(name: workerName, slots: slots),
+            runner: .command(CommandTemplate(command)), transport: transport, logger: logger,
+            onEvent: Self.show)
+        await agent.run()
+        transport.close()
+        Console.line("study over; worker \(workerName) exits")
+    }
+
+    @Sendable static func show(_ event: WorkerEvent) {
+        let time = Console.timestamp()
+        switch event {
+        case .joined(let study):
+            Console.line("\(time) joined study \(study)")
+        case .trialStarted(let id, let params):
+            Console.line("\(time) trial \(id): \(params)")
+        case .trialEnded(let id, let outcome, let value, let reason):
+            var text = "\(time) trial \(id) \(outcome)"
+            if let value { text += " \(TrialFormatting.format(value))" }
+            if let reason { text += " (\(reason))" }
+            Console.line(text)
+        }
+    }
+}

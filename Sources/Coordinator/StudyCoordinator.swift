@@ -93,8 +93,10 @@ public actor StudyCoordinator {
             if end == nil { checkEnd() }
             if end != nil { break }
         }
+        // The stream only ends early when the task is cancelled: leave the study as it is, to resume.
+        guard let end else { throw CancellationError() }
         try finish()
-        return end ?? .budgetSpent
+        return end
     }
 
     /// Loads the study's trials; trials left running by an earlier coordinator are requeued.

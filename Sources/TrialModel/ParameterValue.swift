@@ -24,7 +24,7 @@ public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible
         let text = "\(value)"
         guard value < 0, text.contains("e") else { return text }
         let exponent = Int(Foundation.floor(Foundation.log10(-value)))
-        var plain = String(format: "%.\(min(max(0, 16 - exponent), 340))f", value)
+        var plain = String(format: "%.\(min(max(0, 14 - exponent), 340))f", value)
         while plain.hasSuffix("0") { plain.removeLast() }
         if plain.hasSuffix(".") { plain.removeLast() }
         return plain

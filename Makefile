@@ -1,0 +1,31 @@
+# Sextant: `make demo` tunes an example on this machine; `make test` runs every test.
+# Both install what is missing first (Debian/Ubuntu; root or sudo).
+
+SWIFT ?= swift
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT_PACKAGES := libzmq3-dev libopenblas-dev liblapacke-dev libsqlite3-dev pkg-config python3 python3-pip
+
+.PHONY: deps build test demo bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "Swift 6 is required: https://www.swift.org/install/linux/"; exit 1; }
+	@python3 -c 'import zmq' 2>/dev/null || python3 -m pip install -q pyzmq \
+		|| python3 -m pip install -q --break-system-packages pyzmq
+
+build: deps
+	$(SWIFT) build
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: build
+	bash docs/examples/demo.sh
+
+clean:
+	rm -rf .build .demo

@@ -1,0 +1,160 @@
+import Coordinator
+import Foundation
+import Logging
+import Samplers
+import Storage
+import Testing
+import TrialModel
+import WireProtocol
+
+@Suite(.timeLimit(.minutes(1))) struct StudyCoordinatorTests {
+    static func spec(trials: Int, maxFailures: Int? = nil) -> StudySpec {
+        StudySpec(name: "unit", metric: .init(name: "loss", goal: .minimize),
+                  budget: .init(trials: trials, maxFailures: maxFailures), optimizer: .init(kind: .random, seed: 3),
+                  space: SearchSpace([Parameter(name: "x", domain: .float(low: 0, high: 1, log: false))]))
+    }
+
+    struct Harness {
+        let transport = InMemoryRouterTransport()
+        let store: SQLiteTrialStore
+        let study: StudyRecord
+        let path: String
+        let coordinator: StudyCoordinator
+
+        init(_ spec: StudySpec, path: String? = nil) throws {
+            self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("coord-\(UUID().uuidString).db").path
+            store = try SQLiteTrialStore(path: self.path)
+            study = try store.open(spec, at: Date())
+            var configuration = CoordinatorConfiguration()
+            configuration.heartbeatInterval = .milliseconds(100)
+            coordinator = StudyCoordinator(study: study, store: store, sampler: try makeSampler(for: spec),
+                                           transport: transport, configuration: configuration,
+                                           logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        }
+
+        func trial(for peer: String) async throws -> TrialAssignment {
+            guard case .trial(let assignment) = try await transport.next(for: peer, where: {
+                if case .trial = $0 { return true } else { return false }
+            }) else { throw InMemoryRouterTransport.TimeoutError(peer: peer) }
+            return assignment
+        }
+
+        func complete(_ assignment: TrialAssignment, value: Double, from peer: String) {
+            transport.deliver(.result(TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .completed,
+                                                  value: value, step: 1)), from: peer)
+        }
+    }
+
+    @Test func handsOutTrialsUpToFreeSlotsAndEndsWithBye() async throws {
+        let harness = try Harness(Self.spec(trials: 4))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 2)), from: "peer-a")
+        let first = try await harness.trial(for: "peer-a")
+        let second = try await harness.trial(for: "peer-a")
+        #expect(first.trial != second.trial)
+        // Both slots are busy: no third trial until a result arrives.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!harness.transport.take(for: "peer-a").contains { if case .trial = $0 { true } else { false } })
+
+        harness.complete(first, value: 0.5, from: "peer-a")
+        let ack = try await harness.transport.next(for: "peer-a") { if case .ack = $0 { true } else { false } }
+        #expect(ack == .ack(Ack(trial: first.trial)))
+        let third = try await harness.trial(for: "peer-a")
+        harness.complete(second, value: 0.25, from: "peer-a")
+        let fourth = try await harness.trial(for: "peer-a")
+        harness.complete(third, value: 0.75, from: "peer-a")
+        harness.complete(fourth, value: 1.0, from: "peer-a")
+        _ = try await harness.transport.next(for: "peer-a") { if case .bye = $0 { true } else { false } }
+        #expect(try await run.value == .budgetSpent)
+
+        let trials = try harness.store.trials(in: harness.study.id)
+        #expect(trials.map(\.state) == [.completed, .completed, .completed, .completed])
+        #expect(trials.best(for: .minimize)?.value == 0.25)
+    }
+
+    @Test func aRepeatedResultIsAcknowledgedButCountedOnce() async throws {
+        let harness = try Harness(Self.spec(trials: 2))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let first = try await harness.trial(for: "p")
+        harness.complete(first, value: 0.5, from: "p")
+        harness.complete(first, value: 0.1, from: "p")
+        _ = try await harness.transport.next(for: "p") { $0 == .ack(Ack(trial: first.trial)) }
+        _ = try await harness.transport.next(for: "p") { $0 == .ack(Ack(trial: first.trial)) }
+        let second = try await harness.trial(for: "p")
+        harness.complete(second, value: 0.3, from: "p")
+        #expect(try await run.value == .budgetSpent)
+        let trials = try harness.store.trials(in: harness.study.id)
+        #expect(trials.count == 2)
+        #expect(trials[0].value == 0.5)
+    }
+
+    @Test func reportsAreStoredBeforeTheDecision() async throws {
+        let harness = try Harness(Self.spec(trials: 1))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let trial = try await harness.trial(for: "p")
+        harness.transport.deliver(.report(Report(trial: trial.trial, attempt: 1, step: 1, value: 0.9)), from: "p")
+        let decision = try await harness.transport.next(for: "p") { if case .decision = $0 { true } else { false } }
+        #expect(decision == .decision(Decision(trial: trial.trial, step: 1, action: .continue)))
+        #expect(try harness.store.reports(in: harness.study.id).map(\.value) == [0.9])
+        harness.complete(trial, value: 0.8, from: "p")
+        _ = try await run.value
+    }
+
+    @Test func aLostWorkersTrialGoesToAnotherWorker() async throws {
+        let harness = try Harness(Self.spec(trials: 1))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "silent", slots: 1)), from: "a")
+        let lost = try await harness.trial(for: "a")
+        // "a" never speaks again; "b" keeps heartbeating and gets the trial as attempt 2.
+        harness.transport.deliver(.hello(Hello(worker: "alive", slots: 1)), from: "b")
+        let heartbeats = Task {
+            while !Task.isCancelled {
+                harness.transport.deliver(.heartbeat(Heartbeat()), from: "b")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer { heartbeats.cancel() }
+        let retried = try await harness.trial(for: "b")
+        #expect(retried.trial == lost.trial)
+        #expect(retried.attempt == 2)
+        harness.complete(retried, value: 1, from: "b")
+        #expect(try await run.value == .budgetSpent)
+        #expect(try harness.store.trials(in: harness.study.id)[0].attempt == 2)
+    }
+
+    @Test func maxFailuresStopsTheStudy() async throws {
+        let harness = try Harness(Self.spec(trials: 10, maxFailures: 2))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        for _ in 0..<2 {
+            let trial = try await harness.trial(for: "p")
+            harness.transport.deliver(.result(TrialResult(trial: trial.trial, attempt: 1, outcome: .failed, reason: "boom")),
+                                      from: "p")
+        }
+        #expect(try await run.value == .tooManyFailures(2))
+        #expect(try harness.store.study(named: "unit")?.state == "stopped")
+    }
+
+    @Test func aRestartedCoordinatorRequeuesUnfinishedTrials() async throws {
+        let first = try Harness(Self.spec(trials: 2))
+        let run = Task { try await first.coordinator.run() }
+        first.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let done = try await first.trial(for: "p")
+        first.complete(done, value: 0.4, from: "p")
+        let interrupted = try await first.trial(for: "p")
+        run.cancel()
+        first.transport.close()
+        _ = try? await run.value
+
+        let second = try Harness(Self.spec(trials: 2), path: first.path)
+        let resumed = Task { try await second.coordinator.run() }
+        second.transport.deliver(.hello(Hello(worker: "w2", slots: 1)), from: "q")
+        let retried = try await second.trial(for: "q")
+        #expect(retried.trial == interrupted.trial && retried.attempt == 2)
+        second.complete(retried, value: 0.2, from: "q")
+        #expect(try await resumed.value == .budgetSpent)
+        #expect(try second.store.trials(in: second.study.id).map(\.value) == [0.4, 0.2])
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// A real `sextant` process started by a test, with its output captured to files.
+final class SextantProcess: @unchecked Sendable {
+    // Invariant: `process` is only touched by the test that owns this object.
+    let process = Process()
+    let stdoutPath: String
+    let stderrPath: String
+
+    /// The repository root, found from this file's path.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The `sextant` binary built by `swift build` next to the tests.
+    static var binary: URL {
+        let candidates = [".build/debug/sextant", ".build/release/sextant"].map { root.appendingPathComponent($0) }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    init(_ arguments: [String], in directory: URL, name: String) throws {
+        stdoutPath = directory.appendingPathComponent("\(name).out").path
+        stderrPath = directory.appendingPathComponent("\(name).err").path
+        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    var stdout: String { (try? String(contentsOfFile: stdoutPath, encoding: .utf8)) ?? "" }
+    var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+
+    /// Waits for exit; returns the status, or nil after `timeout` (the process is then killed).
+    func wait(timeout: Duration = .seconds(60)) async -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                process.terminate()
+                return nil
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return process.terminationStatus
+    }
+
+    func kill() {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// Runs `sextant` with `arguments` to the end and returns (status, stdout, stderr).
+    static func run(_ arguments: [String], in directory: URL) async throws -> (Int32?, String, String) {
+        let process = try SextantProcess(arguments, in: directory, name: "run-\(UUID().uuidString.prefix(8))")
+        let status = await process.wait(timeout: .seconds(30))
+        return (status, process.stdout, process.stderr)
+    }
+}
+
+/// A fresh directory and a free loopback endpoint for one test.
+struct Sandbox {
+    let directory: URL
+    let endpoint: String
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("sextant-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    /// A TCP port that was free a moment ago (bound to port 0 by the kernel, then released).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Trials of the study in `db`, read through `sextant export --format json`.
+    func exportedTrials(db: String = "sextant.db") async throws -> [[String: Any]] {
+        let (status, out, err) = try await SextantProcess.run(["export", "--format", "json", "--db", db], in: directory)
+        #expect(status == 0, "export failed: \(err)")
+        let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+        return object?["trials"] as? [[String: Any]] ?? []
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import TrialModel
+import WireProtocol
+
+@Suite struct WireCodecTests {
+    static let messages: [Message] = [
+        .hello(Hello(worker: "w1", slots: 2, running: [TrialID(4)])),
+        .welcome(Welcome(study: "s", metric: "loss", goal: .maximize, heartbeatMilliseconds: 1000)),
+        .trial(TrialAssignment(trial: TrialID(7), attempt: 2, params: Configuration(["lr": .double(0.01), "o": .string("adam"), "n": .int(3)]),
+                               metric: "loss", timeoutSeconds: 60)),
+        .report(Report(trial: TrialID(7), attempt: 1, step: 3, value: 0.5)),
+        .decision(Decision(trial: TrialID(7), step: 3, action: .prune)),
+        .result(TrialResult(trial: TrialID(7), attempt: 1, outcome: .failed, step: 2, reason: "exit 1", stderrTail: "boom")),
+        .ack(Ack(trial: TrialID(7))),
+        .heartbeat(Heartbeat(running: [TrialID(1)])),
+        .heartbeat(Heartbeat()),
+        .bye(Bye(reason: "done")),
+    ]
+
+    @Test(arguments: messages)
+    func roundTrips(message: Message) throws {
+        let frames = WireCodec.encode(message)
+        #expect(frames.count == 3)
+        #expect(String(decoding: frames[0], as: UTF8.self) == "1")
+        #expect(String(decoding: frames[1], as: UTF8.self) == message.type)
+        #expect(try WireCodec.decode(frames) == message)
+    }
+
+    @Test func bodiesUseTheDocumentedFieldNames() throws {
+        let frames = WireCodec.encode(.result(TrialResult(trial: TrialID(9), attempt: 1, outcome: .completed, value: 0.25, step: 3)))
+        let body = try JSONSerialization.jsonObject(with: frames[2]) as? [String: Any]
+        #expect(body?["trial_id"] as? Int == 9)
+        #expect(body?["status"] as? String == "completed")
+        #expect(body?["value"] as? Double == 0.25)
+    }
+
+    @Test func acceptsMessagesFromOtherImplementations() throws {
+        // A minimal HELLO without `running`, a REPORT without `attempt`, and unknown extra fields.
+        let hello = try WireCodec.decode([Data("1".utf8), Data("HELLO".utf8), Data(#"{"worker":"py","slots":1,"x":0}"#.utf8)])
+        #expect(hello == .hello(Hello(worker: "py", slots: 1)))
+        let report = try WireCodec.decode([Data("1".utf8), Data("REPORT".utf8), Data(#"{"trial_id":3,"step":1,"value":2}"#.utf8)])
+        #expect(report == .report(Report(trial: TrialID(3), attempt: 1, step: 1, value: 2)))
+    }
+
+    @Test(arguments: [
+        ["2", "HELLO", #"{"worker":"w","slots":1}"#],
+        ["1", "HELLO"],
+        ["1", "GREETINGS", "{}"],
+        ["1", "HELLO", "not json"],
+        ["1", "HELLO", #"{"slots":1}"#],
+        ["1", "REPORT", #"{"trial_id":1,"step":1,"value":"high"}"#],
+    ])
+    func rejectsMalformedMessages(frames: [String]) {
+        #expect(throws: WireError.self) { try WireCodec.decode(frames.map { Data($0.utf8) }) }
+    }
+}

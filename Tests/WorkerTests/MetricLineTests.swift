@@ -1,0 +1,26 @@
+import Testing
+@testable import Worker
+
+@Suite struct MetricLineTests {
+    @Test(arguments: [
+        ("val_loss=0.25", 0.25, nil),
+        ("val_loss: 0.25", 0.25, nil),
+        ("epoch 3/10 val_loss=0.125 acc=0.91 step=3", 0.125, 3),
+        ("step=7, val_loss = 1e-3", 0.001, 7),
+        ("  val_loss:2", 2.0, nil),
+    ] as [(String, Double, Int?)])
+    func readsReports(line: String, value: Double, step: Int?) {
+        #expect(MetricLine.parse(line, metric: "val_loss") == MetricLine(value: value, step: step))
+    }
+
+    @Test(arguments: ["loss=0.3", "my_val_loss=0.3", "val_loss=abc", "val_loss", "nothing here", "val_loss_ratio=2"])
+    func ignoresOtherLines(line: String) {
+        #expect(MetricLine.parse(line, metric: "val_loss") == nil)
+    }
+
+    @Test func nonFiniteValuesAreReports() {
+        #expect(MetricLine.parse("val_loss=nan", metric: "val_loss")?.value.isNaN == true)
+        #expect(MetricLine.parse("val_loss=NaN", metric: "val_loss")?.value.isNaN == true)
+        #expect(MetricLine.parse("val_loss=inf", metric: "val_loss")?.value == .infinity)
+    }
+}

@@ -47,6 +47,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error(error.description)
             throw ExitCode(2)
         }
+        guard spec.pruner.kind == .none else {
+            Console.error("\(studyFile): pruner.kind: '\(spec.pruner.kind.rawValue)' is not available in this version; use none")
+            throw ExitCode(2)
+        }
         let sampler: any Sampler
         do {
             sampler = try makeSampler(for: spec)

@@ -40,6 +40,7 @@ TYPES = {"HELLO", "WELCOME", "TRIAL", "REPORT", "DECISION", "RESULT", "ACK", "HE
 MAX_BODY = 1 << 20           # bodies larger than 1 MiB are refused
 DEFAULT_HEARTBEAT_MS = 1000  # used until a WELCOME tells us otherwise
 LIVENESS = 3                 # silent intervals before we say HELLO again
+HELLO_RETRY_S = 0.1          # retry of a HELLO that could not be sent (not connected)
 SLOTS = 1
 STEPS = 3
 
@@ -88,12 +89,13 @@ class Worker:
 
     # ----- wire -------------------------------------------------------------
 
-    def send(self, kind: str, body: dict) -> None:
+    def send(self, kind: str, body: dict) -> bool:
         data = json.dumps(body, allow_nan=False, separators=(",", ":")).encode()
         try:
             self.sock.send_multipart([VERSION, kind.encode(), data], zmq.NOBLOCK)
+            return True
         except zmq.Again:
-            pass  # not connected (IMMEDIATE): HELLO and RESULT are repeated later
+            return False  # not connected (IMMEDIATE): HELLO and RESULT are repeated
 
     def decode(self, frames: list[bytes]) -> tuple[str, dict] | None:
         """Return (type, body), or None for a message the protocol says to drop."""
@@ -115,8 +117,11 @@ class Worker:
         return ids
 
     def hello(self) -> None:
-        self.send("HELLO", {"worker": self.name, "slots": SLOTS, "running": self.running_ids()})
+        body = {"worker": self.name, "slots": SLOTS, "running": self.running_ids()}
         self.last_hello = time.monotonic()
+        if not self.send("HELLO", body):
+            # Not connected yet: try again soon rather than a whole interval later.
+            self.last_hello -= self.heartbeat_s - HELLO_RETRY_S
 
     def resend_results(self) -> None:
         for body in list(self.pending.values()):

@@ -52,6 +52,10 @@ let package = Package(
             ]
         ),
         
+        .executableTarget(
+            name: "sextant-bench",
+            dependencies: ["ZeroMQ", "TrialModel", "Samplers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialModelTests", dependencies: ["TrialModel"]),
 

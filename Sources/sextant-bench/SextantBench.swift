@@ -1,0 +1,21 @@
+import ArgumentParser
+
+@main
+struct SextantBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sextant-bench",
+        abstract: "Benchmarks whose figures are quoted in docs/benchmarks.md.",
+        subcommands: [TransportBench.self]
+    )
+}
+
+/// Order statistics of a sample.
+struct Summary {
+    let sorted: [Double]
+    init(_ values: [Double]) { sorted = values.sorted() }
+    func quantile(_ q: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+    }
+    var median: Double { quantile(0.5) }
+}

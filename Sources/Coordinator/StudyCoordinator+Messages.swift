@@ -45,6 +45,9 @@ extension StudyCoordinator {
             running.insert(id)
         }
         let isNew = workers[peer] == nil
+        // A repeated HELLO from a known connection may be stale (queued before a TRIAL went out):
+        // trials assigned to this connection stay assigned until their RESULT arrives.
+        if let known = workers[peer] { running.formUnion(known.running) }
         workers[peer] = WorkerState(name: hello.worker, slots: slots, running: running, lastSeen: clock.now)
         send(.welcome(Welcome(study: spec.name, metric: spec.metric.name, goal: spec.metric.goal,
                               heartbeatMilliseconds: Int(configuration.heartbeatInterval.components.seconds * 1000

@@ -27,6 +27,9 @@ public final class ZeroMQDealerTransport: DealerTransport {
             try socket.set(.maxMessageSize, 16 << 20)
             try socket.set(.tcpKeepalive, 1)
             try socket.set(.handshakeInterval, 10_000)
+            // Queue nothing while disconnected: HELLO is retried every interval anyway, and a
+            // burst of stale HELLOs on connect would only confuse the coordinator.
+            try socket.set(.immediate, 1)
             try socket.connect(endpoint)
         }
     }

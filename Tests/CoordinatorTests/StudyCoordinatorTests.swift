@@ -158,3 +158,23 @@ import WireProtocol
         #expect(try second.store.trials(in: second.study.id).map(\.value) == [0.4, 0.2])
     }
 }
+
+extension StudyCoordinatorTests {
+    @Test func aStaleHelloDoesNotFreeABusySlot() async throws {
+        let harness = try Harness(Self.spec(trials: 3))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let first = try await harness.trial(for: "p")
+        // A HELLO queued before the TRIAL arrived, still saying nothing runs.
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1, running: [])), from: "p")
+        _ = try await harness.transport.next(for: "p") { if case .welcome = $0 { true } else { false } }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!harness.transport.take(for: "p").contains { if case .trial = $0 { true } else { false } })
+        harness.complete(first, value: 1, from: "p")
+        let second = try await harness.trial(for: "p")
+        harness.complete(second, value: 2, from: "p")
+        let third = try await harness.trial(for: "p")
+        harness.complete(third, value: 3, from: "p")
+        #expect(try await run.value == .budgetSpent)
+    }
+}

@@ -178,3 +178,26 @@ extension StudyCoordinatorTests {
         #expect(try await run.value == .budgetSpent)
     }
 }
+
+extension StudyCoordinatorTests {
+    @Test func maxSecondsStopsTheStudyAndFailsRunningTrials() async throws {
+        var spec = Self.spec(trials: 10)
+        spec.budget.maxSeconds = 0.5
+        let harness = try Harness(spec)
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let stuck = try await harness.trial(for: "p")
+        let heartbeats = Task {
+            while !Task.isCancelled {
+                harness.transport.deliver(.heartbeat(Heartbeat(running: [stuck.trial])), from: "p")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer { heartbeats.cancel() }
+        #expect(try await run.value == .timeBudgetSpent)
+        _ = try await harness.transport.next(for: "p") { if case .bye = $0 { true } else { false } }
+        let trial = try harness.store.trials(in: harness.study.id)[0]
+        #expect(trial.state == .failed)
+        #expect(trial.reason == "study stopped: time budget spent")
+    }
+}

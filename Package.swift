@@ -25,8 +25,8 @@ let package = Package(
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
         .target(name: "TrialModel", dependencies: [.product(name: "Yams", package: "Yams")]),
-        // GP
-        .target(name: "Samplers", dependencies: ["TrialModel"]),
+        .target(name: "GaussianProcess", dependencies: ["CLAPACK"]),
+        .target(name: "Samplers", dependencies: ["TrialModel", "GaussianProcess"]),
         .target(name: "WireProtocol", dependencies: ["TrialModel"]),
         .target(name: "Storage", dependencies: ["TrialModel", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
@@ -54,12 +54,19 @@ let package = Package(
         
         .executableTarget(
             name: "sextant-bench",
-            dependencies: ["ZeroMQ", "TrialModel", "Samplers", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ZeroMQ", "TrialModel", "Samplers", "GaussianProcess", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["peers"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialModelTests", dependencies: ["TrialModel"]),
 
-        .testTarget(name: "SamplersTests", dependencies: ["Samplers", "TrialModel"]),
+        .testTarget(
+            name: "GaussianProcessTests", dependencies: ["GaussianProcess"], exclude: ["make_gp_fixtures.py"]
+        ),
+        .testTarget(
+            name: "SamplersTests", dependencies: ["Samplers", "TrialModel", "GaussianProcess"],
+            exclude: ["make_logei_fixtures.py"]
+        ),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "TrialModel", "WireProtocol"]),

@@ -63,6 +63,7 @@ public actor StudyCoordinator {
 
     /// Runs until the budget is spent; returns why the study ended.
     public func run() async throws -> StudyEnd {
+        startedAt = clock.now
         try resume()
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation

@@ -1,4 +1,5 @@
 public import TrialModel
+import GaussianProcess
 
 /// Grid search: every combination of int and categorical values and `points` values
 /// per float, visited in a seeded shuffled order; nil once the grid is exhausted.

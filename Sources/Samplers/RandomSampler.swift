@@ -1,6 +1,6 @@
 public import TrialModel
 
-/// Quasi-random search: scrambled Halton points decoded into the search space.
+/// Quasi-random search: scrambled Sobol points decoded into the search space.
 ///
 /// The n-th trial of a study gets the n-th point, so the sequence survives restarts;
 /// a point whose configuration was already tried (possible with ints and categoricals)
@@ -17,14 +17,13 @@ public struct RandomSampler: Sampler {
     /// The same as `suggest`, synchronously.
     public func suggestNow(_ history: StudyHistory) -> Configuration? {
         let space = history.spec.space
-        let sequence = ScrambledHalton(dimension: space.dimension, seed: seed)
+        var sequence = QuasiRandomSequence(dimension: space.dimension, seed: seed)
+        sequence.skip(to: UInt64(history.trials.count))
         let tried = Set(history.trials.map(\.configuration))
-        var index = history.trials.count
-        var candidate = space.decode(sequence.point(index))
+        var candidate = space.decode(sequence.next())
         // Bounded: a small discrete space may have no untried configuration left.
         for _ in 0..<1000 where tried.contains(candidate) {
-            index += 1
-            candidate = space.decode(sequence.point(index))
+            candidate = space.decode(sequence.next())
         }
         return candidate
     }

@@ -24,7 +24,7 @@ public func makeSampler(for spec: StudySpec) throws -> any Sampler {
     switch spec.optimizer.kind {
     case .random: return RandomSampler(seed: spec.optimizer.seed)
     case .grid: return try GridSampler(space: spec.space, points: spec.optimizer.gridPoints, seed: spec.optimizer.seed)
-    case .gpEI: return RandomSampler(seed: spec.optimizer.seed)
+    case .gpEI: return GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials)
     }
 }
 

@@ -182,7 +182,7 @@ extension StudyCoordinatorTests {
 extension StudyCoordinatorTests {
     @Test func maxSecondsStopsTheStudyAndFailsRunningTrials() async throws {
         var spec = Self.spec(trials: 10)
-        spec.budget.maxSeconds = 0.5
+        spec.budget.maxSeconds = 2
         let harness = try Harness(spec)
         let run = Task { try await harness.coordinator.run() }
         harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")

@@ -25,7 +25,7 @@ import Testing
 
     @Test func twoWorkersFinishATwentyTrialStudy() async throws {
         let box = try Sandbox()
-        let studyPath = try box.write("study.yaml", Self.study(trials: 20))
+        let studyPath = try box.write("study.yaml", Self.study(trials: 20, optimizer: "gp-ei"))
         let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c")
         let workers = try (1...2).map { index in
             try SextantProcess(["worker", box.endpoint, "--name", "w\(index)", "--"] + Self.quadratic,

@@ -42,15 +42,14 @@ import TrialModel
         #expect(Set(a.compactMap { $0["layers"] }) == [.int(1), .int(2), .int(3)])
     }
 
-    @Test func haltonPointsLieInTheCubeAndFillIt() {
-        let sequence = ScrambledHalton(dimension: 5, seed: 9)
-        var lowerHalf = Array(repeating: 0, count: 5)
-        for index in 0..<256 {
-            let point = sequence.point(index)
-            #expect(point.allSatisfy { $0 >= 0 && $0 < 1 })
-            for j in 0..<5 where point[j] < 0.5 { lowerHalf[j] += 1 }
+    @Test func sobolSkipMatchesSequentialGeneration() {
+        var sequential = QuasiRandomSequence(dimension: 5, seed: 9)
+        let points = (0..<40).map { _ in sequential.next() }
+        for index in [0, 1, 2, 7, 16, 39] {
+            var jumped = QuasiRandomSequence(dimension: 5, seed: 9)
+            jumped.skip(to: UInt64(index))
+            #expect(jumped.next() == points[index])
         }
-        #expect(lowerHalf.allSatisfy { abs($0 - 128) <= 8 }, "\(lowerHalf)")
     }
 
     @Test func gridVisitsEveryPointOnceThenStops() async throws {

@@ -1,0 +1,255 @@
+// Exact Gaussian-process regression posterior with standardized outputs.
+//
+// Notation:
+//   X: n×d training inputs (row-major),  y: n raw outputs,  ȳ, σ_y: output mean and standard deviation,
+//   ỹ = (y − ȳ)/σ_y: standardized outputs,  K: n×n kernel matrix on X,  σ²: noise variance,
+//   L: lower Cholesky factor of K + σ²I,  α = (K + σ²I)⁻¹ ỹ: n,
+//   X*: m×d test points,  K*: n×m cross-covariance,  s: outputscale.
+//   Standardized posterior: μ̃ = K*ᵀ α,  ṽ = s − colsum((L⁻¹K*)²);  raw: μ = ȳ + σ_y μ̃, v = σ_y² ṽ.
+// Reference: Rasmussen & Williams, "Gaussian Processes for Machine Learning" (2006), Alg. 2.1.
+
+import CLAPACK
+import Foundation
+
+/// Posterior mean and latent variance at a batch of points (raw output units).
+public struct PosteriorBatch: Sendable {
+    /// Posterior mean μ(x_j), length m.
+    public var mean: [Double]
+    /// Posterior variance of the latent function v(x_j) ≥ 0 (noise excluded), length m.
+    public var variance: [Double]
+}
+
+/// Posterior at one point with input gradients (raw output units).
+public struct PointPosterior: Sendable {
+    /// Posterior mean μ(x).
+    public var mean: Double
+    /// Posterior standard deviation √v(x) of the latent function.
+    public var standardDeviation: Double
+    /// ∂μ/∂x, length d (zero on categorical dimensions).
+    public var meanGradient: [Double]
+    /// ∂√v/∂x, length d (zero on categorical dimensions).
+    public var standardDeviationGradient: [Double]
+}
+
+/// Conditioned Gaussian-process model over the unit cube; immutable and `Sendable`.
+public struct GaussianProcessModel: Sendable {
+    /// Input dimension d.
+    public let dimension: Int
+    /// Kind of each input dimension (length d).
+    public let dimensions: [DimensionKind]
+    /// Hyperparameters on the standardized output scale.
+    public let hyperparameters: Hyperparameters
+    /// Training inputs, row-major n×d (includes fantasy points after conditioning).
+    public let inputs: [Double]
+    /// Raw training outputs, length n (fantasy outputs included).
+    public let values: [Double]
+    /// Output mean ȳ used for standardization.
+    public let outputMean: Double
+    /// Output standard deviation σ_y used for standardization.
+    public let outputScale: Double
+    /// Number of conditioning points n.
+    public var count: Int { values.count }
+
+    let kernel: Matern52Kernel
+    let scaledInputs: [Double]
+    let standardizedValues: [Double]
+    let factor: CholeskyFactor
+    let alpha: [Double]
+
+    /// Builds the posterior for fixed hyperparameters; outputs are standardized internally.
+    ///
+    /// - Parameters:
+    ///   - inputs: n points of the unit cube, each of length d.
+    ///   - values: n raw outputs.
+    ///   - dimensions: d dimension kinds (default all continuous).
+    public init(
+        inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil, hyperparameters: Hyperparameters
+    ) throws(GaussianProcessError) {
+        let d = hyperparameters.lengthscales.count
+        guard inputs.count == values.count else { throw .invalidInput("\(inputs.count) inputs but \(values.count) values") }
+        guard inputs.allSatisfy({ $0.count == d }) else { throw .invalidInput("every input must have \(d) coordinates") }
+        let (mean, scale) = Standardization.meanAndScale(values)
+        try self.init(
+            flatInputs: inputs.flatMap { $0 }, values: values, standardized: values.map { ($0 - mean) / scale },
+            outputMean: mean, outputScale: scale,
+            dimensions: dimensions ?? Array(repeating: .continuous, count: d), hyperparameters: hyperparameters)
+    }
+
+    init(
+        flatInputs: [Double], values: [Double], standardized: [Double], outputMean: Double, outputScale: Double,
+        dimensions: [DimensionKind], hyperparameters: Hyperparameters
+    ) throws(GaussianProcessError) {
+        let d = hyperparameters.lengthscales.count
+        let n = values.count
+        guard dimensions.count == d else { throw .invalidInput("\(dimensions.count) dimension kinds for \(d) lengthscales") }
+        guard flatInputs.allSatisfy(\.isFinite), values.allSatisfy(\.isFinite) else { throw .invalidInput("non-finite data") }
+        self.dimension = d
+        self.dimensions = dimensions
+        self.hyperparameters = hyperparameters
+        self.inputs = flatInputs
+        self.values = values
+        self.outputMean = outputMean
+        self.outputScale = outputScale
+        self.standardizedValues = standardized
+        let kernel = Matern52Kernel(lengthscales: hyperparameters.lengthscales, outputscale: hyperparameters.outputscale, dimensions: dimensions)
+        self.kernel = kernel
+        let scaled = kernel.scaled(rowMajor: flatInputs, count: n)
+        self.scaledInputs = scaled
+        var gram = kernel.crossCovariance(scaledA: scaled, countA: n, scaledB: scaled, countB: n)
+        for i in 0..<n { gram[i * n + i] += hyperparameters.noiseVariance }
+        let factor = try CholeskyFactor.factorize(gram, order: n)
+        self.factor = factor
+        self.alpha = factor.solve(standardized)
+    }
+
+    private init(copying m: GaussianProcessModel, inputs: [Double], values: [Double], standardized: [Double], scaled: [Double], factor: CholeskyFactor) {
+        dimension = m.dimension
+        dimensions = m.dimensions
+        hyperparameters = m.hyperparameters
+        self.inputs = inputs
+        self.values = values
+        outputMean = m.outputMean
+        outputScale = m.outputScale
+        kernel = m.kernel
+        scaledInputs = scaled
+        standardizedValues = standardized
+        self.factor = factor
+        alpha = factor.solve(standardized)
+    }
+
+    /// Posterior at m points given row-major m×d coordinates; one GEMV and one TRSM for the whole batch.
+    public func predict(rowMajor points: [Double], count m: Int) -> PosteriorBatch {
+        precondition(points.count == m * dimension, "points must be m×d")
+        let n = count
+        let s = hyperparameters.outputscale
+        guard m > 0 else { return PosteriorBatch(mean: [], variance: []) }
+        guard n > 0 else {
+            return PosteriorBatch(mean: Array(repeating: outputMean, count: m), variance: Array(repeating: s * outputScale * outputScale, count: m))
+        }
+        let scaledPoints = kernel.scaled(rowMajor: points, count: m)
+        var cross = kernel.crossCovariance(scaledA: scaledInputs, countA: n, scaledB: scaledPoints, countB: m)
+        var mean = [Double](repeating: 0, count: m)
+        cross.withUnsafeBufferPointer { c in
+            alpha.withUnsafeBufferPointer { a in
+                mean.withUnsafeMutableBufferPointer { out in
+                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(m), 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
+                }
+            }
+        }
+        factor.solveLower(matrix: &cross, columns: m)
+        var variance = [Double](repeating: 0, count: m)
+        let sy = outputScale, sy2 = outputScale * outputScale
+        cross.withUnsafeBufferPointer { v in
+            for j in 0..<m {
+                let column = v.baseAddress! + j * n
+                var q = 0.0
+                for i in 0..<n { q += column[i] * column[i] }
+                variance[j] = max(s - q, 0) * sy2
+                mean[j] = outputMean + sy * mean[j]
+            }
+        }
+        return PosteriorBatch(mean: mean, variance: variance)
+    }
+
+    /// Posterior at each point of `points` (each of length d).
+    public func predict(_ points: [[Double]]) -> PosteriorBatch {
+        predict(rowMajor: points.flatMap { $0 }, count: points.count)
+    }
+
+    /// Posterior mean, standard deviation and their gradients w.r.t. x at one point.
+    ///
+    /// ∂k_i/∂x_j = s f'(r_i²)·2(x_j − X_ij)/ℓ_j²;  ∂μ̃/∂x = Jᵀα;  ∂ṽ/∂x = −2 Jᵀ (K+σ²I)⁻¹ k;  ∂√ṽ/∂x = ∂ṽ/∂x / (2√ṽ).
+    public func predictWithGradient(at x: [Double]) -> PointPosterior {
+        precondition(x.count == dimension)
+        let n = count, d = dimension
+        let s = hyperparameters.outputscale
+        let sy = outputScale
+        if n == 0 {
+            return PointPosterior(mean: outputMean, standardDeviation: s.squareRoot() * sy,
+                                  meanGradient: Array(repeating: 0, count: d), standardDeviationGradient: Array(repeating: 0, count: d))
+        }
+        let z = kernel.scaled(x)
+        var k = [Double](repeating: 0, count: n)
+        // jac: row-major n×d of ∂k_i/∂x_j (scaled coordinates: ∂/∂x_j = (1/ℓ_j) ∂/∂z_j).
+        var jac = [Double](repeating: 0, count: n * d)
+        let cont = kernel.continuousIndices
+        let invL = kernel.coordinateScale
+        scaledInputs.withUnsafeBufferPointer { xs in
+            z.withUnsafeBufferPointer { zp in
+                for i in 0..<n {
+                    let row = xs.baseAddress! + i * d
+                    let r2 = kernel.squaredDistance(zp.baseAddress!, row)
+                    let (f, df) = matern52WithDerivative(r2)
+                    k[i] = s * f
+                    let factor = 2 * s * df
+                    for j in cont { jac[i * d + j] = factor * (zp[j] - row[j]) * invL[j] }
+                }
+            }
+        }
+        var meanStd = 0.0
+        var gradMean = [Double](repeating: 0, count: d)
+        for i in 0..<n {
+            meanStd += k[i] * alpha[i]
+            for j in cont { gradMean[j] += jac[i * d + j] * alpha[i] }
+        }
+        var v = k
+        factor.solveLower(&v)
+        var q = 0.0
+        for i in 0..<n { q += v[i] * v[i] }
+        let varianceStd = s - q
+        var gradStd = [Double](repeating: 0, count: d)
+        let floor = 1e-12 * s
+        let std: Double
+        if varianceStd > floor {
+            std = varianceStd.squareRoot()
+            var w = v
+            factor.solveUpper(&w)
+            for i in 0..<n {
+                let c = -2 * w[i]
+                for j in cont { gradStd[j] += c * jac[i * d + j] }
+            }
+            let inv = 1 / (2 * std)
+            for j in cont { gradStd[j] *= inv * sy }
+        } else {
+            std = max(varianceStd, 0).squareRoot()
+        }
+        for j in cont { gradMean[j] *= sy }
+        return PointPosterior(mean: outputMean + sy * meanStd, standardDeviation: std * sy, meanGradient: gradMean, standardDeviationGradient: gradStd)
+    }
+
+    /// New model that also conditions on `points` with outputs set to the current posterior mean (kriging believer).
+    ///
+    /// Hyperparameters and standardization constants are kept; the Cholesky factor is extended by a
+    /// bordered update in O(n²p + p³) instead of being recomputed.
+    public func conditionedOnFantasies(_ points: [[Double]]) throws(GaussianProcessError) -> GaussianProcessModel {
+        guard !points.isEmpty else { return self }
+        guard points.allSatisfy({ $0.count == dimension }) else { throw .invalidInput("fantasy points must have \(dimension) coordinates") }
+        let p = points.count, n = count
+        let flat = points.flatMap { $0 }
+        let fantasy = predict(rowMajor: flat, count: p).mean
+        let scaledNew = kernel.scaled(rowMajor: flat, count: p)
+        let cross = kernel.crossCovariance(scaledA: scaledInputs, countA: n, scaledB: scaledNew, countB: p)
+        var block = kernel.crossCovariance(scaledA: scaledNew, countA: p, scaledB: scaledNew, countB: p)
+        for i in 0..<p { block[i * p + i] += hyperparameters.noiseVariance }
+        let extended = try factor.appending(cross: cross, block: block, count: p)
+        return GaussianProcessModel(
+            copying: self, inputs: inputs + flat, values: values + fantasy,
+            standardized: standardizedValues + fantasy.map { ($0 - outputMean) / outputScale },
+            scaled: scaledInputs + scaledNew, factor: extended)
+    }
+}
+
+/// Output standardization used by the model.
+public enum Standardization {
+    /// (ȳ, σ_y): sample mean and sample standard deviation (n − 1 divisor); σ_y = 1 when n < 2 or the spread is ~0.
+    public static func meanAndScale(_ y: [Double]) -> (mean: Double, scale: Double) {
+        guard !y.isEmpty else { return (0, 1) }
+        let n = Double(y.count)
+        let mean = y.reduce(0, +) / n
+        guard y.count > 1 else { return (mean, 1) }
+        let ss = y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        let sd = (ss / (n - 1)).squareRoot()
+        if !(sd > 1e-12 * max(1, abs(mean))) || !sd.isFinite { return (mean, 1) }
+        return (mean, sd)
+    }
+}

@@ -1,0 +1,206 @@
+// Matérn-5/2 ARD kernel with optional categorical (Hamming) dimensions.
+//
+// Notation:
+//   x, x': points in [0,1]^d,  ℓ_k: lengthscale of dimension k,  s: signal variance (outputscale),
+//   r² = Σ_{k continuous} (x_k − x'_k)²/ℓ_k² + Σ_{k categorical} [c_k ≠ c'_k]/ℓ_k²,
+//   k(x, x') = s · f(r),  f(r) = (1 + √5 r + 5r²/3) · exp(−√5 r),
+//   f'(r)/(2r) = ∂f/∂(r²) = −(5/6)(1 + √5 r) · exp(−√5 r).
+// Reference: Rasmussen & Williams, "Gaussian Processes for Machine Learning" (2006), eq. 4.17.
+
+import Foundation
+
+/// How one coordinate of the unit cube is interpreted.
+public enum DimensionKind: Sendable, Hashable, Codable {
+    /// Any value in [0, 1].
+    case continuous
+    /// Only the listed values (each in [0, 1]) are allowed; the kernel treats the axis as continuous.
+    case discrete(levels: [Double])
+    /// `count` unordered categories; category i is encoded as (i + 0.5)/count and compared by Hamming distance.
+    case categorical(count: Int)
+
+    /// Allowed values for discrete and categorical dimensions; `nil` for continuous ones.
+    public var levels: [Double]? {
+        switch self {
+        case .continuous: return nil
+        case .discrete(let levels): return levels.sorted()
+        case .categorical(let count): return (0..<max(count, 1)).map { (Double($0) + 0.5) / Double(max(count, 1)) }
+        }
+    }
+
+    /// Whether the kernel compares this coordinate by equality only.
+    public var isCategorical: Bool {
+        if case .categorical = self { return true }
+        return false
+    }
+
+    /// Whether the coordinate may vary continuously.
+    public var isContinuous: Bool {
+        if case .continuous = self { return true }
+        return false
+    }
+
+    /// Category index of an encoded value: ⌊v · count⌋ clamped to [0, count−1] (categorical only).
+    public func categoryIndex(_ value: Double) -> Int {
+        guard case .categorical(let count) = self, count > 0 else { return 0 }
+        return min(count - 1, max(0, Int((value * Double(count)).rounded(.down))))
+    }
+
+    /// Nearest allowed value: clamps to [0, 1], then rounds to the closest level when levels exist.
+    public func snap(_ value: Double) -> Double {
+        let v = value.isFinite ? min(1, max(0, value)) : 0.5
+        switch self {
+        case .continuous:
+            return v
+        case .categorical(let count):
+            guard count > 0 else { return 0.5 }
+            return (Double(categoryIndex(v)) + 0.5) / Double(count)
+        case .discrete(let levels):
+            guard var best = levels.first else { return v }
+            for level in levels where abs(level - v) < abs(best - v) { best = level }
+            return best
+        }
+    }
+}
+
+/// Kernel and likelihood hyperparameters, all on the standardized output scale.
+public struct Hyperparameters: Sendable, Hashable, Codable {
+    /// Per-dimension lengthscales ℓ_k > 0 (length d).
+    public var lengthscales: [Double]
+    /// Signal variance s > 0 of the standardized outputs.
+    public var outputscale: Double
+    /// Gaussian observation-noise variance σ² > 0 of the standardized outputs.
+    public var noiseVariance: Double
+
+    /// Creates a hyperparameter set.
+    public init(lengthscales: [Double], outputscale: Double, noiseVariance: Double) {
+        self.lengthscales = lengthscales
+        self.outputscale = outputscale
+        self.noiseVariance = noiseVariance
+    }
+
+    /// Log-parameter vector θ = (log ℓ_1, …, log ℓ_d, log s, log σ²) of length d + 2.
+    public var logParameters: [Double] {
+        lengthscales.map { log($0) } + [log(outputscale), log(noiseVariance)]
+    }
+
+    /// Inverse of `logParameters` for a vector of length d + 2.
+    public init(logParameters theta: [Double]) {
+        precondition(theta.count >= 2)
+        let d = theta.count - 2
+        lengthscales = theta[0..<d].map { exp($0) }
+        outputscale = exp(theta[d])
+        noiseVariance = exp(theta[d + 1])
+    }
+}
+
+/// Kernel profile f(r) as a function of r²: (1 + √5 r + 5r²/3) e^{−√5 r}.
+@inline(__always)
+func matern52(_ r2: Double) -> Double {
+    let r = r2.squareRoot()
+    let a = 5.0.squareRoot() * r
+    return (1 + a + a * a / 3) * exp(-a)
+}
+
+/// Profile and its derivative w.r.t. r²: (f, ∂f/∂r²) with ∂f/∂r² = −(5/6)(1 + √5 r) e^{−√5 r}.
+@inline(__always)
+func matern52WithDerivative(_ r2: Double) -> (value: Double, dr2: Double) {
+    let r = r2.squareRoot()
+    let a = 5.0.squareRoot() * r
+    let e = exp(-a)
+    return ((1 + a + a * a / 3) * e, -(5.0 / 6.0) * (1 + a) * e)
+}
+
+/// Matérn-5/2 ARD kernel k(x, x') = s f(r) over the unit cube.
+public struct Matern52Kernel: Sendable {
+    /// Per-dimension lengthscales ℓ (length d).
+    public let lengthscales: [Double]
+    /// Signal variance s.
+    public let outputscale: Double
+    /// Per-dimension kind; categorical dimensions use the Hamming term.
+    public let dimensions: [DimensionKind]
+
+    /// Scale applied to each coordinate before differencing: 1/ℓ_k (continuous) or 1 (categorical index).
+    let coordinateScale: [Double]
+    /// Weight of a categorical mismatch in r²: 1/ℓ_k² for categorical k, 0 otherwise.
+    let mismatchWeight: [Double]
+    let categoricalIndices: [Int]
+    let continuousIndices: [Int]
+
+    /// Creates the kernel; `dimensions` defaults to all continuous.
+    public init(lengthscales: [Double], outputscale: Double, dimensions: [DimensionKind]? = nil) {
+        let dims = dimensions ?? Array(repeating: .continuous, count: lengthscales.count)
+        precondition(dims.count == lengthscales.count, "one lengthscale per dimension")
+        self.lengthscales = lengthscales
+        self.outputscale = outputscale
+        self.dimensions = dims
+        coordinateScale = zip(lengthscales, dims).map { $1.isCategorical ? 1 : 1 / $0 }
+        mismatchWeight = zip(lengthscales, dims).map { $1.isCategorical ? 1 / ($0 * $0) : 0 }
+        categoricalIndices = dims.indices.filter { dims[$0].isCategorical }
+        continuousIndices = dims.indices.filter { !dims[$0].isCategorical }
+    }
+
+    /// Maps a point to kernel coordinates: x_k/ℓ_k (continuous) or the category index (categorical).
+    func scaled(_ x: [Double]) -> [Double] {
+        var out = [Double](repeating: 0, count: x.count)
+        for k in 0..<x.count {
+            out[k] = dimensions[k].isCategorical ? Double(dimensions[k].categoryIndex(x[k])) : x[k] * coordinateScale[k]
+        }
+        return out
+    }
+
+    /// Row-major n×d kernel coordinates of row-major n×d points.
+    func scaled(rowMajor x: [Double], count n: Int) -> [Double] {
+        let d = lengthscales.count
+        var out = [Double](repeating: 0, count: n * d)
+        for i in 0..<n {
+            for k in 0..<d {
+                let v = x[i * d + k]
+                out[i * d + k] = dimensions[k].isCategorical ? Double(dimensions[k].categoryIndex(v)) : v * coordinateScale[k]
+            }
+        }
+        return out
+    }
+
+    /// r² between two scaled rows (pointers to d contiguous values).
+    @inline(__always)
+    func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> Double {
+        var r2 = 0.0
+        for k in continuousIndices {
+            let t = a[k] - b[k]
+            r2 += t * t
+        }
+        for k in categoricalIndices where a[k] != b[k] { r2 += mismatchWeight[k] }
+        return r2
+    }
+
+    /// k(x, x') = s f(r) for two points of the unit cube.
+    public func callAsFunction(_ x: [Double], _ y: [Double]) -> Double {
+        let a = scaled(x), b = scaled(y)
+        return a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in outputscale * matern52(squaredDistance(ap.baseAddress!, bp.baseAddress!)) }
+        }
+    }
+
+    /// Cross-covariance K(A, B): nA×nB column-major, entry (i, j) = k(a_i, b_j); inputs are scaled row-major.
+    func crossCovariance(scaledA a: [Double], countA na: Int, scaledB b: [Double], countB nb: Int) -> [Double] {
+        let d = lengthscales.count
+        var out = [Double](repeating: 0, count: na * nb)
+        guard na > 0, nb > 0 else { return out }
+        let s = outputscale
+        a.withUnsafeBufferPointer { ap in
+            b.withUnsafeBufferPointer { bp in
+                out.withUnsafeMutableBufferPointer { op in
+                    let pa = ap.baseAddress!, pb = bp.baseAddress!
+                    for j in 0..<nb {
+                        let bj = pb + j * d
+                        let column = op.baseAddress! + j * na
+                        for i in 0..<na {
+                            column[i] = s * matern52(squaredDistance(pa + i * d, bj))
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}

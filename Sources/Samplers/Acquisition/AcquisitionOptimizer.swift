@@ -1,0 +1,201 @@
+// Maximization of LogEI over the unit cube with mixed continuous / discrete / categorical coordinates.
+//
+// Notation:
+//   a(x) = LogEI(μ(x), σ(x); f*): acquisition at x ∈ [0,1]^d,  m: number of quasi-random candidates,
+//   ∇a(x) = ∂LogEI/∂μ · ∇μ(x) + ∂LogEI/∂σ · ∇σ(x)  (chain rule; zero on non-continuous coordinates).
+// Strategy (cf. BoTorch's optimize_acqf with raw samples + Boltzmann initialization):
+//   1. m scrambled-Sobol candidates, snapped to allowed levels, evaluated in one batched posterior call;
+//   2. starts = best ⌈starts/2⌉ candidates + Boltzmann draws (weights exp((a_i − a_max)/T), T = sd of a);
+//   3. each start: projected L-BFGS on the continuous coordinates (others frozen via lo = hi), then
+//      coordinate sweeps over every non-continuous coordinate's levels (exhaustive per coordinate),
+//      then L-BFGS again if a level changed;
+//   4. the best point farther than `minimumSeparation` (∞-norm) from every excluded point wins; the
+//      refined points and all raw candidates are ranked together, so a distinct point always exists
+//      unless the whole (discrete) space is excluded.
+
+public import GaussianProcess
+import Foundation
+
+/// LogEI acquisition a(x) for minimization on a fixed model and incumbent f*.
+public struct LogEIAcquisition: Sendable {
+    /// Posterior model (possibly with fantasies for pending points).
+    public let model: GaussianProcessModel
+    /// Incumbent f*: best (lowest) observed value.
+    public let incumbent: Double
+
+    /// Creates the acquisition function.
+    public init(model: GaussianProcessModel, incumbent: Double) {
+        self.model = model
+        self.incumbent = incumbent
+    }
+
+    /// a(x_j) for m row-major points (m×d), one batched posterior evaluation.
+    public func values(rowMajor points: [Double], count m: Int) -> [Double] {
+        let posterior = model.predict(rowMajor: points, count: m)
+        return (0..<m).map {
+            LogExpectedImprovement.value(mean: posterior.mean[$0], standardDeviation: posterior.variance[$0].squareRoot(), incumbent: incumbent)
+        }
+    }
+
+    /// a(x) and ∇a(x) (length d) at one point.
+    public func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
+        let p = model.predictWithGradient(at: x)
+        let e = LogExpectedImprovement.evaluate(mean: p.mean, standardDeviation: p.standardDeviation, incumbent: incumbent)
+        var gradient = [Double](repeating: 0, count: x.count)
+        if e.value.isFinite {
+            for j in 0..<x.count { gradient[j] = e.dMean * p.meanGradient[j] + e.dStandardDeviation * p.standardDeviationGradient[j] }
+        }
+        return (e.value, gradient)
+    }
+}
+
+/// Result of an acquisition maximization.
+public struct AcquisitionMaximum: Sendable {
+    /// Maximizer in [0,1]^d with every non-continuous coordinate on an allowed level.
+    public var point: [Double]
+    /// a(point).
+    public var logExpectedImprovement: Double
+}
+
+/// Errors from the acquisition layer.
+public enum AcquisitionError: Error, Sendable, Equatable {
+    /// Every candidate coincides with an observed or pending point.
+    case noDistinctCandidate
+    /// Shapes or values of the inputs are inconsistent.
+    case invalidInput(String)
+}
+
+/// Multi-start gradient-based maximizer of `LogEIAcquisition` over mixed unit-cube spaces.
+public struct AcquisitionOptimizer: Sendable {
+    /// Tuning knobs (defaults in parentheses).
+    public struct Configuration: Sendable {
+        /// Number of scrambled-Sobol raw candidates (1024).
+        public var candidates: Int = 1024
+        /// Number of local refinements (16); half greedy, half Boltzmann-sampled.
+        public var starts: Int = 16
+        /// L-BFGS iterations per refinement (40).
+        public var maxIterations: Int = 40
+        /// Coordinate sweeps over discrete levels per refinement (2).
+        public var discreteSweeps: Int = 2
+        /// A suggestion must differ from every excluded point by more than this in ∞-norm (1e-6).
+        public var minimumSeparation: Double = 1e-6
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// Configuration in use.
+    public var configuration: Configuration
+
+    /// Creates an optimizer.
+    public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+
+    /// Maximizes `acquisition` over the space described by `dimensions`, avoiding `excluded` points; deterministic in `seed`.
+    public func maximize(
+        _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64
+    ) throws(AcquisitionError) -> AcquisitionMaximum {
+        let d = dimensions.count
+        guard d == acquisition.model.dimension else { throw .invalidInput("model has \(acquisition.model.dimension) dimensions, space has \(d)") }
+        let m = max(1, configuration.candidates)
+        var sequence = QuasiRandomSequence(dimension: d, seed: seed)
+        var candidates = sequence.nextBatch(m)
+        for i in 0..<m { for j in 0..<d where !dimensions[j].isContinuous { candidates[i * d + j] = dimensions[j].snap(candidates[i * d + j]) } }
+        let values = acquisition.values(rowMajor: candidates, count: m)
+
+        // Start selection: greedy best half, Boltzmann draws for the rest.
+        var rng = Xoshiro256StarStar(seed: seed).derived(stream: 0xB017)
+        let order = (0..<m).sorted { values[$0] > values[$1] || (values[$0] == values[$1] && $0 < $1) }
+        let startCount = min(max(0, configuration.starts), m)
+        let greedy = (startCount + 1) / 2
+        var chosen = Array(order.prefix(greedy))
+        var rest = Array(order.dropFirst(greedy)).filter { values[$0].isFinite }
+        if !rest.isEmpty, chosen.count < startCount {
+            let finite = rest.map { values[$0] }
+            let top = finite.max() ?? 0
+            let mean = finite.reduce(0, +) / Double(finite.count)
+            let spread = (finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(finite.count)).squareRoot()
+            let temperature = spread > 0 ? spread : 1
+            var weights = finite.map { exp(($0 - top) / temperature) }
+            while chosen.count < startCount, !rest.isEmpty {
+                let total = weights.reduce(0, +)
+                var u = rng.nextUnitDouble() * total
+                var pick = weights.count - 1
+                for (k, w) in weights.enumerated() {
+                    u -= w
+                    if u < 0 { pick = k; break }
+                }
+                chosen.append(rest[pick])
+                rest.remove(at: pick); weights.remove(at: pick)
+            }
+        }
+
+        var pool: [(point: [Double], value: Double)] = []
+        pool.reserveCapacity(chosen.count + m)
+        for index in chosen {
+            let start = Array(candidates[(index * d)..<((index + 1) * d)])
+            pool.append(refine(start, value: values[index], acquisition: acquisition, dimensions: dimensions))
+        }
+        for i in 0..<m { pool.append((Array(candidates[(i * d)..<((i + 1) * d)]), values[i])) }
+        let ranked = pool.indices.sorted {
+            let a = pool[$0].value, b = pool[$1].value
+            let ka = a.isNaN ? -Double.infinity : a, kb = b.isNaN ? -Double.infinity : b
+            return ka > kb || (ka == kb && $0 < $1)
+        }
+        let tolerance = configuration.minimumSeparation
+        for index in ranked {
+            let p = pool[index].point
+            let clashes = excluded.contains { e in
+                var distance = 0.0
+                for j in 0..<d { distance = max(distance, abs(e[j] - p[j])) }
+                return distance <= tolerance
+            }
+            if !clashes { return AcquisitionMaximum(point: p, logExpectedImprovement: pool[index].value) }
+        }
+        throw .noDistinctCandidate
+    }
+
+    /// Local refinement: L-BFGS on continuous coordinates alternated with exhaustive per-coordinate level sweeps.
+    func refine(
+        _ start: [Double], value startValue: Double, acquisition: LogEIAcquisition, dimensions: [DimensionKind]
+    ) -> (point: [Double], value: Double) {
+        let d = dimensions.count
+        let continuous = (0..<d).filter { dimensions[$0].isContinuous }
+        let discrete = (0..<d).filter { !dimensions[$0].isContinuous }
+        var x = start, best = startValue
+        var options = LBFGS.Options()
+        options.maxIterations = configuration.maxIterations
+        options.maxEvaluations = 3 * configuration.maxIterations
+        options.gradientTolerance = 1e-6
+        options.functionTolerance = 1e-9
+        let optimizer = LBFGS(options: options)
+
+        func continuousStep() {
+            guard !continuous.isEmpty, best.isFinite else { return }
+            var lower = x, upper = x
+            for j in continuous { lower[j] = 0; upper[j] = 1 }
+            let result = optimizer.minimize(from: x, lower: lower, upper: upper) { point in
+                let (v, g) = acquisition.valueAndGradient(at: point)
+                return (-v, g.map { -$0 })
+            }
+            if -result.value > best { best = -result.value; x = result.x }
+        }
+
+        continuousStep()
+        guard !discrete.isEmpty else { return (x, best) }
+        for _ in 0..<max(1, configuration.discreteSweeps) {
+            var changed = false
+            for j in discrete {
+                guard let levels = dimensions[j].levels, levels.count > 1 else { continue }
+                var batch: [Double] = []
+                batch.reserveCapacity(levels.count * d)
+                for level in levels { var y = x; y[j] = level; batch.append(contentsOf: y) }
+                let scores = acquisition.values(rowMajor: batch, count: levels.count)
+                for (k, score) in scores.enumerated() where score > best && levels[k] != x[j] {
+                    best = score; x[j] = levels[k]; changed = true
+                }
+            }
+            if !changed { break }
+            continuousStep()
+        }
+        return (x, best)
+    }
+}

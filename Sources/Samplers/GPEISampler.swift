@@ -1,0 +1,109 @@
+public import TrialModel
+import GaussianProcess
+import Synchronization
+
+/// Bayesian optimization: a Gaussian process with expected improvement (LogEI).
+///
+/// - The first `initialTrials` trials follow the scrambled Sobol sequence (as `random`).
+/// - Then: completed trials are observations (values negated when maximizing, so the model
+///   always minimizes); pruned trials are observations too, at their last reported value,
+///   which is pessimistic for a metric that improves with steps: the model learns that the
+///   region looked poor without being told it is as bad as a failure.
+/// - Failed trials are not observations (a crash says nothing about the metric) but are
+///   treated like running trials: the suggestion stays away from their exact points.
+/// - Running and pending trials are handled by the kriging believer, so concurrent
+///   suggestions are distinct and spread out.
+/// - The GP is fitted once per new observation and reused for every suggestion until the
+///   next, warm-started from the previous fit.
+public final class GPEISampler: Sampler {
+    public let seed: UInt64
+    public let initialTrials: Int
+    let optimizer: BayesianOptimizer
+
+    struct FittedModel: @unchecked Sendable {
+        // Invariant: GaussianProcessModel is an immutable value of arrays; shared read-only.
+        var key: [Double]
+        var model: GaussianProcessModel
+    }
+
+    private let cache = Mutex<FittedModel?>(nil)
+
+    public init(seed: UInt64, initialTrials: Int, configuration: BayesianOptimizer.Configuration = .init()) {
+        self.seed = seed
+        self.initialTrials = initialTrials
+        self.optimizer = BayesianOptimizer(configuration: configuration)
+    }
+
+    public func suggest(_ history: StudyHistory) async throws -> Configuration? {
+        try suggestNow(history)
+    }
+
+    /// The same as `suggest`, synchronously.
+    public func suggestNow(_ history: StudyHistory) throws -> Configuration? {
+        let spec = history.spec
+        let space = spec.space
+        var observations: [[Double]] = [], values: [Double] = [], avoid: [[Double]] = []
+        for trial in history.trials {
+            let point = space.encode(trial.configuration)
+            switch trial.state {
+            case .completed, .pruned:
+                guard let value = trial.value, value.isFinite else { continue }
+                observations.append(point)
+                values.append(spec.metric.goal == .maximize ? -value : value)
+            case .failed, .running, .pending:
+                avoid.append(point)
+            }
+        }
+        let fallback = RandomSampler(seed: seed)
+        if history.trials.count < initialTrials || observations.count < 2 {
+            return fallback.suggestNow(history)
+        }
+        let dimensions = Self.dimensions(of: space)
+        let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
+        let model = try fitted(observations: observations, values: values, dimensions: dimensions)
+        let suggestion: Suggestion
+        do {
+            suggestion = try optimizer.suggest(using: model, observations: observations, values: values,
+                                               pending: avoid, dimensions: dimensions, seed: callSeed)
+        } catch AcquisitionError.noDistinctCandidate {
+            return fallback.suggestNow(history)
+        }
+        let configuration = space.decode(suggestion.point)
+        // Rounding a continuous coordinate of a wide int can land on a configuration already tried.
+        if history.trials.contains(where: { $0.configuration == configuration }) {
+            return fallback.suggestNow(history)
+        }
+        return configuration
+    }
+
+    /// The model for these observations: the cached one if they have not changed, else a new fit
+    /// warm-started from the cached hyperparameters.
+    func fitted(observations: [[Double]], values: [Double], dimensions: [DimensionKind]) throws -> GaussianProcessModel {
+        let key = observations.flatMap { $0 } + values
+        let previous = cache.withLock { $0 }
+        if let previous, previous.key == key { return previous.model }
+        let model = try optimizer.fit(observations: observations, values: values, dimensions: dimensions,
+                                      seed: seed &+ UInt64(observations.count),
+                                      warmStart: previous?.model.hyperparameters)
+        cache.withLock { $0 = FittedModel(key: key, model: model) }
+        return model
+    }
+
+    /// Integers with at most this many values are searched level by level; wider ones as continuous, then rounded.
+    static let maxDiscreteLevels = 64
+
+    /// How the GP sees each parameter in the unit cube (the encoding of `Parameter.encode`).
+    static func dimensions(of space: SearchSpace) -> [DimensionKind] {
+        space.parameters.map { parameter in
+            switch parameter.domain {
+            case .float:
+                return .continuous
+            case .int(let low, let high, _):
+                guard high - low + 1 <= maxDiscreteLevels else { return .continuous }
+                return .discrete(levels: (low...high).map { parameter.encode(.int($0)) })
+            case .categorical(let values):
+                return .categorical(count: values.count)
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""Runs the optimizer benchmark's functions and seeds through Sextant's peers.
+
+Same functions, domains, seeds, budgets and thread count (OMP_NUM_THREADS=1) as
+`sextant-bench optimizer`, so both tables can stand side by side in
+docs/benchmarks.md. Peers: Optuna (TPESampler, GPSampler), scikit-optimize
+(gp_minimize with EI), and random search.
+
+    OMP_NUM_THREADS=1 python3 Sources/sextant-bench/peers/compare_peers.py --seeds 10 --trials 50
+    python3 .../compare_peers.py --latency 25,100,200,1000   # GPSampler suggest latency vs. history size, d = 6
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import numpy as np
+
+
+def branin(x):
+    x1, x2 = x
+    a, b, c = 1.0, 5.1 / (4 * math.pi ** 2), 5 / math.pi
+    r, s, t = 6.0, 10.0, 1 / (8 * math.pi)
+    return a * (x2 - b * x1 ** 2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+
+
+HARTMANN_A = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+              [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+HARTMANN_P = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+              [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
+HARTMANN_ALPHA = [1.0, 1.2, 3.0, 3.2]
+
+
+def hartmann6(x):
+    total = 0.0
+    for i in range(4):
+        inner = sum(HARTMANN_A[i][j] * (x[j] - HARTMANN_P[i][j] * 1e-4) ** 2 for j in range(6))
+        total -= HARTMANN_ALPHA[i] * math.exp(-inner)
+    return total
+
+
+def ackley(x):
+    d = len(x)
+    s1 = sum(v * v for v in x) / d
+    s2 = sum(math.cos(2 * math.pi * v) for v in x) / d
+    return -20 * math.exp(-0.2 * math.sqrt(s1)) - math.exp(s2) + 20 + math.e
+
+
+def rosenbrock(x):
+    return sum(100 * (x[i + 1] - x[i] ** 2) ** 2 + (1 - x[i]) ** 2 for i in range(len(x) - 1))
+
+
+# name: (function, bounds per dimension, known minimum)
+FUNCTIONS = {
+    "branin": (branin, [(-5.0, 10.0), (0.0, 15.0)], 0.397887357729738),
+    "hartmann6": (hartmann6, [(0.0, 1.0)] * 6, -3.32236801141551),
+    "ackley5": (ackley, [(-32.768, 32.768)] * 5, 0.0),
+    "rosenbrock4": (rosenbrock, [(-5.0, 10.0)] * 4, 0.0),
+}
+
+
+def run_optuna(sampler_name, fn, bounds, seed, trials):
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if sampler_name == "optuna-tpe":
+        sampler = optuna.samplers.TPESampler(seed=seed)
+    else:
+        sampler = optuna.samplers.GPSampler(seed=seed)
+    study = optuna.create_study(sampler=sampler, direction="minimize")
+    values, latencies = [], []
+    for _ in range(trials):
+        start = time.perf_counter()
+        trial = study.ask()
+        x = [trial.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
+        latencies.append(time.perf_counter() - start)
+        value = fn(x)
+        study.tell(trial, value)
+        values.append(value)
+    return values, latencies
+
+
+def run_skopt(fn, bounds, seed, trials):
+    from skopt import Optimizer
+    optimizer = Optimizer(bounds, base_estimator="GP", acq_func="EI", n_initial_points=8,
+                          random_state=seed, acq_optimizer="lbfgs")
+    values, latencies = [], []
+    for _ in range(trials):
+        start = time.perf_counter()
+        x = optimizer.ask()
+        latencies.append(time.perf_counter() - start)
+        value = fn(x)
+        optimizer.tell(x, value)
+        values.append(value)
+    return values, latencies
+
+
+def run_random(fn, bounds, seed, trials):
+    rng = np.random.default_rng(seed)
+    values = [fn([rng.uniform(lo, hi) for lo, hi in bounds]) for _ in range(trials)]
+    return values, [0.0] * trials
+
+
+def regret_after(values, n, minimum):
+    return min(values[:n]) - minimum
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--optimizers", default="random,optuna-tpe,optuna-gp,skopt-gp")
+    parser.add_argument("--functions", default=",".join(FUNCTIONS))
+    parser.add_argument("--json", help="write every run here")
+    parser.add_argument("--latency", help="comma-separated history sizes: time GPSampler's suggest at d=6")
+    args = parser.parse_args()
+
+    if args.latency:
+        latency_table([int(n) for n in args.latency.split(",")])
+        return
+
+    runs = []
+    print(f"{'optimizer':<12} {'function':<12} {'regret@20':>10} {'regret@50':>10} {'suggest ms':>11}")
+    for name in args.optimizers.split(","):
+        for fname in args.functions.split(","):
+            fn, bounds, minimum = FUNCTIONS[fname]
+            r20, r50, lat = [], [], []
+            for seed in range(args.seeds):
+                if name.startswith("optuna"):
+                    values, latencies = run_optuna(name, fn, bounds, seed, args.trials)
+                elif name == "skopt-gp":
+                    values, latencies = run_skopt(fn, bounds, seed, args.trials)
+                else:
+                    values, latencies = run_random(fn, bounds, seed, args.trials)
+                r20.append(regret_after(values, min(20, args.trials), minimum))
+                r50.append(regret_after(values, args.trials, minimum))
+                lat.extend(latencies[10:])
+                runs.append({"optimizer": name, "function": fname, "seed": seed, "values": values})
+            print(f"{name:<12} {fname:<12} {statistics.median(r20):>10.4g} {statistics.median(r50):>10.4g} "
+                  f"{statistics.median(lat) * 1e3:>11.2f}", flush=True)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(runs, handle)
+
+
+def latency_table(sizes):
+    """Median time of one GPSampler suggestion with n completed trials at d = 6."""
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    fn, bounds, _ = FUNCTIONS["hartmann6"]
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0), direction="minimize")
+        for _ in range(n):
+            x = [rng.uniform(lo, hi) for lo, hi in bounds]
+            study.add_trial(optuna.trial.create_trial(
+                params={f"x{i}": v for i, v in enumerate(x)},
+                distributions={f"x{i}": optuna.distributions.FloatDistribution(lo, hi) for i, (lo, hi) in enumerate(bounds)},
+                value=fn(x)))
+        times = []
+        for _ in range(5):
+            start = time.perf_counter()
+            trial = study.ask()
+            for i, (lo, hi) in enumerate(bounds):
+                trial.suggest_float(f"x{i}", lo, hi)
+            times.append(time.perf_counter() - start)
+            study.tell(trial, fn([trial.params[f"x{i}"] for i in range(6)]))
+        print(f"optuna-gp suggest, n={n}, d=6: median {statistics.median(times) * 1e3:.1f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

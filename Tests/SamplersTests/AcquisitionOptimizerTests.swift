@@ -1,0 +1,132 @@
+import Foundation
+import Testing
+@testable import Samplers
+import GaussianProcess
+
+/// Branin–Hoo on the unit square (rescaled from [−5, 10] × [0, 15]); global minimum 0.397887.
+func branin(_ u: [Double]) -> Double {
+    let x = -5 + 15 * u[0], y = 15 * u[1]
+    let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
+    let q = y - b * x * x + c * x - 6
+    return q * q + 10 * (1 - t) * cos(x) + 10
+}
+
+func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [Double]) {
+    var rng = Xoshiro256StarStar(seed: seed)
+    let xs = (0..<n).map { _ in (0..<d).map { _ in rng.nextUnitDouble() } }
+    let ys = xs.map { x in x.enumerated().reduce(0.0) { $0 + sin(3 * $1.element + Double($1.offset)) } }
+    return (xs, ys)
+}
+
+@Suite struct AcquisitionTests {
+    @Test func acquisitionGradientMatchesFiniteDifferences() throws {
+        let (xs, ys) = sampleData(count: 15, dimension: 3, seed: 4)
+        let model = try GaussianProcessModel(
+            inputs: xs, values: ys, hyperparameters: Hyperparameters(lengthscales: [0.3, 0.5, 0.8], outputscale: 1.2, noiseVariance: 1e-4))
+        let acquisition = LogEIAcquisition(model: model, incumbent: ys.min()!)
+        var rng = Xoshiro256StarStar(seed: 8)
+        for _ in 0..<8 {
+            let x = (0..<3).map { _ in rng.nextUnitDouble() }
+            let analytic = acquisition.valueAndGradient(at: x)
+            let numeric = centralDifference({ acquisition.valueAndGradient(at: $0).value }, at: x)
+            for j in 0..<3 { #expect(abs(analytic.gradient[j] - numeric[j]) < 1e-5 * max(1, abs(numeric[j]))) }
+            #expect(abs(analytic.value - acquisition.values(rowMajor: x, count: 1)[0]) < 1e-10)
+        }
+    }
+
+    @Test func optimizerBeatsRawCandidatesAndRespectsLevels() throws {
+        let dims: [DimensionKind] = [.continuous, .discrete(levels: [0, 0.25, 0.5, 0.75, 1]), .categorical(count: 3)]
+        var rng = Xoshiro256StarStar(seed: 5)
+        let xs = (0..<12).map { _ in dims.map { $0.snap(rng.nextUnitDouble()) } }
+        let ys = xs.map { ($0[0] - 0.3) * ($0[0] - 0.3) + $0[1] + ($0[2] > 0.5 ? 0 : 1) }
+        let model = try GaussianProcessModel.fit(inputs: xs, values: ys, dimensions: dims, seed: 1)
+        let acquisition = LogEIAcquisition(model: model, incumbent: ys.min()!)
+        var configuration = AcquisitionOptimizer.Configuration()
+        configuration.candidates = 256
+        configuration.starts = 6
+        let best = try AcquisitionOptimizer(configuration: configuration).maximize(acquisition, dimensions: dims, excluded: xs, seed: 3)
+        #expect(dims[1].levels!.contains(best.point[1]))
+        #expect(dims[2].levels!.contains(best.point[2]))
+        #expect(best.point[0] >= 0 && best.point[0] <= 1)
+        var sequence = QuasiRandomSequence(dimension: 3, seed: 3)
+        var raw = sequence.nextBatch(256)
+        for i in 0..<256 { for j in 1..<3 { raw[i * 3 + j] = dims[j].snap(raw[i * 3 + j]) } }
+        #expect(best.logExpectedImprovement >= acquisition.values(rowMajor: raw, count: 256).max()!)
+    }
+
+    @Test func exhaustedDiscreteSpaceFallsBackToTheOnlyFreePointThenThrows() throws {
+        let dims: [DimensionKind] = [.categorical(count: 2), .discrete(levels: [0, 1])]
+        let all = [[0.25, 0.0], [0.25, 1.0], [0.75, 0.0], [0.75, 1.0]]
+        let values = [1.0, 2.0, 3.0, 4.0]
+        let optimizer = BayesianOptimizer()
+        let s = try optimizer.suggest(observations: Array(all.prefix(3)), values: Array(values.prefix(3)), pending: [], dimensions: dims, seed: 1)
+        #expect(s.point == [0.75, 1.0])
+        #expect(throws: AcquisitionError.noDistinctCandidate) {
+            try optimizer.suggest(observations: Array(all.prefix(3)), values: Array(values.prefix(3)), pending: [[0.75, 1.0]], dimensions: dims, seed: 1)
+        }
+    }
+}
+
+@Suite struct BayesianOptimizerTests {
+    let dims = [DimensionKind](repeating: .continuous, count: 2)
+
+    @Test func sameSeedGivesIdenticalSuggestion() throws {
+        let (xs, ys) = sampleData(count: 10, dimension: 2, seed: 2)
+        let optimizer = BayesianOptimizer()
+        let a = try optimizer.suggest(observations: xs, values: ys, pending: [], dimensions: dims, seed: 77)
+        let b = try optimizer.suggest(observations: xs, values: ys, pending: [], dimensions: dims, seed: 77)
+        #expect(a.point == b.point)
+        #expect(a.hyperparameters == b.hyperparameters)
+        #expect(a.logExpectedImprovement == b.logExpectedImprovement)
+    }
+
+    @Test func pendingSuggestionsAreDistinctAndSpreadOut() throws {
+        let (xs, ys) = sampleData(count: 10, dimension: 2, seed: 6)
+        let optimizer = BayesianOptimizer()
+        var pending: [[Double]] = []
+        var warm: Hyperparameters? = nil
+        for k in 0..<4 {
+            let s = try optimizer.suggest(observations: xs, values: ys, pending: pending, dimensions: dims, seed: UInt64(k), warmStart: warm)
+            warm = s.hyperparameters
+            for other in xs + pending {
+                let distance = zip(other, s.point).map { abs($0 - $1) }.max()!
+                #expect(distance > 1e-3, "suggestion \(s.point) too close to \(other)")
+            }
+            pending.append(s.point)
+        }
+        #expect(Set(pending.map { $0.description }).count == 4)
+    }
+
+    @Test func emptyHistoryReturnsQuasiRandomPoint() throws {
+        let s = try BayesianOptimizer().suggest(observations: [], values: [], pending: [], dimensions: dims, seed: 1)
+        #expect(s.point.count == 2 && s.hyperparameters == nil)
+    }
+
+    /// 8 scrambled-Sobol points, then 32 GP-LogEI steps; the best value must reach 0.397887 + 0.05 for ≥ 8 of 10 seeds.
+    @Test func braninEndToEnd() async throws {
+        let optimizer = BayesianOptimizer()  // default configuration
+        let dims = self.dims
+        let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for seed in 0..<10 {
+                group.addTask {
+                    var sequence = QuasiRandomSequence(dimension: 2, seed: UInt64(1000 + seed))
+                    var xs: [[Double]] = (0..<8).map { _ in sequence.next() }
+                    var ys = xs.map(branin)
+                    var warm: Hyperparameters? = nil
+                    while xs.count < 40 {
+                        let s = try optimizer.suggest(observations: xs, values: ys, pending: [], dimensions: dims,
+                                                      seed: UInt64(seed * 1000 + xs.count), warmStart: warm)
+                        warm = s.hyperparameters
+                        xs.append(s.point)
+                        ys.append(branin(s.point))
+                    }
+                    return ys.min()! - 0.397887 < 0.05
+                }
+            }
+            var count = 0
+            for try await ok in group where ok { count += 1 }
+            return count
+        }
+        #expect(successes >= 8, "\(successes) of 10 seeds reached the Branin minimum")
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Samplers
+import TrialModel
+
+/// Simple regret and suggest latency of Sextant's samplers on the test functions,
+/// sequentially and with concurrent workers (pending trials).
+struct OptimizerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "optimizer",
+        abstract: "Median simple regret after 20 and 50 trials, and suggest latency, per function."
+    )
+
+    @Option(help: "Seeds per function (0, 1, ...).")
+    var seeds = 10
+
+    @Option(help: "Trials per study.")
+    var trials = 50
+
+    @Option(help: "Concurrent workers to simulate (comma-separated, 1 = sequential).")
+    var workers = "1,4"
+
+    @Option(help: "Samplers: gp-ei, random.")
+    var optimizers = "gp-ei,random"
+
+    @Option(help: "Functions (comma-separated).")
+    var functions = TestFunction.all.map(\.name).joined(separator: ",")
+
+    func run() async throws {
+        print("optimizer    workers function       regret@20  regret@50  suggest ms  duplicates")
+        for optimizer in optimizers.split(separator: ",").map(String.init) {
+            for concurrency in workers.split(separator: ",").compactMap({ Int($0) }) {
+                for name in functions.split(separator: ",").map(String.init) {
+                    guard let function = TestFunction.all.first(where: { $0.name == name }) else {
+                        throw ValidationError("unknown function \(name)")
+                    }
+                    var regret20: [Double] = [], regret50: [Double] = [], latencies: [Double] = []
+                    var duplicates = 0
+                    for seed in 0..<seeds {
+                        let run = try study(function, optimizer: optimizer, seed: UInt64(seed), workers: concurrency)
+                        regret20.append(run.best(after: min(20, trials)) - function.minimum)
+                        regret50.append(run.best(after: trials) - function.minimum)
+                        latencies += run.latencies
+                        duplicates += run.duplicates
+                    }
+                    let figures = String(format: "%7d %@ %10.4g %10.4g %11.2f %11d", concurrency,
+                                         name.padding(toLength: 13, withPad: " ", startingAt: 0),
+                                         Summary(regret20).median, Summary(regret50).median,
+                                         Summary(latencies).median * 1e3, duplicates)
+                    print(optimizer.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + figures)
+                }
+            }
+        }
+    }
+
+    struct Run {
+        var values: [Double]
+        var latencies: [Double]
+        var duplicates: Int
+        func best(after count: Int) -> Double { values.prefix(count).min() ?? .nan }
+    }
+
+    /// One study. With `workers` > 1 it keeps that many trials in flight: each time the oldest
+    /// finishes, the next suggestion is made with the others still running (pending).
+    func study(_ function: TestFunction, optimizer: String, seed: UInt64, workers: Int) throws -> Run {
+        let space = SearchSpace(function.bounds.enumerated().map { index, bound in
+            Parameter(name: "x\(index)", domain: .float(low: bound.low, high: bound.high, log: false))
+        })
+        let spec = StudySpec(name: function.name, metric: .init(name: "y", goal: .minimize),
+                             budget: .init(trials: trials),
+                             optimizer: .init(kind: optimizer == "random" ? .random : .gpEI, initialTrials: 8, seed: seed),
+                             space: space)
+        let gp = GPEISampler(seed: seed, initialTrials: 8)
+        let random = RandomSampler(seed: seed)
+        var trialsSoFar: [Trial] = []
+        var values: [Double] = [], latencies: [Double] = []
+        let clock = ContinuousClock()
+        func suggest() throws -> Trial {
+            let history = StudyHistory(spec: spec, trials: trialsSoFar)
+            let start = clock.now
+            let configuration = optimizer == "random" ? random.suggestNow(history) : try gp.suggestNow(history)
+            latencies.append((clock.now - start).seconds)
+            return Trial(id: TrialID(Int64(trialsSoFar.count + 1)), state: .running, configuration: configuration!)
+        }
+        func finish(_ index: Int) {
+            let x = space.parameters.map { trialsSoFar[index].configuration[$0.name]?.numericValue ?? .nan }
+            let value = function.evaluate(x)
+            trialsSoFar[index].state = .completed
+            trialsSoFar[index].value = value
+            values.append(value)
+        }
+        var inFlight: [Int] = []
+        while trialsSoFar.count < trials {
+            trialsSoFar.append(try suggest())
+            inFlight.append(trialsSoFar.count - 1)
+            if inFlight.count >= workers { finish(inFlight.removeFirst()) }
+        }
+        for index in inFlight { finish(index) }
+        let duplicates = trialsSoFar.count - Set(trialsSoFar.map(\.configuration)).count
+        return Run(values: values, latencies: latencies, duplicates: duplicates)
+    }
+}

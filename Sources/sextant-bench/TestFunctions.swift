@@ -1,0 +1,55 @@
+import Foundation
+
+/// The classic test functions of the optimizer benchmark, on their usual domains,
+/// with their known minima. `peers/compare_peers.py` defines the same ones.
+struct TestFunction: Sendable {
+    let name: String
+    let bounds: [(low: Double, high: Double)]
+    let minimum: Double
+    let evaluate: @Sendable ([Double]) -> Double
+
+    static let all: [TestFunction] = [branin, hartmann6, ackley5, rosenbrock4]
+
+    static let branin = TestFunction(name: "branin", bounds: [(-5, 10), (0, 15)], minimum: 0.397887357729738) { x in
+        let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
+        let u = x[1] - b * x[0] * x[0] + c * x[0] - 6
+        return u * u + 10 * (1 - t) * cos(x[0]) + 10
+    }
+
+    static let hartmann6 = TestFunction(
+        name: "hartmann6", bounds: Array(repeating: (0, 1), count: 6), minimum: -3.32236801141551
+    ) { x in
+        let alpha = [1.0, 1.2, 3.0, 3.2]
+        let a: [[Double]] = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                             [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+        let p: [[Double]] = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                             [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
+        var total = 0.0
+        for i in 0..<4 {
+            var inner = 0.0
+            for j in 0..<6 { inner += a[i][j] * (x[j] - p[i][j] * 1e-4) * (x[j] - p[i][j] * 1e-4) }
+            total -= alpha[i] * exp(-inner)
+        }
+        return total
+    }
+
+    static let ackley5 = TestFunction(
+        name: "ackley5", bounds: Array(repeating: (-32.768, 32.768), count: 5), minimum: 0
+    ) { x in
+        let d = Double(x.count)
+        let s1 = x.reduce(0) { $0 + $1 * $1 } / d
+        let s2 = x.reduce(0) { $0 + cos(2 * Double.pi * $1) } / d
+        return -20 * exp(-0.2 * s1.squareRoot()) - exp(s2) + 20 + M_E
+    }
+
+    static let rosenbrock4 = TestFunction(
+        name: "rosenbrock4", bounds: Array(repeating: (-5, 10), count: 4), minimum: 0
+    ) { x in
+        var sum = 0.0
+        for i in 0..<(x.count - 1) {
+            let ridge = x[i + 1] - x[i] * x[i], offset = 1 - x[i]
+            sum += 100 * ridge * ridge + offset * offset
+        }
+        return sum
+    }
+}

@@ -71,6 +71,8 @@ public struct AcquisitionOptimizer: Sendable {
     public struct Configuration: Sendable {
         /// Number of scrambled-Sobol raw candidates (1024).
         public var candidates: Int = 1024
+        /// Extra candidates perturbed around the anchor points (512).
+        public var localCandidates: Int = 512
         /// Number of local refinements (16); half greedy, half Boltzmann-sampled.
         public var starts: Int = 16
         /// L-BFGS iterations per refinement (40).
@@ -90,14 +92,31 @@ public struct AcquisitionOptimizer: Sendable {
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
 
     /// Maximizes `acquisition` over the space described by `dimensions`, avoiding `excluded` points; deterministic in `seed`.
+    ///
+    /// `anchors`: points around which extra candidates are drawn. `keepAway`/`radii`: points whose
+    /// ellipsoid of per-coordinate radii the result avoids when any candidate outside them remains.
     public func maximize(
-        _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64
+        _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64,
+        anchors: [[Double]] = [], keepAway: [[Double]] = [], radii: [Double] = []
     ) throws(AcquisitionError) -> AcquisitionMaximum {
         let d = dimensions.count
         guard d == acquisition.model.dimension else { throw .invalidInput("model has \(acquisition.model.dimension) dimensions, space has \(d)") }
-        let m = max(1, configuration.candidates)
         var sequence = QuasiRandomSequence(dimension: d, seed: seed)
-        var candidates = sequence.nextBatch(m)
+        var candidates = sequence.nextBatch(max(1, configuration.candidates))
+        // Candidates around the best points so far (as BoTorch's "sample around best"): Gaussian
+        // perturbations at two scales, clipped to the cube. Space-filling candidates alone rarely
+        // land close enough to the incumbent to refine it in more than a few dimensions.
+        if !anchors.isEmpty && configuration.localCandidates > 0 {
+            var local = Xoshiro256StarStar(seed: seed).derived(stream: 0x10CA1)
+            for k in 0..<configuration.localCandidates {
+                let anchor = anchors[k % anchors.count]
+                let sigma = k % 2 == 0 ? 0.02 : 0.1
+                for j in 0..<d {
+                    candidates.append(min(max(anchor[j] + sigma * local.nextGaussian(), 0), 1))
+                }
+            }
+        }
+        let m = candidates.count / d
         for i in 0..<m { for j in 0..<d where !dimensions[j].isContinuous { candidates[i * d + j] = dimensions[j].snap(candidates[i * d + j]) } }
         let values = acquisition.values(rowMajor: candidates, count: m)
 
@@ -141,14 +160,35 @@ public struct AcquisitionOptimizer: Sendable {
             return ka > kb || (ka == kb && $0 < $1)
         }
         let tolerance = configuration.minimumSeparation
-        for index in ranked {
-            let p = pool[index].point
-            let clashes = excluded.contains { e in
+        func clashes(_ p: [Double]) -> Bool {
+            excluded.contains { e in
                 var distance = 0.0
                 for j in 0..<d { distance = max(distance, abs(e[j] - p[j])) }
                 return distance <= tolerance
             }
-            if !clashes { return AcquisitionMaximum(point: p, logExpectedImprovement: pool[index].value) }
+        }
+        // Inside the ellipsoid Σ_j ((p_j − e_j)/r_j)² < 1 around a kept-away point (continuous
+        // coordinates; any differing discrete coordinate puts p outside).
+        func crowds(_ p: [Double]) -> Bool {
+            keepAway.contains { e in
+                var sum = 0.0
+                for j in 0..<d {
+                    if dimensions[j].isContinuous {
+                        let u = (p[j] - e[j]) / radii[j]
+                        sum += u * u
+                    } else if abs(p[j] - e[j]) > 1e-12 {
+                        return false
+                    }
+                }
+                return sum < 1
+            }
+        }
+        for pass in 0..<(keepAway.isEmpty ? 1 : 2) {
+            for index in ranked {
+                let p = pool[index].point
+                if clashes(p) || (pass == 0 && !keepAway.isEmpty && crowds(p)) { continue }
+                return AcquisitionMaximum(point: p, logExpectedImprovement: pool[index].value)
+            }
         }
         throw .noDistinctCandidate
     }

@@ -32,6 +32,12 @@ public struct BayesianOptimizer: Sendable {
         public var candidates: Int = 1024
         /// Local acquisition refinements (16).
         public var starts: Int = 16
+        /// A suggestion stays outside the ellipsoid of radii `pendingRadius · ℓ_j` around each pending
+        /// point when it can (0.2): with a nearly noise-free model the believer alone lets suggestions
+        /// crowd within 1e-3 of each other.
+        public var pendingRadius = 0.05
+        /// Best observed points around which extra candidates are drawn (5).
+        public var anchors: Int = 5
         /// L-BFGS iterations per acquisition refinement (40).
         public var acquisitionIterations: Int = 40
         /// Random hyperparameter restarts when there is no warm start (4).
@@ -154,7 +160,9 @@ public struct BayesianOptimizer: Sendable {
         acquisitionConfiguration.minimumSeparation = configuration.minimumSeparation
         var acquisitionSeed = root.derived(stream: 3)
         let best = try AcquisitionOptimizer(configuration: acquisitionConfiguration).maximize(
-            acquisition, dimensions: dimensions, excluded: excluded, seed: acquisitionSeed.next())
+            acquisition, dimensions: dimensions, excluded: excluded, seed: acquisitionSeed.next(),
+            anchors: values.indices.sorted { values[$0] < values[$1] }.prefix(configuration.anchors).map { observations[$0] },
+            keepAway: pending, radii: model.hyperparameters.lengthscales.map { configuration.pendingRadius * $0 })
         let posterior = fantasy.predict([best.point])
         return Suggestion(
             point: best.point, hyperparameters: model.hyperparameters,

@@ -13,8 +13,9 @@ import Synchronization
 ///   treated like running trials: the suggestion stays away from their exact points.
 /// - Running and pending trials are handled by the kriging believer, so concurrent
 ///   suggestions are distinct and spread out.
-/// - The GP is fitted once per new observation and reused for every suggestion until the
-///   next, warm-started from the previous fit.
+/// - The GP is rebuilt once per new observation and reused for every suggestion until the
+///   next; its hyperparameters are re-optimized (warm-started) on every new result up to 150
+///   observations, then each time the data has grown by 5%.
 public final class GPEISampler: Sampler {
     public let seed: UInt64
     public let initialTrials: Int
@@ -24,7 +25,16 @@ public final class GPEISampler: Sampler {
         // Invariant: GaussianProcessModel is an immutable value of arrays; shared read-only.
         var key: [Double]
         var model: GaussianProcessModel
+        /// Observations when the hyperparameters were last optimized.
+        var optimizedAt: Int
     }
+
+    /// Up to this many observations, hyperparameters are re-optimized on every new result; beyond
+    /// it, whenever the data grew by `refitGrowth` since the last optimization, and in between the
+    /// model is rebuilt on all observations with the hyperparameters kept (one Cholesky).
+    public static let refitEveryResultUpTo = 150
+    /// Relative growth of the data that triggers a hyperparameter re-optimization beyond the limit.
+    public static let refitGrowth = 0.05
 
     private let cache = Mutex<FittedModel?>(nil)
 
@@ -82,10 +92,17 @@ public final class GPEISampler: Sampler {
         let key = observations.flatMap { $0 } + values
         let previous = cache.withLock { $0 }
         if let previous, previous.key == key { return previous.model }
+        let n = observations.count
+        if let previous, previous.model.dimension == dimensions.count, n > Self.refitEveryResultUpTo,
+           Double(n) < Double(previous.optimizedAt) * (1 + Self.refitGrowth),
+           let model = try? GaussianProcessModel(inputs: observations, values: values, dimensions: dimensions,
+                                                 hyperparameters: previous.model.hyperparameters) {
+            cache.withLock { $0 = FittedModel(key: key, model: model, optimizedAt: previous.optimizedAt) }
+            return model
+        }
         let model = try optimizer.fit(observations: observations, values: values, dimensions: dimensions,
-                                      seed: seed &+ UInt64(observations.count),
-                                      warmStart: previous?.model.hyperparameters)
-        cache.withLock { $0 = FittedModel(key: key, model: model) }
+                                      seed: seed &+ UInt64(n), warmStart: previous?.model.hyperparameters)
+        cache.withLock { $0 = FittedModel(key: key, model: model, optimizedAt: n) }
         return model
     }
 

@@ -17,6 +17,9 @@ struct TransportBench: AsyncParsableCommand {
     @Option(help: "Trials in the full-cycle study.")
     var trials = 300
 
+    @Option(help: "Optimizer of the full-cycle study: random or gp-ei.")
+    var optimizer = "random"
+
     @Option(help: "The sextant binary (default: next to this one).")
     var sextant: String?
 
@@ -27,7 +30,7 @@ struct TransportBench: AsyncParsableCommand {
         let spawn = try spawnCost()
         print("spawning and reaping /bin/echo alone: median \(us(spawn.median)) µs (200 runs)")
         let cycle = try await trialCycles()
-        print("full trial cycle, 1 worker, 1 slot, /bin/echo objective: \(String(format: "%.1f", cycle.rate)) trials/s, "
+        print("full trial cycle (\(optimizer)), 1 worker, 1 slot, /bin/echo objective: \(String(format: "%.1f", cycle.rate)) trials/s, "
             + "median \(us(cycle.gaps.median)) µs per trial, p90 \(us(cycle.gaps.quantile(0.9))) µs (\(trials) trials)")
         print(String(format: "ratio: a trial cycle costs %.0fx a raw round trip (%.0fx after subtracting the spawn)",
                      cycle.gaps.median / raw.median, (cycle.gaps.median - spawn.median) / raw.median))
@@ -101,14 +104,17 @@ struct TransportBench: AsyncParsableCommand {
             name: bench
             metric: {name: loss, goal: minimize}
             budget: {trials: \(trials)}
-            optimizer: {kind: random, seed: 1}
+            optimizer: {kind: \(optimizer), seed: 1}
             parameters:
               x: {type: float, low: 0.0, high: 1.0}
+              y: {type: float, low: 0.0, high: 1.0}
+              z: {type: int, low: 1, high: 6}
             """.write(to: study, atomically: true, encoding: .utf8)
         let endpoint = "tcp://127.0.0.1:\(Int.random(in: 40_001...60_000))"
         let db = directory.appendingPathComponent("bench.db").path
         let coordinator = try launch(binary, ["coordinator", study.path, "--bind", endpoint, "--db", db])
-        let worker = try launch(binary, ["worker", endpoint, "--", "/bin/echo", "loss=1"])
+        // A no-op objective whose value still varies, so a model has something to fit.
+        let worker = try launch(binary, ["worker", endpoint, "--", "/bin/echo", "loss={x}"])
         coordinator.waitUntilExit()
         worker.waitUntilExit()
         guard coordinator.terminationStatus == 0 else { throw ValidationError("the coordinator failed") }
@@ -123,8 +129,13 @@ struct TransportBench: AsyncParsableCommand {
         let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        let finished = (object?["trials"] as? [[String: Any]] ?? [])
-            .compactMap { ($0["finished_at"] as? String).flatMap(formatter.date(from:)) }.sorted()
+        let trials = object?["trials"] as? [[String: Any]] ?? []
+        let finished = trials.compactMap { ($0["finished_at"] as? String).flatMap(formatter.date(from:)) }.sorted()
+        let started = trials.compactMap { ($0["started_at"] as? String).flatMap(formatter.date(from:)) }.sorted()
+        // How long the worker's slot sat idle: from one trial's end to the next one's start.
+        let waits = zip(started.dropFirst(), finished).map { $0.timeIntervalSince($1) }
+        print("worker wait between trials (\(optimizer)): median \(us(Summary(waits).median)) µs, "
+            + "p90 \(us(Summary(waits).quantile(0.9))) µs, max \(us(waits.max() ?? .nan)) µs")
         // Skip the first trials: they include the worker joining.
         let steady = Array(finished.dropFirst(5))
         let gaps = zip(steady.dropFirst(), steady).map { $0.timeIntervalSince($1) }

@@ -19,6 +19,7 @@ let package = Package(
             pkgConfig: "libzmq",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(
             name: "CLAPACK",
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
@@ -39,7 +40,7 @@ let package = Package(
         .target(
             name: "Worker",
             dependencies: [
-                "TrialModel", "WireProtocol", "ZeroMQ",
+                "TrialModel", "WireProtocol", "ZeroMQ", "CLAPACK", "CZlib", "GaussianProcess",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -70,7 +71,7 @@ let package = Package(
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "TrialModel", "WireProtocol"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel"]),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel", "WireProtocol"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
     ]
 )

@@ -16,6 +16,8 @@ struct ProcessOutcome: Sendable {
     var timedOut: Bool
     /// Set when the command was stopped on purpose (pruned, non-finite report, shutdown).
     var stopReason: StopReason?
+    /// The reason the command gave in a `failed: REASON` line, if any.
+    var failureReason: String? = nil
 }
 
 /// Why the worker stopped a command before it exited by itself.
@@ -44,6 +46,7 @@ final class TrialProcess: Sendable {
         var timedOut = false
         var stopReason: StopReason?
         var reports: [MetricLine] = []
+        var failureReason: String?
         var stderrTail = Data()
     }
 
@@ -124,7 +127,7 @@ final class TrialProcess: Sendable {
             onExit(ProcessOutcome(
                 ending: ending.withLock { $0 }, reports: final.reports,
                 stderrTail: String(decoding: final.stderrTail, as: UTF8.self), timedOut: final.timedOut,
-                stopReason: final.stopReason))
+                stopReason: final.stopReason, failureReason: final.failureReason))
         }
     }
 
@@ -159,6 +162,11 @@ final class TrialProcess: Sendable {
         var buffer = [UInt8](repeating: 0, count: 65536)
         func emit(_ lineData: Data) {
             let line = String(decoding: lineData, as: UTF8.self)
+            if line.hasPrefix("failed:") {
+                let reason = line.dropFirst("failed:".count).trimmingCharacters(in: .whitespaces)
+                state.withLock { $0.failureReason = String(reason.prefix(500)) }
+                return
+            }
             guard let report = MetricLine.parse(line, metric: metric) else { return }
             state.withLock { $0.reports.append(report) }
             if !report.value.isFinite {

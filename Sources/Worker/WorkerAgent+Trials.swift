@@ -116,6 +116,9 @@ extension WorkerAgent {
         case nil:
             break
         }
+        if let reason = outcome.failureReason, !reason.isEmpty {
+            return failed(reason)
+        }
         if outcome.timedOut {
             return failed("timed out after \(TrialFormatting.format(assignment.timeoutSeconds)) s")
         }

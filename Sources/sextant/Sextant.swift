@@ -11,7 +11,8 @@ struct Sextant: AsyncParsableCommand {
               sextant worker tcp://HOST:5555 -- python3 train.py --lr {learning_rate}
               sextant status --watch
             """,
-        subcommands: [CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ExportCommand.self]
+        subcommands: [CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ExportCommand.self,
+                      TrainCommand.self, DemoCommand.self]
     )
 }
 

@@ -41,11 +41,26 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("the endpoint must look like tcp://HOST:5555, not '\(endpoint)'")
         }
         if let builtin {
-            throw ValidationError("unknown built-in trainer '\(builtin)'; give a training command after --")
+            guard builtin == "mlp-digits" else {
+                throw ValidationError("unknown built-in trainer '\(builtin)'; available: mlp-digits")
+            }
+            guard command.isEmpty else { throw ValidationError("give either --builtin or a command after --, not both") }
+            return
         }
         guard !command.isEmpty else {
             throw ValidationError("give a training command after --, e.g. -- python3 train.py --lr {learning_rate}")
         }
+    }
+
+    /// The user's command, or this binary's `train` subcommand for a built-in trainer, so both
+    /// take the same path through reports, pruning, timeouts and crashes.
+    var trialCommand: [String] {
+        guard let builtin else { return command }
+        return [Self.executablePath, "train", builtin]
+    }
+
+    static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
 
     func run() async throws {
@@ -60,7 +75,7 @@ struct WorkerCommand: AsyncParsableCommand {
         Console.line("worker \(workerName): \(slots) slot\(slots == 1 ? "" : "s"), connecting to \(endpoint)")
         let agent = WorkerAgent(
             configuration: WorkerConfiguration(name: workerName, slots: slots),
-            runner: .command(CommandTemplate(command)), transport: transport, logger: logger,
+            runner: .command(CommandTemplate(trialCommand)), transport: transport, logger: logger,
             onEvent: Self.show)
         await agent.run()
         transport.close()

@@ -1,0 +1,173 @@
+import ArgumentParser
+import Foundation
+import Storage
+import TrialModel
+import Worker
+
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Tune the built-in digits network with a local coordinator and two workers.",
+        discussion: """
+            Example (from the repository root):
+              sextant demo
+            Starts a coordinator on docs/examples/mlp-digits.yaml and two workers running the built-in
+            mlp-digits trainer, shows progress, and prints the best configuration at the end. The study
+            database and the logs go to .demo/.
+            """
+    )
+
+    @Option(help: "Study file.")
+    var study: String = "docs/examples/mlp-digits.yaml"
+
+    @Option(help: "Directory for the database and logs (emptied first).")
+    var directory: String = ".demo"
+
+    @Option(help: "Local workers to start.")
+    var workers: Int = 2
+
+    func validate() throws {
+        guard FileManager.default.fileExists(atPath: study) else {
+            throw ValidationError("no study file at \(study); run from the repository root or pass --study")
+        }
+        guard (1...16).contains(workers) else { throw ValidationError("--workers must be between 1 and 16") }
+    }
+
+    func run() async throws {
+        let spec: StudySpec
+        do {
+            spec = try StudyFile.load(path: study)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(2)
+        }
+        let folder = URL(fileURLWithPath: directory)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let db = folder.appendingPathComponent("demo.db").path
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        let endpoint = "tcp://127.0.0.1:\(try Self.freePort())"
+        let binary = WorkerCommand.executablePath
+        let started = Date()
+
+        let coordinator = try Self.launch(binary, ["coordinator", study, "--bind", endpoint, "--db", db],
+                                          log: folder.appendingPathComponent("coordinator.log"))
+        var children = [coordinator]
+        for index in 1...workers {
+            children.append(try Self.launch(binary, ["worker", endpoint, "--name", "demo-worker-\(index)", "--builtin", "mlp-digits"],
+                                            log: folder.appendingPathComponent("worker-\(index).log")))
+        }
+        Console.line("tuning \(spec.name): \(spec.budget.trials) trials, \(workers) local workers, optimizer \(spec.optimizer.kind.rawValue)")
+        Console.line("parameters: " + spec.space.parameters.map(\.name).joined(separator: ", "))
+        let progress = DemoProgress(spec: spec, interactive: isatty(1) == 1)
+        while coordinator.isRunning {
+            try await Task.sleep(for: .milliseconds(500))
+            if let store = try? SQLiteTrialStore(readingAt: db), let record = try? store.latestStudy(),
+               let trials = try? store.trials(in: record.id), let reports = try? store.reports(in: record.id) {
+                progress.show(trials: trials, reports: reports)
+            }
+        }
+        progress.finish()
+        for child in children.dropFirst() where child.isRunning {
+            try await Task.sleep(for: .seconds(1))
+            if child.isRunning { child.terminate() }
+        }
+        guard coordinator.terminationStatus == 0 else {
+            Console.error("the coordinator stopped with status \(coordinator.terminationStatus); see \(directory)/coordinator.log")
+            throw ExitCode(1)
+        }
+        let store = try SQLiteTrialStore(readingAt: db)
+        guard let record = try store.latestStudy(), let best = try store.trials(in: record.id).best(for: spec.metric.goal),
+              let value = best.value else {
+            Console.error("no trial completed; see \(directory)/worker-1.log")
+            throw ExitCode(1)
+        }
+        let seconds = Int(Date().timeIntervalSince(started).rounded())
+        Console.line("")
+        Console.line("finished \(spec.budget.trials) trials in \(seconds) s")
+        Console.line("best trial #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value))")
+        for parameter in spec.space.parameters {
+            if let chosen = best.configuration[parameter.name] {
+                Console.line("  \(parameter.name) = \(TrialFormatting.format(chosen))")
+            }
+        }
+        // Training is deterministic, so running the best configuration again reproduces its accuracy.
+        var accuracy: Double?
+        try MLPTrainer(settings: MLPSettings(best.configuration)).train { accuracy = $0.validationAccuracy }
+        if let accuracy {
+            Console.line(String(format: "validation accuracy of the best configuration: %.1f%% (360 held-out digits)", accuracy * 100))
+        }
+        Console.line("every trial: sextant status --db \(db)  |  sextant export --format csv --db \(db)")
+        Console.line("plots: load that CSV into any plotting tool (the web dashboard is not part of this version)")
+    }
+
+    static func launch(_ binary: String, _ arguments: [String], log: URL) throws -> Process {
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardOutput = try FileHandle(forWritingTo: log)
+        process.standardError = process.standardOutput
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// A loopback TCP port that was free a moment ago.
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw ValidationError("no free local port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// The demo's live progress: a bar of finished trials, the best value, the running trials.
+final class DemoProgress: @unchecked Sendable {
+    // Invariant: used only by the demo's one task.
+    let spec: StudySpec
+    let interactive: Bool
+    var lastLine = ""
+
+    init(spec: StudySpec, interactive: Bool) {
+        self.spec = spec
+        self.interactive = interactive
+    }
+
+    func show(trials: [Trial], reports: [TrialReport]) {
+        let finished = trials.count { $0.state.isFinished }
+        let width = 30
+        let filled = min(width, finished * width / max(spec.budget.trials, 1))
+        var line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            + "\(finished)/\(spec.budget.trials) trials"
+        if let best = trials.best(for: spec.metric.goal), let value = best.value {
+            line += "  best \(spec.metric.name) \(TrialFormatting.format(value)) (#\(best.id))"
+        }
+        let running = trials.filter { $0.state == .running }
+        if !running.isEmpty {
+            let lastStep = Dictionary(reports.map { ($0.trial, $0.step) }, uniquingKeysWith: max)
+            line += "  running: " + running.map { trial in
+                let epochs = trial.configuration["epochs"].map { "/\($0)" } ?? ""
+                return "#\(trial.id) epoch \(lastStep[trial.id] ?? 0)\(epochs)"
+            }.joined(separator: ", ")
+        }
+        guard line != lastLine else { return }
+        lastLine = line
+        if interactive {
+            print("\r\u{1B}[2K" + line, terminator: "")
+            fflush(nil)
+        } else {
+            Console.line(line)
+        }
+    }
+
+    func finish() {
+        if interactive { print("") }
+    }
+}

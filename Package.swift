@@ -55,7 +55,7 @@ let package = Package(
         
         .executableTarget(
             name: "sextant-bench",
-            dependencies: ["ZeroMQ", "TrialModel", "Samplers", "GaussianProcess", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["ZeroMQ", "TrialModel", "Samplers", "GaussianProcess", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["peers"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

@@ -21,7 +21,8 @@ public enum GaussianProcessError: Error, Sendable, Equatable {
 /// Forces OpenBLAS into single-threaded mode exactly once (threads only hurt at these sizes).
 private let configureBLASThreads: Void = { openblas_set_num_threads(1) }()
 
-@inline(__always) func ensureSingleThreadedBLAS() { _ = configureBLASThreads }
+/// Call before BLAS work on small matrices; cheap after the first call.
+@inline(__always) public func ensureSingleThreadedBLAS() { _ = configureBLASThreads }
 
 private let lowerChar = CChar(UInt8(ascii: "L"))
 

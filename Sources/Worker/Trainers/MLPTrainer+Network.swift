@@ -10,6 +10,7 @@ struct Network {
     var gradients: [[Float]]
     var sizes: [Int] { parameters.map(\.count) }
 
+    private var ones: [Float] = []
     private var z1: [Float] = [], a: [Float] = [], mask: [Float] = [], z2: [Float] = [], g2: [Float] = [], g1: [Float] = []
 
     init(inputs: Int, hidden: Int, classes: Int, random: inout Xoshiro256StarStar) {
@@ -31,11 +32,17 @@ struct Network {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(h), Int32(inputs),
                     1, x, Int32(inputs), parameters[0], Int32(h), 1, &z1, Int32(h))
         let keep = 1 - dropout
-        for index in 0..<(count * h) {
-            var m: Float = 1
-            if dropout > 0 { m = Float(random.nextUnitDouble()) < keep ? 1 / keep : 0 }
-            mask[index] = m
-            a[index] = max(z1[index], 0) * m
+        z1.withUnsafeBufferPointer { z in
+            a.withUnsafeMutableBufferPointer { out in
+                mask.withUnsafeMutableBufferPointer { m in
+                    for index in 0..<(count * h) {
+                        var keepUnit: Float = 1
+                        if dropout > 0 { keepUnit = Float(random.nextUnitDouble()) < keep ? 1 / keep : 0 }
+                        m[index] = keepUnit
+                        out[index] = max(z[index], 0) * keepUnit
+                    }
+                }
+            }
         }
         for row in 0..<count { for j in 0..<c { z2[row * c + j] = parameters[3][j] } }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(count), Int32(c), Int32(h),
@@ -60,6 +67,7 @@ struct Network {
         forward(x: x, count: count, dropout: dropout, random: &random)
         if g2.count < count * c { g2 = [Float](repeating: 0, count: count * c) }
         if g1.count < count * h { g1 = [Float](repeating: 0, count: count * h) }
+        if ones.count < count { ones = [Float](repeating: 1, count: count) }
         var p = [Float](repeating: 0, count: c)
         var loss = 0.0
         let inverse = 1 / Float(count)
@@ -68,19 +76,38 @@ struct Network {
             for j in 0..<c { g2[row * c + j] = (p[j] - (j == labels[row] ? 1 : 0)) * inverse }
         }
         // ∂W2 = Aᵀ·G2 + λW2
-        gradients[2] = parameters[2].map { $0 * weightDecay }
+        scale(parameters[2], by: weightDecay, into: &gradients[2])
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(h), Int32(c), Int32(count),
                     1, a, Int32(h), g2, Int32(c), 1, &gradients[2], Int32(c))
-        for j in 0..<c { var sum: Float = 0; for row in 0..<count { sum += g2[row * c + j] }; gradients[3][j] = sum }
+        Self.columnSums(g2, ones: ones, rows: count, columns: c, into: &gradients[3])
         // G1 = (G2·W2ᵀ) ⊙ [Z1 > 0] ⊙ M
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(count), Int32(h), Int32(c),
                     1, g2, Int32(c), parameters[2], Int32(c), 0, &g1, Int32(h))
-        for index in 0..<(count * h) { g1[index] = z1[index] > 0 ? g1[index] * mask[index] : 0 }
-        gradients[0] = parameters[0].map { $0 * weightDecay }
+        z1.withUnsafeBufferPointer { z in
+            mask.withUnsafeBufferPointer { m in
+                g1.withUnsafeMutableBufferPointer { g in
+                    for index in 0..<(count * h) { g[index] = z[index] > 0 ? g[index] * m[index] : 0 }
+                }
+            }
+        }
+        scale(parameters[0], by: weightDecay, into: &gradients[0])
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(inputs), Int32(h), Int32(count),
                     1, x, Int32(inputs), g1, Int32(h), 1, &gradients[0], Int32(h))
-        for j in 0..<h { var sum: Float = 0; for row in 0..<count { sum += g1[row * h + j] }; gradients[1][j] = sum }
+        Self.columnSums(g1, ones: ones, rows: count, columns: h, into: &gradients[1])
         return loss / Double(count)
+    }
+
+    /// target_j = Σ_rows matrix[row, j], as one BLAS matrix-vector product with a vector of ones.
+    private static func columnSums(_ matrix: [Float], ones: [Float], rows: Int, columns: Int, into target: inout [Float]) {
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(columns), 1, matrix, Int32(columns), ones, 1, 0, &target, 1)
+    }
+
+    private func scale(_ source: [Float], by factor: Float, into target: inout [Float]) {
+        source.withUnsafeBufferPointer { s in
+            target.withUnsafeMutableBufferPointer { t in
+                for i in 0..<s.count { t[i] = s[i] * factor }
+            }
+        }
     }
 
     /// Mean cross-entropy and accuracy on `count` rows, without dropout.
@@ -114,22 +141,31 @@ struct ParameterUpdater {
         steps += 1
         let beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
         let correction1 = 1 - pow(beta1, Float(steps)), correction2 = 1 - pow(beta2, Float(steps))
+        let kind = self.kind
         for t in parameters.indices {
-            let g = gradients[t]
-            switch kind {
-            case .sgd:
-                for i in g.indices { parameters[t][i] -= rate * g[i] }
-            case .momentum:
-                for i in g.indices {
-                    velocity[t][i] = 0.9 * velocity[t][i] + g[i]
-                    parameters[t][i] -= rate * velocity[t][i]
-                }
-            case .adam:
-                for i in g.indices {
-                    velocity[t][i] = beta1 * velocity[t][i] + (1 - beta1) * g[i]
-                    second[t][i] = beta2 * second[t][i] + (1 - beta2) * g[i] * g[i]
-                    let mHat = velocity[t][i] / correction1, vHat = second[t][i] / correction2
-                    parameters[t][i] -= rate * mHat / (vHat.squareRoot() + epsilon)
+            gradients[t].withUnsafeBufferPointer { g in
+                parameters[t].withUnsafeMutableBufferPointer { w in
+                    switch kind {
+                    case .sgd:
+                        for i in 0..<g.count { w[i] -= rate * g[i] }
+                    case .momentum:
+                        velocity[t].withUnsafeMutableBufferPointer { v in
+                            for i in 0..<g.count {
+                                v[i] = 0.9 * v[i] + g[i]
+                                w[i] -= rate * v[i]
+                            }
+                        }
+                    case .adam:
+                        velocity[t].withUnsafeMutableBufferPointer { m in
+                            second[t].withUnsafeMutableBufferPointer { v in
+                                for i in 0..<g.count {
+                                    m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                                    v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                                    w[i] -= rate * (m[i] / correction1) / ((v[i] / correction2).squareRoot() + epsilon)
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }

@@ -33,6 +33,8 @@ public struct MLPTrainer: Sendable {
     public static let explodedLoss = 10.0
 
     public init(settings: MLPSettings) throws {
+        // These matrices are small (at most batch × a few hundred): BLAS threads cost more than they give.
+        ensureSingleThreadedBLAS()
         self.settings = settings
         self.data = try DigitsDataset.load()
     }

@@ -28,12 +28,13 @@ let package = Package(
         .target(name: "TrialModel", dependencies: [.product(name: "Yams", package: "Yams")]),
         .target(name: "GaussianProcess", dependencies: ["CLAPACK"]),
         .target(name: "Samplers", dependencies: ["TrialModel", "GaussianProcess"]),
+        .target(name: "Pruning", dependencies: ["TrialModel"]),
         .target(name: "WireProtocol", dependencies: ["TrialModel"]),
         .target(name: "Storage", dependencies: ["TrialModel", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Coordinator",
             dependencies: [
-                "TrialModel", "Samplers", "WireProtocol", "Storage", "ZeroMQ",
+                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -47,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "TrialModel", "Samplers", "WireProtocol", "Storage", "Coordinator", "Worker", "ZeroMQ",
+                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "Coordinator", "Worker", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -68,9 +69,10 @@ let package = Package(
             name: "SamplersTests", dependencies: ["Samplers", "TrialModel", "GaussianProcess"],
             exclude: ["make_logei_fixtures.py"]
         ),
+        .testTarget(name: "PruningTests", dependencies: ["Pruning", "TrialModel"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "TrialModel", "WireProtocol"]),
+        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "Pruning", "TrialModel", "WireProtocol"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel", "WireProtocol"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
     ]

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Pruning
 import Samplers
 import Storage
 import TrialModel
@@ -72,7 +73,12 @@ extension StudyCoordinator {
         }
         try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: Date())
         trials[report.trial]?.step = max(trial.step ?? 0, report.step)
-        send(.decision(Decision(trial: report.trial, step: report.step, action: .continue)), to: peer)
+        reports.record(trial: report.trial, step: report.step, value: report.value)
+        let prune = pruner?.shouldPrune(trial: report.trial, step: report.step, history: reports) ?? false
+        if prune {
+            logger.info("trial pruned", metadata: ["trial": "\(report.trial)", "step": "\(report.step)"])
+        }
+        send(.decision(Decision(trial: report.trial, step: report.step, action: prune ? .prune : .continue)), to: peer)
     }
 
     func complete(_ result: TrialResult, from peer: PeerID) throws {
@@ -136,6 +142,7 @@ extension StudyCoordinator {
     func requeue(_ id: TrialID, reason: String) throws {
         guard let trial = trials[id], !trial.state.isFinished, !requeued.contains(id) else { return }
         try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: Date())
+        reports.forget(trial: id)
         trials[id]?.state = .pending
         trials[id]?.worker = nil
         requeued.append(id)

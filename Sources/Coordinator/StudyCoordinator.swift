@@ -1,5 +1,6 @@
 public import Foundation
 public import Logging
+public import Pruning
 public import Samplers
 public import Storage
 public import TrialModel
@@ -29,6 +30,8 @@ public actor StudyCoordinator {
     let study: StudyRecord
     let store: any TrialStore
     let sampler: any Sampler
+    let pruner: (any Pruner)?
+    var reports: ReportHistory
     let transport: any RouterTransport
     let configuration: CoordinatorConfiguration
     let logger: Logger
@@ -47,13 +50,16 @@ public actor StudyCoordinator {
     var events: AsyncStream<Event>.Continuation?
 
     public init(
-        study: StudyRecord, store: any TrialStore, sampler: any Sampler, transport: any RouterTransport,
+        study: StudyRecord, store: any TrialStore, sampler: any Sampler, pruner: (any Pruner)? = nil,
+        transport: any RouterTransport,
         configuration: CoordinatorConfiguration = .init(), logger: Logger,
         onEvent: @escaping @Sendable (StudyEvent) -> Void = { _ in }
     ) {
         self.study = study
         self.store = store
         self.sampler = sampler
+        self.pruner = pruner
+        self.reports = ReportHistory(goal: study.spec.metric.goal)
         self.transport = transport
         self.configuration = configuration
         self.logger = logger
@@ -102,6 +108,9 @@ public actor StudyCoordinator {
 
     /// Loads the study's trials; trials left running by an earlier coordinator are requeued.
     func resume() throws {
+        for report in try store.reports(in: study.id) {
+            reports.record(trial: report.trial, step: report.step, value: report.value)
+        }
         for trial in try store.trials(in: study.id) {
             trials[trial.id] = trial
             if trial.state == .running || trial.state == .pending {

@@ -41,10 +41,12 @@ struct StudyFileReader {
 
         var pruner = StudySpec.Pruner()
         if let node = top["pruner"] {
-            let map = try mapping(node, at: "pruner", allowed: ["kind", "min_steps", "reduction_factor"])
+            let map = try mapping(node, at: "pruner", allowed: ["kind", "min_steps", "reduction_factor", "startup_trials", "warmup_steps"])
             pruner.kind = try choice(map["kind"], at: "pruner.kind", default: PrunerKind.none)
             if let value = map["min_steps"] { pruner.minSteps = try int(value, at: "pruner.min_steps", min: 1) }
             if let value = map["reduction_factor"] { pruner.reductionFactor = try int(value, at: "pruner.reduction_factor", min: 2) }
+            if let value = map["startup_trials"] { pruner.startupTrials = try int(value, at: "pruner.startup_trials", min: 1) }
+            if let value = map["warmup_steps"] { pruner.warmupSteps = try int(value, at: "pruner.warmup_steps", min: 0) }
         }
 
         let timeout = try top["trial_timeout_seconds"].map { node throws(StudyFileError) in

@@ -54,10 +54,18 @@ public struct StudySpec: Sendable, Hashable, Codable {
 
     public struct Pruner: Sendable, Hashable, Codable {
         public var kind: PrunerKind
+        /// ASHA: the first rung's step. Default 1.
         public var minSteps: Int
+        /// ASHA: η, rungs at min_steps·η^k, the best 1/η continue. Default 3.
         public var reductionFactor: Int
-        public init(kind: PrunerKind = .none, minSteps: Int = 1, reductionFactor: Int = 3) {
+        /// Median: other trials that must have reported at a step before it prunes there. Default 5.
+        public var startupTrials: Int
+        /// Median: no pruning at steps up to this one. Default 0.
+        public var warmupSteps: Int
+        public init(kind: PrunerKind = .none, minSteps: Int = 1, reductionFactor: Int = 3, startupTrials: Int = 5,
+                    warmupSteps: Int = 0) {
             self.kind = kind; self.minSteps = minSteps; self.reductionFactor = reductionFactor
+            self.startupTrials = startupTrials; self.warmupSteps = warmupSteps
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Coordinator
 import Foundation
 import Logging
+import Pruning
 import Samplers
 import Storage
 import TrialModel
@@ -47,10 +48,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error(error.description)
             throw ExitCode(2)
         }
-        guard spec.pruner.kind == .none else {
-            Console.error("\(studyFile): pruner.kind: '\(spec.pruner.kind.rawValue)' is not available in this version; use none")
-            throw ExitCode(2)
-        }
         let sampler: any Sampler
         do {
             sampler = try makeSampler(for: spec)
@@ -82,7 +79,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
         Console.line("workers connect to \(bind); database \(db)")
 
         let coordinator = StudyCoordinator(
-            study: study, store: store, sampler: sampler, transport: transport, logger: logger,
+            study: study, store: store, sampler: sampler, pruner: makePruner(for: spec.pruner), transport: transport,
+            logger: logger,
             onEvent: Self.show)
         let end: StudyEnd
         do {

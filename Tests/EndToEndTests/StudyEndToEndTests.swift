@@ -163,3 +163,54 @@ import Testing
         #expect(!python.isRunning && python.terminationStatus == 0)
     }
 }
+
+extension StudyEndToEndTests {
+    @Test(arguments: ["asha", "median"])
+    func aPrunedCommandReallyEnds(pruner: String) async throws {
+        let box = try Sandbox()
+        let studyPath = try box.write("study.yaml", """
+            name: pruning
+            metric: {name: loss, goal: minimize}
+            budget: {trials: 3}
+            optimizer: {kind: random, seed: 2}
+            pruner: {kind: \(pruner), min_steps: 1, reduction_factor: 2, startup_trials: 1}
+            parameters:
+              x: {type: float, low: 0.0, high: 1.0}
+            """)
+        // Trial 1 is good and quick; later trials are bad and would sleep for a minute,
+        // leaving their process ids behind to be checked.
+        let script = """
+            if [ "$SEXTANT_TRIAL_ID" = 1 ]; then echo loss=0.1 step=1; echo loss=0.05 step=2; exit 0; fi
+            sleep 60 & echo $! > sleep-$SEXTANT_TRIAL_ID.pid
+            echo $$ > shell-$SEXTANT_TRIAL_ID.pid
+            echo loss=5 step=1
+            wait
+            """
+        let worker = try SextantProcess(["worker", box.endpoint, "--", "sh", "-c", script], in: box.directory, name: "w")
+        let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c")
+        #expect(await coordinator.wait(timeout: .seconds(30)) == 0, "coordinator: \(coordinator.stderr)")
+        #expect(await worker.wait(timeout: .seconds(15)) == 0)
+        let trials = try await box.exportedTrials()
+        #expect(trials.map { $0["state"] as? String } == ["completed", "pruned", "pruned"])
+        #expect(trials[1]["value"] as? Double == 5 && trials[1]["step"] as? Int == 1)
+        for id in [2, 3] {
+            for kind in ["sleep", "shell"] {
+                let file = box.directory.appendingPathComponent("\(kind)-\(id).pid").path
+                let text = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                let pid = try #require(Int32(text))
+                #expect(!Self.isRunning(pid), "\(kind) of trial \(id) (pid \(pid)) still runs")
+            }
+        }
+    }
+
+    /// Whether `pid` is a live process (a zombie waiting for a parent that never reaps it is not).
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0, let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else {
+            return false
+        }
+        // Field 3, after the parenthesized command name, is the state.
+        guard let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].split(separator: " ").first
+        return state != "Z" && state != "X"
+    }
+}

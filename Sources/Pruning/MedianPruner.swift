@@ -1,0 +1,25 @@
+public import TrialModel
+
+/// The median stopping rule (Golovin et al., "Google Vizier", KDD 2017).
+///
+/// At step s > `warmupSteps`, once at least `startupTrials` other trials have reported
+/// at step s, a trial is pruned when its best value up to s is worse than the median
+/// of the other trials' values at s.
+public struct MedianPruner: Pruner {
+    public let startupTrials: Int
+    public let warmupSteps: Int
+
+    public init(startupTrials: Int, warmupSteps: Int) {
+        self.startupTrials = startupTrials
+        self.warmupSteps = warmupSteps
+    }
+
+    public func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
+        guard step > warmupSteps, let best = history.best(of: trial, through: step) else { return false }
+        let others = history.values.compactMap { other, reports in other == trial ? nil : reports[step] }.sorted()
+        guard others.count >= max(startupTrials, 1) else { return false }
+        let middle = others.count / 2
+        let median = others.count % 2 == 1 ? others[middle] : (others[middle - 1] + others[middle]) / 2
+        return history.goal.isBetter(median, than: best)
+    }
+}

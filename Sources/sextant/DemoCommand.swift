@@ -13,7 +13,7 @@ struct DemoCommand: AsyncParsableCommand {
               sextant demo
             Starts a coordinator on docs/examples/mlp-digits.yaml and two workers running the built-in
             mlp-digits trainer, shows progress, and prints the best configuration at the end. The study
-            database and the logs go to .demo/.
+            database, the logs and a plot (trials.svg) go to .demo/.
             """
     )
 
@@ -96,8 +96,10 @@ struct DemoCommand: AsyncParsableCommand {
         if let accuracy {
             Console.line(String(format: "validation accuracy of the best configuration: %.1f%% (360 held-out digits)", accuracy * 100))
         }
+        let plot = folder.appendingPathComponent("trials.svg")
+        try TrialPlot(spec: spec, trials: try store.trials(in: record.id)).svg().write(to: plot, atomically: true, encoding: .utf8)
+        Console.line("plot of every trial and the best so far: \(plot.path) (open it in a browser)")
         Console.line("every trial: sextant status --db \(db)  |  sextant export --format csv --db \(db)")
-        Console.line("plots: load that CSV into any plotting tool (the web dashboard is not part of this version)")
     }
 
     static func launch(_ binary: String, _ arguments: [String], log: URL) throws -> Process {

@@ -6,6 +6,11 @@ public struct CoordinatorConfiguration: Sendable {
     public var liveness: Int = 5
     /// How long to keep flushing BYE to workers at the end.
     public var byeGrace: Duration = .milliseconds(300)
+    /// After a restart, how long trials that were running wait for their workers to rejoin
+    /// before they are requeued (longer than a worker's silence before it says HELLO again).
+    public var reclaimGrace: Duration = .seconds(8)
+    /// After SIGTERM/SIGINT, how long running trials may still finish before the coordinator exits.
+    public var shutdownGrace: Duration = .seconds(30)
 
     public init() {}
 }
@@ -18,6 +23,8 @@ public enum StudyEnd: Sendable, Equatable {
     case timeBudgetSpent
     /// `budget.max_failures` trials failed.
     case tooManyFailures(Int)
+    /// Asked to stop (SIGTERM, SIGINT): running trials were given the grace period, the study can resume.
+    case interrupted
 }
 
 /// Something worth showing the person watching the coordinator.

@@ -37,7 +37,11 @@ extension StudyCoordinator {
         var running = Set<TrialID>()
         for id in hello.running {
             guard let trial = trials[id], !trial.state.isFinished else { continue }
-            if let index = requeued.firstIndex(of: id) {
+            if unclaimed.removeValue(forKey: id) != nil {
+                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: Date())
+                trials[id]?.worker = hello.worker
+                logger.info("trial reclaimed by its worker", metadata: ["trial": "\(id)", "worker": "\(hello.worker)"])
+            } else if let index = requeued.firstIndex(of: id) {
                 requeued.remove(at: index)
                 try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: Date())
                 trials[id]?.state = .running
@@ -109,6 +113,7 @@ extension StudyCoordinator {
         try store.finish(result.trial, state: state, value: value, step: result.step, reason: reason,
                          stderrTail: result.stderrTail, at: now)
         requeued.removeAll { $0 == result.trial }
+        unclaimed[result.trial] = nil
         trials[result.trial]?.state = state
         trials[result.trial]?.value = value
         trials[result.trial]?.step = result.step ?? trial.step
@@ -124,6 +129,10 @@ extension StudyCoordinator {
 
     func tick() throws {
         let now = clock.now
+        for (id, deadline) in unclaimed where now >= deadline {
+            unclaimed[id] = nil
+            try requeue(id, reason: "its worker did not rejoin after the restart")
+        }
         let deadline = configuration.heartbeatInterval * configuration.liveness
         for (peer, worker) in workers {
             if now - worker.lastSeen > deadline {
@@ -141,6 +150,16 @@ extension StudyCoordinator {
     /// Puts a trial back in line for another attempt on another worker.
     func requeue(_ id: TrialID, reason: String) throws {
         guard let trial = trials[id], !trial.state.isFinished, !requeued.contains(id) else { return }
+        if trial.attempt > spec.maxRetries {
+            let why = "lost \(trial.attempt) times (max_retries \(spec.maxRetries)); last: \(reason)"
+            try store.finish(id, state: .failed, value: nil, step: nil, reason: why, stderrTail: nil, at: Date())
+            trials[id]?.state = .failed
+            trials[id]?.reason = why
+            onEvent(.trialFinished(TrialSummary(
+                id: id.rawValue, state: "failed", value: nil, reason: why, finished: finishedCount,
+                budget: spec.budget.trials, bestID: nil, bestValue: nil)))
+            return
+        }
         try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: Date())
         reports.forget(trial: id)
         trials[id]?.state = .pending
@@ -156,7 +175,7 @@ extension StudyCoordinator {
 
     /// Fills free worker slots: requeued trials first, then one new suggestion at a time.
     func dispatch() {
-        guard end == nil else { return }
+        guard end == nil, shutdownDeadline == nil else { return }
         while !requeued.isEmpty, let peer = peerWithFreeSlot() {
             let id = requeued.removeFirst()
             guard let trial = trials[id], trial.state == .pending else { continue }
@@ -234,6 +253,12 @@ extension StudyCoordinator {
         case .budgetSpent: reason = "budget spent"
         case .timeBudgetSpent: reason = "time budget spent"
         case .tooManyFailures(let count): reason = "\(count) trials failed"
+        case .interrupted:
+            // Trials still running stay so in the database: a restarted coordinator gives their
+            // workers the reclaim grace. Workers get no BYE: they wait for that coordinator.
+            try store.setState("interrupted", of: study.id)
+            events?.finish()
+            return
         }
         for trial in trials.values where !trial.state.isFinished {
             try store.finish(trial.id, state: .failed, value: nil, step: nil,

@@ -17,6 +17,7 @@ public actor StudyCoordinator {
         case inbound(PeerID, [Data])
         case tick
         case suggested(Result<Configuration?, any Error>)
+        case shutdown
     }
 
     struct WorkerState {
@@ -43,6 +44,10 @@ public actor StudyCoordinator {
     var workers: [PeerID: WorkerState] = [:]
     /// Trials waiting for a slot (requeued after their worker was lost).
     var requeued: [TrialID] = []
+    /// Trials left running by a previous coordinator, waiting (until the deadline) for their worker.
+    var unclaimed: [TrialID: ContinuousClock.Instant] = [:]
+    /// Set by `shutdown()`: no new trials; ends when nothing runs or the deadline passes.
+    var shutdownDeadline: ContinuousClock.Instant?
     var suggestionInFlight = false
     var exhausted = false
     var end: StudyEnd?
@@ -96,6 +101,7 @@ public actor StudyCoordinator {
             case .inbound(let peer, let frames): try handle(frames, from: peer)
             case .tick: try tick()
             case .suggested(let result): try accept(result)
+            case .shutdown: if shutdownDeadline == nil { shutdownDeadline = clock.now + configuration.shutdownGrace }
             }
             if end == nil { checkEnd() }
             if end != nil { break }
@@ -106,14 +112,28 @@ public actor StudyCoordinator {
         return end
     }
 
-    /// Loads the study's trials; trials left running by an earlier coordinator are requeued.
+    /// Asks the study to stop: no new trials; running ones get `shutdownGrace` to finish.
+    /// Safe to call from a signal handler's task.
+    public nonisolated func shutdown() {
+        Task { await self.requestShutdown() }
+    }
+
+    func requestShutdown() {
+        events?.yield(.shutdown)
+    }
+
+    /// Loads the study's trials. Trials an earlier coordinator left running wait `reclaimGrace`
+    /// for their worker to rejoin (its HELLO lists them) and are requeued after that.
     func resume() throws {
         for report in try store.reports(in: study.id) {
             reports.record(trial: report.trial, step: report.step, value: report.value)
         }
+        let deadline = clock.now + configuration.reclaimGrace
         for trial in try store.trials(in: study.id) {
             trials[trial.id] = trial
-            if trial.state == .running || trial.state == .pending {
+            if trial.state == .running {
+                unclaimed[trial.id] = deadline
+            } else if trial.state == .pending {
                 try requeue(trial.id, reason: "coordinator restarted")
             }
         }
@@ -124,7 +144,9 @@ public actor StudyCoordinator {
     var activeCount: Int { trials.values.count { !$0.state.isFinished } }
 
     func checkEnd() {
-        if finishedCount >= spec.budget.trials {
+        if let deadline = shutdownDeadline, workers.values.allSatisfy({ $0.running.isEmpty }) || clock.now >= deadline {
+            end = .interrupted
+        } else if finishedCount >= spec.budget.trials {
             end = .budgetSpent
         } else if let limit = spec.budget.maxFailures, failedCount >= limit {
             end = .tooManyFailures(failedCount)

@@ -7,7 +7,7 @@ struct StudyFileReader {
 
     func read(_ root: Node) throws(StudyFileError) -> StudySpec {
         let top = try mapping(root, at: "", allowed: [
-            "name", "metric", "budget", "optimizer", "pruner", "trial_timeout_seconds", "parameters",
+            "name", "metric", "budget", "optimizer", "pruner", "trial_timeout_seconds", "max_retries", "parameters",
         ])
         let name = try string(required(top, "name", at: ""), at: "name")
         guard !name.isEmpty else { throw error("name", "must not be empty", root) }
@@ -53,14 +53,20 @@ struct StudyFileReader {
             try number(node, at: "trial_timeout_seconds", positive: true)
         } ?? 900
 
+        let maxRetries = try top["max_retries"].map { node throws(StudyFileError) in
+            try int(node, at: "max_retries", min: 0)
+        } ?? 3
+
         let parametersNode = try required(top, "parameters", at: "")
         let space = try parameters(parametersNode)
 
-        return StudySpec(
+        var spec = StudySpec(
             name: name, metric: .init(name: metricName, goal: goal),
             budget: .init(trials: trials, maxSeconds: maxSeconds, maxFailures: maxFailures),
             optimizer: optimizer, pruner: pruner, trialTimeoutSeconds: timeout, space: space
         )
+        spec.maxRetries = maxRetries
+        return spec
     }
 
     private func parameters(_ node: Node) throws(StudyFileError) -> SearchSpace {

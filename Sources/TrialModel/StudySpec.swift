@@ -76,6 +76,8 @@ public struct StudySpec: Sendable, Hashable, Codable {
     public var pruner: Pruner
     /// Seconds a trial may run before the worker stops it. Default 900.
     public var trialTimeoutSeconds: Double
+    /// Times a trial is handed to another worker after its worker was lost, before it fails. Default 3.
+    public var maxRetries: Int = 3
     public var space: SearchSpace
 
     public init(

@@ -40,6 +40,13 @@ extension WorkerAgent {
         }
     }
 
+    func leave() {
+        guard !done else { return }
+        done = true
+        for trial in running.values { trial.process.stop(.shutdown) }
+        send(.bye(Bye(reason: "worker \(configuration.name) stopping")))
+    }
+
     func tick() {
         let silence = clock.now - lastHeard
         if !welcomed || silence > configuration.heartbeatInterval * configuration.liveness {

@@ -41,6 +41,7 @@ public actor WorkerAgent {
         case tick
         case report(TrialID, MetricLine)
         case exited(TrialID, ProcessOutcome)
+        case leave
     }
 
     struct Running {
@@ -76,7 +77,13 @@ public actor WorkerAgent {
         self.lastHeard = ContinuousClock().now
     }
 
-    /// Runs until the coordinator says BYE.
+    /// Leaves the study (SIGTERM, SIGINT): running commands are stopped and their trials handed
+    /// back to the coordinator with BYE, which gives them to other workers.
+    public nonisolated func stop() {
+        Task { await self.events?.yield(.leave) }
+    }
+
+    /// Runs until the coordinator says BYE, or `stop()` is called.
     public func run() async {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation
@@ -102,6 +109,7 @@ public actor WorkerAgent {
             case .tick: tick()
             case .report(let id, let line): report(id, line)
             case .exited(let id, let outcome): finished(id, outcome)
+            case .leave: leave()
             }
             if done && running.isEmpty { break }
         }

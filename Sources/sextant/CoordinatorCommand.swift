@@ -36,6 +36,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve the dashboard.")
     var noDashboard = false
 
+    @Option(help: "Seconds running trials may still finish after SIGTERM or Ctrl-C.")
+    var shutdownGrace: Double = 30
+
     @OptionGroup var logging: LoggingOptions
 
     func run() async throws {
@@ -78,10 +81,17 @@ struct CoordinatorCommand: AsyncParsableCommand {
         if previous > 0 { Console.line("resuming: \(previous) trials already finished") }
         Console.line("workers connect to \(bind); database \(db)")
 
+        var configuration = CoordinatorConfiguration()
+        configuration.shutdownGrace = .milliseconds(Int(shutdownGrace * 1000))
         let coordinator = StudyCoordinator(
             study: study, store: store, sampler: sampler, pruner: makePruner(for: spec.pruner), transport: transport,
-            logger: logger,
-            onEvent: Self.show)
+            configuration: configuration, logger: logger, onEvent: Self.show)
+        let grace = shutdownGrace
+        let signals = Signals.onTerminate {
+            Console.line("stopping: no new trials; running trials have \(TrialFormatting.format(grace)) s to finish")
+            coordinator.shutdown()
+        }
+        defer { signals.cancel() }
         let end: StudyEnd
         do {
             end = try await coordinator.run()
@@ -98,6 +108,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         case .budgetSpent: Console.line("study finished: \(trials.count { $0.state.isFinished }) trials")
         case .timeBudgetSpent: Console.line("study stopped: budget.max_seconds reached")
         case .tooManyFailures(let count): Console.line("study stopped: \(count) trials failed (budget.max_failures)")
+        case .interrupted:
+            Console.line("study interrupted: \(trials.count { $0.state.isFinished }) of \(spec.budget.trials) trials finished; "
+                + "run the same command again to resume")
         }
         if let best = trials.best(for: spec.metric.goal), let value = best.value {
             Console.line("best trial #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value)) "

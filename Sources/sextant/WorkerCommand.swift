@@ -77,9 +77,14 @@ struct WorkerCommand: AsyncParsableCommand {
             configuration: WorkerConfiguration(name: workerName, slots: slots),
             runner: .command(CommandTemplate(trialCommand)), transport: transport, logger: logger,
             onEvent: Self.show)
+        let signals = Signals.onTerminate {
+            Console.line("stopping: running trials are handed back to the coordinator")
+            agent.stop()
+        }
         await agent.run()
+        signals.cancel()
         transport.close()
-        Console.line("study over; worker \(workerName) exits")
+        Console.line("worker \(workerName) exits")
     }
 
     @Sendable static func show(_ event: WorkerEvent) {

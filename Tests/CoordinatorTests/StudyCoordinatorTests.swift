@@ -21,12 +21,14 @@ import WireProtocol
         let path: String
         let coordinator: StudyCoordinator
 
-        init(_ spec: StudySpec, path: String? = nil) throws {
+        init(_ spec: StudySpec, path: String? = nil, reclaimGrace: Duration = .milliseconds(400)) throws {
             self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("coord-\(UUID().uuidString).db").path
             store = try SQLiteTrialStore(path: self.path)
             study = try store.open(spec, at: Date())
             var configuration = CoordinatorConfiguration()
             configuration.heartbeatInterval = .milliseconds(100)
+            configuration.reclaimGrace = reclaimGrace
+            configuration.shutdownGrace = .seconds(5)
             coordinator = StudyCoordinator(study: study, store: store, sampler: try makeSampler(for: spec),
                                            transport: transport, configuration: configuration,
                                            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
@@ -199,5 +201,81 @@ extension StudyCoordinatorTests {
         let trial = try harness.store.trials(in: harness.study.id)[0]
         #expect(trial.state == .failed)
         #expect(trial.reason == "study stopped: time budget spent")
+    }
+}
+
+extension StudyCoordinatorTests {
+    @Test func aWorkerThatRejoinsAfterARestartKeepsItsTrial() async throws {
+        let first = try Harness(Self.spec(trials: 1))
+        let run = Task { try await first.coordinator.run() }
+        first.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let trial = try await first.trial(for: "p")
+        run.cancel()
+        first.transport.close()
+        _ = try? await run.value
+
+        // The new coordinator waits for the worker, which rejoins (new connection) still running it.
+        let second = try Harness(Self.spec(trials: 1), path: first.path, reclaimGrace: .seconds(30))
+        let resumed = Task { try await second.coordinator.run() }
+        second.transport.deliver(.hello(Hello(worker: "w", slots: 1, running: [trial.trial])), from: "p2")
+        _ = try await second.transport.next(for: "p2") { if case .welcome = $0 { true } else { false } }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!second.transport.take(for: "p2").contains { if case .trial = $0 { true } else { false } })
+        second.complete(trial, value: 0.5, from: "p2")
+        #expect(try await resumed.value == .budgetSpent)
+        let stored = try second.store.trials(in: second.study.id)
+        #expect(stored.count == 1 && stored[0].attempt == 1 && stored[0].value == 0.5)
+    }
+
+    @Test func aTrialLostMoreThanMaxRetriesTimesFails() async throws {
+        var spec = Self.spec(trials: 1)
+        spec.maxRetries = 1
+        let harness = try Harness(spec)
+        let run = Task { try await harness.coordinator.run() }
+        // Two workers that each take the trial and go silent: attempt 1, then attempt 2, then failed.
+        harness.transport.deliver(.hello(Hello(worker: "a", slots: 1)), from: "a")
+        let first = try await harness.trial(for: "a")
+        harness.transport.deliver(.hello(Hello(worker: "b", slots: 1)), from: "b")
+        // "b" stays alive until it has the trial, then goes silent as well.
+        let alive = Task {
+            while !Task.isCancelled {
+                harness.transport.deliver(.heartbeat(Heartbeat()), from: "b")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let second = try await harness.trial(for: "b")
+        alive.cancel()
+        #expect(second.trial == first.trial && second.attempt == 2)
+        #expect(try await run.value == .budgetSpent)
+        let stored = try harness.store.trials(in: harness.study.id)[0]
+        #expect(stored.state == .failed)
+        #expect(stored.reason?.hasPrefix("lost 2 times (max_retries 1)") == true)
+    }
+
+    @Test func shutdownLetsRunningTrialsFinishThenStopsWithoutFailingThem() async throws {
+        let harness = try Harness(Self.spec(trials: 5))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 2)), from: "p")
+        let first = try await harness.trial(for: "p")
+        let second = try await harness.trial(for: "p")
+        let heartbeats = Task {
+            while !Task.isCancelled {
+                harness.transport.deliver(.heartbeat(Heartbeat()), from: "p")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        defer { heartbeats.cancel() }
+        harness.coordinator.shutdown()
+        try await Task.sleep(for: .milliseconds(200))
+        harness.complete(first, value: 1, from: "p")
+        _ = try await harness.transport.next(for: "p") { $0 == .ack(Ack(trial: first.trial)) }
+        // No new trial after the shutdown request, though a slot is free.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!harness.transport.take(for: "p").contains { if case .trial = $0 { true } else { false } })
+        harness.complete(second, value: 2, from: "p")
+        #expect(try await run.value == .interrupted)
+        let stored = try harness.store.trials(in: harness.study.id)
+        #expect(stored.map(\.state) == [.completed, .completed])
+        #expect(try harness.store.study(named: "unit")?.state == "interrupted")
     }
 }

@@ -144,9 +144,7 @@ public actor StudyCoordinator {
     var activeCount: Int { trials.values.count { !$0.state.isFinished } }
 
     func checkEnd() {
-        if let deadline = shutdownDeadline, workers.values.allSatisfy({ $0.running.isEmpty }) || clock.now >= deadline {
-            end = .interrupted
-        } else if finishedCount >= spec.budget.trials {
+        if finishedCount >= spec.budget.trials {
             end = .budgetSpent
         } else if let limit = spec.budget.maxFailures, failedCount >= limit {
             end = .tooManyFailures(failedCount)
@@ -154,6 +152,8 @@ public actor StudyCoordinator {
             end = .timeBudgetSpent
         } else if exhausted && activeCount == 0 && !suggestionInFlight {
             end = .budgetSpent
+        } else if let deadline = shutdownDeadline, workers.values.allSatisfy({ $0.running.isEmpty }) || clock.now >= deadline {
+            end = .interrupted
         }
     }
 }

@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "sextant-bench",
             dependencies: ["ZeroMQ", "TrialModel", "Samplers", "GaussianProcess", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            exclude: ["peers"]
+            exclude: ["peers", "scripts"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TrialModelTests", dependencies: ["TrialModel"]),

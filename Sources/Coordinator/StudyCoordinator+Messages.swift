@@ -24,7 +24,11 @@ extension StudyCoordinator {
         case .hello(let hello): try join(peer, hello)
         case .report(let report): try record(report, from: peer)
         case .result(let result): try complete(result, from: peer)
-        case .heartbeat: break
+        case .heartbeat(let heartbeat):
+            // A worker this coordinator does not know (it restarted): its heartbeat says enough to rejoin.
+            if workers[peer] == nil, let name = heartbeat.worker, let slots = heartbeat.slots {
+                try join(peer, Hello(worker: name, slots: slots, running: heartbeat.running ?? []))
+            }
         case .bye: try leave(peer)
         case .welcome, .trial, .decision, .ack:
             logger.warning("dropped a message only a coordinator sends", metadata: ["type": "\(message.type)"])

@@ -129,7 +129,13 @@ public struct Ack: Sendable, Hashable, Codable {
 public struct Heartbeat: Sendable, Hashable, Codable {
     /// Trials the sender believes are running on the worker (worker → coordinator).
     public var running: [TrialID]?
-    public init(running: [TrialID]? = nil) { self.running = running }
+    /// The worker's name and slots (worker → coordinator), so a coordinator that does not know
+    /// the sender (it restarted) can take the heartbeat as a HELLO at once.
+    public var worker: String?
+    public var slots: Int?
+    public init(running: [TrialID]? = nil, worker: String? = nil, slots: Int? = nil) {
+        self.running = running; self.worker = worker; self.slots = slots
+    }
 }
 
 /// BYE, both ways: the study is over (coordinator) or the worker is leaving.

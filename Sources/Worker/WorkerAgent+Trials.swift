@@ -54,7 +54,7 @@ extension WorkerAgent {
             welcomed = false
             sayHello()
         } else {
-            send(.heartbeat(Heartbeat(running: running.keys.sorted())))
+            send(.heartbeat(Heartbeat(running: running.keys.sorted(), worker: configuration.name, slots: configuration.slots)))
             resendResults()
         }
     }

@@ -279,3 +279,19 @@ extension StudyCoordinatorTests {
         #expect(try harness.store.study(named: "unit")?.state == "interrupted")
     }
 }
+
+extension StudyCoordinatorTests {
+    @Test func aHeartbeatFromAnUnknownWorkerRejoinsIt() async throws {
+        let harness = try Harness(Self.spec(trials: 1))
+        let run = Task { try await harness.coordinator.run() }
+        // A plain heartbeat says too little to join; one with name and slots is taken as HELLO.
+        harness.transport.deliver(.heartbeat(Heartbeat()), from: "p")
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(harness.transport.take(for: "p").isEmpty)
+        harness.transport.deliver(.heartbeat(Heartbeat(running: [], worker: "w", slots: 1)), from: "p")
+        _ = try await harness.transport.next(for: "p") { if case .welcome = $0 { true } else { false } }
+        let trial = try await harness.trial(for: "p")
+        harness.complete(trial, value: 1, from: "p")
+        #expect(try await run.value == .budgetSpent)
+    }
+}

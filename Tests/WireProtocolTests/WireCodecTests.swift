@@ -13,7 +13,7 @@ import WireProtocol
         .decision(Decision(trial: TrialID(7), step: 3, action: .prune)),
         .result(TrialResult(trial: TrialID(7), attempt: 1, outcome: .failed, step: 2, reason: "exit 1", stderrTail: "boom")),
         .ack(Ack(trial: TrialID(7))),
-        .heartbeat(Heartbeat(running: [TrialID(1)])),
+        .heartbeat(Heartbeat(running: [TrialID(1)], worker: "w", slots: 2)),
         .heartbeat(Heartbeat()),
         .bye(Bye(reason: "done")),
     ]

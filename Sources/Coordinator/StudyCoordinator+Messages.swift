@@ -28,6 +28,8 @@ extension StudyCoordinator {
             // A worker this coordinator does not know (it restarted): its heartbeat says enough to rejoin.
             if workers[peer] == nil, let name = heartbeat.worker, let slots = heartbeat.slots {
                 try join(peer, Hello(worker: name, slots: slots, running: heartbeat.running ?? []))
+            } else if let running = heartbeat.running {
+                try reconcile(peer, running: Set(running).union(heartbeat.pendingResults ?? []))
             }
         case .bye: try leave(peer)
         case .welcome, .trial, .decision, .ack:
@@ -64,6 +66,24 @@ extension StudyCoordinator {
              to: peer)
         if isNew { onEvent(.workerJoined(name: hello.worker, slots: slots)) }
         logger.info("worker joined", metadata: ["worker": "\(hello.worker)", "slots": "\(slots)"])
+        dispatch()
+    }
+
+    /// Trials assigned to `peer` more than two heartbeats ago that it neither runs nor has a
+    /// result for never reached it (a TRIAL lost on the way): free the slot and requeue them.
+    func reconcile(_ peer: PeerID, running: Set<TrialID>) throws {
+        guard var worker = workers[peer] else { return }
+        let cutoff = clock.now - configuration.heartbeatInterval * 2
+        let missing = worker.running.filter { id in
+            !running.contains(id) && (worker.assignedAt[id].map { $0 < cutoff } ?? true)
+        }
+        guard !missing.isEmpty else { return }
+        for id in missing {
+            worker.running.remove(id)
+            worker.assignedAt[id] = nil
+        }
+        workers[peer] = worker
+        for id in missing { try requeue(id, reason: "worker \(worker.name) never received it") }
         dispatch()
     }
 
@@ -235,6 +255,7 @@ extension StudyCoordinator {
         trials[trial.id]?.attempt = attempt
         trials[trial.id]?.worker = worker.name
         worker.running.insert(trial.id)
+        worker.assignedAt[trial.id] = clock.now
         workers[peer] = worker
         send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
                                     metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds)), to: peer)

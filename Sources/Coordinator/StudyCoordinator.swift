@@ -25,6 +25,8 @@ public actor StudyCoordinator {
         var slots: Int
         var running: Set<TrialID>
         var lastSeen: ContinuousClock.Instant
+        /// When each running trial was sent, to tell a lost TRIAL from one still in flight.
+        var assignedAt: [TrialID: ContinuousClock.Instant] = [:]
         var free: Int { slots - running.count }
     }
 

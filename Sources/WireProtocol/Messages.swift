@@ -133,8 +133,14 @@ public struct Heartbeat: Sendable, Hashable, Codable {
     /// the sender (it restarted) can take the heartbeat as a HELLO at once.
     public var worker: String?
     public var slots: Int?
-    public init(running: [TrialID]? = nil, worker: String? = nil, slots: Int? = nil) {
-        self.running = running; self.worker = worker; self.slots = slots
+    /// Trials whose RESULT the worker has sent but not yet seen acknowledged.
+    public var pendingResults: [TrialID]?
+    public init(running: [TrialID]? = nil, worker: String? = nil, slots: Int? = nil, pendingResults: [TrialID]? = nil) {
+        self.running = running; self.worker = worker; self.slots = slots; self.pendingResults = pendingResults
+    }
+    enum CodingKeys: String, CodingKey {
+        case running, worker, slots
+        case pendingResults = "pending_results"
     }
 }
 

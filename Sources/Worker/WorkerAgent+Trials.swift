@@ -54,7 +54,8 @@ extension WorkerAgent {
             welcomed = false
             sayHello()
         } else {
-            send(.heartbeat(Heartbeat(running: running.keys.sorted(), worker: configuration.name, slots: configuration.slots)))
+            send(.heartbeat(Heartbeat(running: running.keys.sorted(), worker: configuration.name, slots: configuration.slots,
+                                      pendingResults: unacknowledged.keys.sorted())))
             resendResults()
         }
     }

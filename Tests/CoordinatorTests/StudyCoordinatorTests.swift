@@ -295,3 +295,43 @@ extension StudyCoordinatorTests {
         #expect(try await run.value == .budgetSpent)
     }
 }
+
+extension StudyCoordinatorTests {
+    @Test func aTrialTheWorkerNeverReceivedIsSentAgain() async throws {
+        let harness = try Harness(Self.spec(trials: 1))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let lost = try await harness.trial(for: "p")
+        // The worker keeps saying it runs nothing and has no result pending: the TRIAL never arrived.
+        let heartbeats = Task {
+            while !Task.isCancelled {
+                harness.transport.deliver(.heartbeat(Heartbeat(running: [], pendingResults: [])), from: "p")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        let again = try await harness.trial(for: "p")
+        heartbeats.cancel()
+        #expect(again.trial == lost.trial && again.attempt == 2)
+        harness.complete(again, value: 1, from: "p")
+        #expect(try await run.value == .budgetSpent)
+    }
+
+    @Test func aTrialWhoseResultIsPendingIsNotSentAgain() async throws {
+        let harness = try Harness(Self.spec(trials: 1))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let trial = try await harness.trial(for: "p")
+        let heartbeats = Task {
+            while !Task.isCancelled {
+                harness.transport.deliver(.heartbeat(Heartbeat(running: [], pendingResults: [trial.trial])), from: "p")
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(!harness.transport.take(for: "p").contains { if case .trial = $0 { true } else { false } })
+        heartbeats.cancel()
+        harness.complete(trial, value: 1, from: "p")
+        #expect(try await run.value == .budgetSpent)
+        #expect(try harness.store.trials(in: harness.study.id)[0].attempt == 1)
+    }
+}

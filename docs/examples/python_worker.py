@@ -246,7 +246,7 @@ class Worker:
             self.hello()
             return
         if now >= self.next_heartbeat:
-            self.send("HEARTBEAT", {"running": self.running_ids()})
+            self.send("HEARTBEAT", {"running": self.running_ids(), "pending_results": sorted(self.pending)})
             self.resend_results()
             self.next_heartbeat = now + self.heartbeat_s
 

@@ -99,7 +99,8 @@ struct DemoCommand: AsyncParsableCommand {
         let plot = folder.appendingPathComponent("trials.svg")
         try TrialPlot(spec: spec, trials: try store.trials(in: record.id)).svg().write(to: plot, atomically: true, encoding: .utf8)
         Console.line("plot of every trial and the best so far: \(plot.path) (open it in a browser)")
-        Console.line("every trial: sextant status --db \(db)  |  sextant export --format csv --db \(db)")
+        Console.line("every trial: \(binary) status --db \(db)")
+        Console.line("as CSV:      \(binary) export --format csv --db \(db)")
     }
 
     static func launch(_ binary: String, _ arguments: [String], log: URL) throws -> Process {

@@ -39,6 +39,7 @@ extension StudyCoordinator {
 
     func join(_ peer: PeerID, _ hello: Hello) throws {
         let slots = max(1, min(hello.slots, 1024))
+        let hello = Hello(worker: String(hello.worker.prefix(64)), slots: slots, running: hello.running)
         // Trials the worker still runs from before a reconnect stay assigned to it.
         var running = Set<TrialID>()
         for id in hello.running {
@@ -110,14 +111,26 @@ extension StudyCoordinator {
     }
 
     func complete(_ result: TrialResult, from peer: PeerID) throws {
+        let holds = workers[peer]?.running.contains(result.trial) == true
         if var worker = workers[peer] {
             worker.running.remove(result.trial)
+            worker.assignedAt[result.trial] = nil
             workers[peer] = worker
         }
         // A repeated RESULT (its ACK was lost) or one for an unknown trial is acknowledged and ignored.
         guard let trial = trials[result.trial], !trial.state.isFinished else {
             send(.ack(Ack(trial: result.trial)), to: peer)
             dispatch()
+            return
+        }
+        // Only the worker holding the trial may finish it, or anyone while it has no holder (its
+        // worker was lost or the coordinator restarted); a result from elsewhere is acknowledged,
+        // so an honest worker stops resending it, and otherwise ignored.
+        let orphaned = unclaimed[result.trial] != nil || requeued.contains(result.trial)
+        guard (holds || orphaned) && result.attempt <= trial.attempt else {
+            logger.warning("ignored a result from a worker that does not hold the trial",
+                           metadata: ["trial": "\(result.trial)", "peer": "\(peer)"])
+            send(.ack(Ack(trial: result.trial)), to: peer)
             return
         }
         var state: TrialState

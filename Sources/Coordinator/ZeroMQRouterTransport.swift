@@ -6,9 +6,11 @@ public final class ZeroMQRouterTransport: RouterTransport {
     public let inbound: AsyncStream<(peer: PeerID, frames: [Data])>
     private let pump: SocketPump
 
-    /// Binds `endpoint` (e.g. `tcp://0.0.0.0:5555`); throws `ZeroMQError` if it cannot.
-    public init(context: Context, endpoint: String) throws {
+    /// Binds `endpoint` (e.g. `tcp://0.0.0.0:5555`); throws `ZeroMQError` if it cannot. With `curve`,
+    /// the socket is a CURVE server and clients are admitted by the context's ZAP handler.
+    public init(context: Context, endpoint: String, curve: CurveKeyPair? = nil) throws {
         pump = try SocketPump(context: context, type: .router, name: "sextant-router") { socket in
+            if let curve { try socket.makeCurveServer(curve, zapDomain: "sextant") }
             try socket.set(.routerMandatory, 1)
             try socket.set(.routerHandover, 1)
             try socket.set(.maxMessageSize, 16 << 20)

@@ -18,8 +18,12 @@ public final class ZeroMQDealerTransport: DealerTransport {
     private let pump: SocketPump
 
     /// Connects to `endpoint` in the background; the coordinator need not be up yet.
-    public init(context: Context, endpoint: String, routingID: String) throws {
+    /// With `curve`, the connection is encrypted and authenticated: `keys` are this worker's,
+    /// `serverKey` is the coordinator's public key.
+    public init(context: Context, endpoint: String, routingID: String,
+                curve: (keys: CurveKeyPair, serverKey: String)? = nil) throws {
         pump = try SocketPump(context: context, type: .dealer, name: "sextant-dealer") { socket in
+            if let curve { try socket.makeCurveClient(curve.keys, serverKey: curve.serverKey) }
             try socket.setRoutingID(routingID)
             try socket.set(.linger, 2000)
             try socket.set(.reconnectInterval, 250)

@@ -36,10 +36,27 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Flag(help: "Do not serve the dashboard.")
     var noDashboard = false
 
+    @Option(help: "CURVE secret key file of the coordinator (sextant keygen); turns on encryption and authentication.")
+    var curveSecretKey: String?
+
+    @Option(help: "Directory of the *.pub keys of the workers allowed in (with --curve-secret-key).")
+    var authorizedKeys: String?
+
     @Option(help: "Seconds running trials may still finish after SIGTERM or Ctrl-C.")
     var shutdownGrace: Double = 30
 
     @OptionGroup var logging: LoggingOptions
+
+    func validate() throws {
+        guard (curveSecretKey == nil) == (authorizedKeys == nil) else {
+            throw ValidationError("--curve-secret-key and --authorized-keys go together")
+        }
+    }
+
+    /// Whether `endpoint` listens only on this machine.
+    static func isLoopback(_ endpoint: String) -> Bool {
+        ["tcp://127.", "tcp://localhost:", "tcp://[::1]:", "ipc://", "inproc://"].contains { endpoint.hasPrefix($0) }
+    }
 
     func run() async throws {
         Console.bootstrapLogging(logging)
@@ -68,9 +85,28 @@ struct CoordinatorCommand: AsyncParsableCommand {
             throw ExitCode(error.isInvalidStudy ? 2 : 1)
         }
         let context = try Context()
+        var curve: CurveKeyPair?
+        var zap: ZAPHandler?
+        if let curveSecretKey, let authorizedKeys {
+            let keys = try CurveKeys.keyPair(secretFile: curveSecretKey)
+            let allowed = try CurveKeys.authorized(in: authorizedKeys)
+            zap = try ZAPHandler(context: context, allowedKeys: allowed) { key, address, admitted in
+                if !admitted {
+                    Console.line("\(Console.timestamp()) rejected a worker from \(address): "
+                        + (key.isEmpty ? "no CURVE key" : "key \(key.prefix(8))... is not in \(authorizedKeys)"))
+                }
+            }
+            curve = keys
+        } else if !Self.isLoopback(bind) {
+            let warning = "WARNING: \(bind) accepts workers from the network without encryption or authentication:\n"
+                + "anyone who reaches it can read configurations and send results. Use --curve-secret-key and\n"
+                + "--authorized-keys (see sextant keygen and docs/security.md), or bind 127.0.0.1.\n"
+            FileHandle.standardError.write(Data(warning.utf8))
+        }
+        defer { zap?.stop() }
         let transport: ZeroMQRouterTransport
         do {
-            transport = try ZeroMQRouterTransport(context: context, endpoint: bind)
+            transport = try ZeroMQRouterTransport(context: context, endpoint: bind, curve: curve)
         } catch {
             Console.error("cannot listen on \(bind): \(error)")
             throw ExitCode(1)

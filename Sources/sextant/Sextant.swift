@@ -13,7 +13,7 @@ struct Sextant: AsyncParsableCommand {
             Try everything on one machine with the built-in digits network: sextant demo
             """,
         subcommands: [CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ExportCommand.self,
-                      TrainCommand.self, DemoCommand.self]
+                      TrainCommand.self, DemoCommand.self, KeygenCommand.self]
     )
 }
 

@@ -30,12 +30,21 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Built-in trainer to run instead of a command.")
     var builtin: String?
 
+    @Option(help: "CURVE secret key file of this worker (sextant keygen).")
+    var curveSecretKey: String?
+
+    @Option(help: "The coordinator's CURVE public key file (.pub), with --curve-secret-key.")
+    var serverKey: String?
+
     @Argument(parsing: .postTerminator, help: "Training command, after --.")
     var command: [String] = []
 
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
+        guard (curveSecretKey == nil) == (serverKey == nil) else {
+            throw ValidationError("--curve-secret-key and --server-key go together")
+        }
         guard slots >= 1 && slots <= 256 else { throw ValidationError("--slots must be between 1 and 256") }
         guard endpoint.contains("://") else {
             throw ValidationError("the endpoint must look like tcp://HOST:5555, not '\(endpoint)'")
@@ -71,7 +80,11 @@ struct WorkerCommand: AsyncParsableCommand {
         let workerName = name ?? "\(host)-\(pid)"
         let routingID = "\(workerName)-\(UInt32.random(in: 0...UInt32.max))"
         let context = try Context()
-        let transport = try ZeroMQDealerTransport(context: context, endpoint: endpoint, routingID: routingID)
+        var curve: (keys: CurveKeyPair, serverKey: String)?
+        if let curveSecretKey, let serverKey {
+            curve = (try CurveKeys.keyPair(secretFile: curveSecretKey), try CurveKeys.readLine(serverKey, what: "server key file"))
+        }
+        let transport = try ZeroMQDealerTransport(context: context, endpoint: endpoint, routingID: routingID, curve: curve)
         Console.line("worker \(workerName): \(slots) slot\(slots == 1 ? "" : "s"), connecting to \(endpoint)")
         let agent = WorkerAgent(
             configuration: WorkerConfiguration(name: workerName, slots: slots),

@@ -1,0 +1,60 @@
+import CZeroMQ
+
+/// A CURVE key pair in Z85 text (40 characters each).
+public struct CurveKeyPair: Sendable, Equatable {
+    public let publicKey: String
+    public let secretKey: String
+
+    /// A new random key pair (libsodium through libzmq).
+    public static func generate() throws(ZeroMQError) -> CurveKeyPair {
+        var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
+        guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZeroMQError("zmq_curve_keypair") }
+        return CurveKeyPair(publicKey: String(cString: publicKey), secretKey: String(cString: secretKey))
+    }
+
+    /// The pair whose secret key is `secretKey` (Z85); throws if it is not a valid key.
+    public init(secretKey: String) throws(ZeroMQError) {
+        guard secretKey.utf8.count == 40 else { throw ZeroMQError("zmq_curve_public", code: EINVAL) }
+        var publicKey = [CChar](repeating: 0, count: 41)
+        guard zmq_curve_public(&publicKey, secretKey) == 0 else { throw ZeroMQError("zmq_curve_public") }
+        self.init(publicKey: String(cString: publicKey), secretKey: secretKey)
+    }
+
+    init(publicKey: String, secretKey: String) {
+        self.publicKey = publicKey
+        self.secretKey = secretKey
+    }
+
+    /// Z85 text of 32 raw key bytes.
+    public static func z85(_ bytes: [UInt8]) -> String? {
+        guard bytes.count == 32 else { return nil }
+        var text = [CChar](repeating: 0, count: 41)
+        guard zmq_z85_encode(&text, bytes, 32) != nil else { return nil }
+        return String(cString: text)
+    }
+}
+
+extension Socket {
+    private func setText(_ option: Int32, _ text: String) throws(ZeroMQError) {
+        let bytes = Array(text.utf8)
+        let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, option, $0.baseAddress, $0.count) }
+        if rc != 0 { throw ZeroMQError("zmq_setsockopt") }
+    }
+
+    /// Makes this socket a CURVE server with `keys`; clients are checked by the ZAP handler.
+    public func makeCurveServer(_ keys: CurveKeyPair, zapDomain: String) throws(ZeroMQError) {
+        var one: Int32 = 1
+        if zmq_setsockopt(handle, ZMQ_CURVE_SERVER, &one, MemoryLayout<Int32>.size) != 0 {
+            throw ZeroMQError("zmq_setsockopt ZMQ_CURVE_SERVER")
+        }
+        try setText(ZMQ_CURVE_SECRETKEY, keys.secretKey)
+        try setText(ZMQ_ZAP_DOMAIN, zapDomain)
+    }
+
+    /// Makes this socket a CURVE client of the server whose public key is `serverKey`.
+    public func makeCurveClient(_ keys: CurveKeyPair, serverKey: String) throws(ZeroMQError) {
+        try setText(ZMQ_CURVE_SERVERKEY, serverKey)
+        try setText(ZMQ_CURVE_PUBLICKEY, keys.publicKey)
+        try setText(ZMQ_CURVE_SECRETKEY, keys.secretKey)
+    }
+}

@@ -31,6 +31,11 @@ final class InMemoryRouterTransport: RouterTransport {
         inboundContinuation.yield((PeerID(Data(peer.utf8)), WireCodec.encode(message)))
     }
 
+    /// Delivers arbitrary frames as if `peer` had sent them.
+    func deliverRaw(_ frames: [Data], from peer: String) {
+        inboundContinuation.yield((PeerID(Data(peer.utf8)), frames))
+    }
+
     /// Removes and returns everything sent to `peer` so far.
     func take(for peer: String) -> [Message] {
         outbox.withLock { queue in

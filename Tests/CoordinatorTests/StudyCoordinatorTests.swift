@@ -335,3 +335,46 @@ extension StudyCoordinatorTests {
         #expect(try harness.store.trials(in: harness.study.id)[0].attempt == 1)
     }
 }
+
+extension StudyCoordinatorTests {
+    @Test func resultsFromAWorkerThatDoesNotHoldTheTrialAreIgnored() async throws {
+        let harness = try Harness(Self.spec(trials: 1))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "holder")
+        let trial = try await harness.trial(for: "holder")
+        // A stranger (joined or not) claims the trial with a fake value: acknowledged, not stored.
+        harness.transport.deliver(.result(TrialResult(trial: trial.trial, attempt: 1, outcome: .completed, value: -1e9)),
+                                  from: "stranger")
+        _ = try await harness.transport.next(for: "stranger") { $0 == .ack(Ack(trial: trial.trial)) }
+        harness.transport.deliver(.hello(Hello(worker: "x", slots: 1)), from: "joined")
+        harness.transport.deliver(.result(TrialResult(trial: trial.trial, attempt: 1, outcome: .completed, value: -1e9)),
+                                  from: "joined")
+        _ = try await harness.transport.next(for: "joined") { $0 == .ack(Ack(trial: trial.trial)) }
+        #expect(try harness.store.trials(in: harness.study.id)[0].state == .running)
+        harness.complete(trial, value: 0.5, from: "holder")
+        #expect(try await run.value == .budgetSpent)
+        #expect(try harness.store.trials(in: harness.study.id)[0].value == 0.5)
+    }
+
+    @Test func garbageChangesNothing() async throws {
+        let harness = try Harness(Self.spec(trials: 1))
+        let run = Task { try await harness.coordinator.run() }
+        var generator = SystemRandomNumberGenerator()
+        for index in 0..<2000 {
+            let frames = (0..<Int.random(in: 0...4, using: &generator)).map { _ in
+                Data((0..<Int.random(in: 0...64, using: &generator)).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            }
+            harness.transport.deliverRaw(frames, from: "noise-\(index % 7)")
+        }
+        // Well-formed messages with wrong content: unknown trials, a report for nothing.
+        harness.transport.deliver(.result(TrialResult(trial: TrialID(999), attempt: 1, outcome: .completed, value: 1)), from: "n")
+        harness.transport.deliver(.report(Report(trial: TrialID(999), attempt: 1, step: 1, value: 1)), from: "n")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try harness.store.trials(in: harness.study.id).isEmpty)
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let trial = try await harness.trial(for: "p")
+        harness.complete(trial, value: 0.5, from: "p")
+        #expect(try await run.value == .budgetSpent)
+        #expect(try harness.store.trials(in: harness.study.id).count == 1)
+    }
+}

@@ -27,6 +27,10 @@ struct TransportBench: AsyncParsableCommand {
         let raw = try rawRoundTrips()
         print("raw DEALER/ROUTER round trip, tcp loopback, 185-byte body: median \(us(raw.median)) µs, "
             + "p90 \(us(raw.quantile(0.9))) µs, p99 \(us(raw.quantile(0.99))) µs (\(roundTrips) round trips)")
+        let curve = try rawRoundTrips(curve: true)
+        print("the same with CURVE encryption and ZAP authentication: median \(us(curve.median)) µs, "
+            + "p90 \(us(curve.quantile(0.9))) µs (\(String(format: "%.2fx", curve.median / raw.median)) plain; "
+            + "\(String(format: "%.0f", 1 / curve.median)) vs \(String(format: "%.0f", 1 / raw.median)) round trips/s)")
         let spawn = try spawnCost()
         print("spawning and reaping /bin/echo alone: median \(us(spawn.median)) µs (200 runs)")
         let cycle = try await trialCycles()
@@ -38,8 +42,11 @@ struct TransportBench: AsyncParsableCommand {
 
     func us(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1e6) }
 
-    func rawRoundTrips() throws -> Summary {
+    func rawRoundTrips(curve: Bool = false) throws -> Summary {
         let context = try Context()
+        let serverKeys = try CurveKeyPair.generate(), clientKeys = try CurveKeyPair.generate()
+        let zap = curve ? try ZAPHandler(context: context, allowedKeys: [clientKeys.publicKey]) { _, _, _ in } : nil
+        defer { zap?.stop() }
         let port = Int.random(in: 20_000...40_000)
         let endpoint = "tcp://127.0.0.1:\(port)"
         let ready = DispatchSemaphore(value: 0)
@@ -47,6 +54,7 @@ struct TransportBench: AsyncParsableCommand {
         let server = Thread {
             do {
                 let router = try Socket(context: context, type: .router)
+                if curve { try router.makeCurveServer(serverKeys, zapDomain: "bench") }
                 try router.bind(endpoint)
                 ready.signal()
                 for _ in 0..<count {
@@ -61,6 +69,7 @@ struct TransportBench: AsyncParsableCommand {
         server.start()
         ready.wait()
         let dealer = try Socket(context: context, type: .dealer)
+        if curve { try dealer.makeCurveClient(clientKeys, serverKey: serverKeys.publicKey) }
         try dealer.connect(endpoint)
         let body = Data(#"{"attempt":1,"metric":"val_loss","params":{"batch_size":64,"learning_rate":0.0123,"optimizer":"adam"},"timeout_seconds":900,"trial_id":123456,"x":"pad"}"#.utf8)
         let frames = [Data("1".utf8), Data("TRIAL".utf8), body.prefix(185)]

@@ -136,7 +136,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error("study stopped: \(error)")
             throw ExitCode(1)
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Let the BYEs leave before the socket closes.
+        try await Task.sleep(for: configuration.byeGrace)
         transport.close()
 
         let trials = try store.trials(in: study.id)

@@ -146,22 +146,26 @@ extension StudyCoordinator {
             reason = reason ?? "completed without a finite value"
             value = nil
         }
-        let now = Date()
-        try store.finish(result.trial, state: state, value: value, step: result.step, reason: reason,
-                         stderrTail: result.stderrTail, at: now)
-        requeued.removeAll { $0 == result.trial }
-        unclaimed[result.trial] = nil
-        trials[result.trial]?.state = state
-        trials[result.trial]?.value = value
-        trials[result.trial]?.step = result.step ?? trial.step
-        trials[result.trial]?.reason = reason
-        trials[result.trial]?.finishedAt = now
+        try end(result.trial, state: state, value: value, step: result.step, reason: reason, stderrTail: result.stderrTail)
         send(.ack(Ack(trial: result.trial)), to: peer)
+        dispatch()
+    }
+
+    /// Stores a trial's final state, updates the in-memory study and reports it.
+    func end(_ id: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?) throws {
+        let now = Date()
+        try store.finish(id, state: state, value: value, step: step, reason: reason, stderrTail: stderrTail, at: now)
+        requeued.removeAll { $0 == id }
+        unclaimed[id] = nil
+        trials[id]?.state = state
+        trials[id]?.value = value
+        if let step { trials[id]?.step = step }
+        trials[id]?.reason = reason
+        trials[id]?.finishedAt = now
         let best = trials.values.best(for: spec.metric.goal)
         onEvent(.trialFinished(TrialSummary(
-            id: result.trial.rawValue, state: state.rawValue, value: value, reason: reason,
+            id: id.rawValue, state: state.rawValue, value: value, reason: reason,
             finished: finishedCount, budget: spec.budget.trials, bestID: best?.id.rawValue, bestValue: best?.value)))
-        dispatch()
     }
 
     func tick() throws {
@@ -189,12 +193,7 @@ extension StudyCoordinator {
         guard let trial = trials[id], !trial.state.isFinished, !requeued.contains(id) else { return }
         if trial.attempt > spec.maxRetries {
             let why = "lost \(trial.attempt) times (max_retries \(spec.maxRetries)); last: \(reason)"
-            try store.finish(id, state: .failed, value: nil, step: nil, reason: why, stderrTail: nil, at: Date())
-            trials[id]?.state = .failed
-            trials[id]?.reason = why
-            onEvent(.trialFinished(TrialSummary(
-                id: id.rawValue, state: "failed", value: nil, reason: why, finished: finishedCount,
-                budget: spec.budget.trials, bestID: nil, bestValue: nil)))
+            try end(id, state: .failed, value: nil, step: nil, reason: why, stderrTail: nil)
             return
         }
         try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: Date())

@@ -41,6 +41,17 @@ import WireProtocol
             return assignment
         }
 
+        /// Sends `heartbeat` from `peer` every 50 ms until the returned task is cancelled.
+        func keepAlive(_ peer: String, _ heartbeat: Heartbeat = Heartbeat()) -> Task<Void, any Error> {
+            let transport = self.transport
+            return Task {
+                while !Task.isCancelled {
+                    transport.deliver(.heartbeat(heartbeat), from: peer)
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+        }
+
         func complete(_ assignment: TrialAssignment, value: Double, from peer: String) {
             transport.deliver(.result(TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .completed,
                                                   value: value, step: 1)), from: peer)
@@ -111,12 +122,7 @@ import WireProtocol
         let lost = try await harness.trial(for: "a")
         // "a" never speaks again; "b" keeps heartbeating and gets the trial as attempt 2.
         harness.transport.deliver(.hello(Hello(worker: "alive", slots: 1)), from: "b")
-        let heartbeats = Task {
-            while !Task.isCancelled {
-                harness.transport.deliver(.heartbeat(Heartbeat()), from: "b")
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let heartbeats = harness.keepAlive("b")
         defer { heartbeats.cancel() }
         let retried = try await harness.trial(for: "b")
         #expect(retried.trial == lost.trial)
@@ -189,12 +195,7 @@ extension StudyCoordinatorTests {
         let run = Task { try await harness.coordinator.run() }
         harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
         let stuck = try await harness.trial(for: "p")
-        let heartbeats = Task {
-            while !Task.isCancelled {
-                harness.transport.deliver(.heartbeat(Heartbeat(running: [stuck.trial])), from: "p")
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let heartbeats = harness.keepAlive("p", Heartbeat(running: [stuck.trial]))
         defer { heartbeats.cancel() }
         #expect(try await run.value == .timeBudgetSpent)
         _ = try await harness.transport.next(for: "p") { if case .bye = $0 { true } else { false } }
@@ -237,12 +238,7 @@ extension StudyCoordinatorTests {
         let first = try await harness.trial(for: "a")
         harness.transport.deliver(.hello(Hello(worker: "b", slots: 1)), from: "b")
         // "b" stays alive until it has the trial, then goes silent as well.
-        let alive = Task {
-            while !Task.isCancelled {
-                harness.transport.deliver(.heartbeat(Heartbeat()), from: "b")
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let alive = harness.keepAlive("b")
         let second = try await harness.trial(for: "b")
         alive.cancel()
         #expect(second.trial == first.trial && second.attempt == 2)
@@ -258,12 +254,7 @@ extension StudyCoordinatorTests {
         harness.transport.deliver(.hello(Hello(worker: "w", slots: 2)), from: "p")
         let first = try await harness.trial(for: "p")
         let second = try await harness.trial(for: "p")
-        let heartbeats = Task {
-            while !Task.isCancelled {
-                harness.transport.deliver(.heartbeat(Heartbeat()), from: "p")
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let heartbeats = harness.keepAlive("p")
         defer { heartbeats.cancel() }
         harness.coordinator.shutdown()
         try await Task.sleep(for: .milliseconds(200))
@@ -303,12 +294,7 @@ extension StudyCoordinatorTests {
         harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
         let lost = try await harness.trial(for: "p")
         // The worker keeps saying it runs nothing and has no result pending: the TRIAL never arrived.
-        let heartbeats = Task {
-            while !Task.isCancelled {
-                harness.transport.deliver(.heartbeat(Heartbeat(running: [], pendingResults: [])), from: "p")
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let heartbeats = harness.keepAlive("p", Heartbeat(running: [], pendingResults: []))
         let again = try await harness.trial(for: "p")
         heartbeats.cancel()
         #expect(again.trial == lost.trial && again.attempt == 2)
@@ -321,12 +307,7 @@ extension StudyCoordinatorTests {
         let run = Task { try await harness.coordinator.run() }
         harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
         let trial = try await harness.trial(for: "p")
-        let heartbeats = Task {
-            while !Task.isCancelled {
-                harness.transport.deliver(.heartbeat(Heartbeat(running: [], pendingResults: [trial.trial])), from: "p")
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        let heartbeats = harness.keepAlive("p", Heartbeat(running: [], pendingResults: [trial.trial]))
         try await Task.sleep(for: .milliseconds(500))
         #expect(!harness.transport.take(for: "p").contains { if case .trial = $0 { true } else { false } })
         heartbeats.cancel()

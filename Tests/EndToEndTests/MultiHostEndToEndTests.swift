@@ -83,12 +83,16 @@ import Testing
         let command = ["--", "sh", "-c", "touch started-$SEXTANT_TRIAL_ID; sleep 0.3; echo loss=$SEXTANT_PARAM_X"]
         let coordinator = try SextantProcess(["coordinator", first, "--bind", "tcp://0.0.0.0:\(port)", "--db", "first.db"],
                                              in: box.directory, name: "c1", namespace: hosts.coordinator)
-        let workers = [
-            try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress1):\(port)", "--name", "host-a"] + command,
-                               in: box.directory, name: "a1", namespace: hosts.worker1),
-            try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress2):\(port)", "--name", "host-b"] + command,
-                               in: box.directory, name: "b1", namespace: hosts.worker2),
-        ]
+        /// One worker on each worker host, each connecting over its own link.
+        func startWorkers(_ command: [String], run: Int) throws -> [SextantProcess] {
+            [
+                try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress1):\(port)", "--name", "host-a"] + command,
+                                   in: box.directory, name: "a\(run)", namespace: hosts.worker1),
+                try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress2):\(port)", "--name", "host-b"] + command,
+                                   in: box.directory, name: "b\(run)", namespace: hosts.worker2),
+            ]
+        }
+        let workers = try startWorkers(command, run: 1)
         #expect(await coordinator.wait(timeout: .seconds(60)) == 0, "coordinator: \(coordinator.stderr)")
         for worker in workers { #expect(await worker.wait(timeout: .seconds(15)) == 0) }
         let firstTrials = try await box.exportedTrials(db: "first.db")
@@ -100,12 +104,7 @@ import Testing
         let slow = ["--", "sh", "-c", "sleep 2; echo loss=$SEXTANT_PARAM_X"]
         let coordinator2 = try SextantProcess(["coordinator", second, "--bind", "tcp://0.0.0.0:\(port)", "--db", "second.db"],
                                               in: box.directory, name: "c2", namespace: hosts.coordinator)
-        let workers2 = [
-            try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress1):\(port)", "--name", "host-a"] + slow,
-                               in: box.directory, name: "a2", namespace: hosts.worker1),
-            try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress2):\(port)", "--name", "host-b"] + slow,
-                               in: box.directory, name: "b2", namespace: hosts.worker2),
-        ]
+        let workers2 = try startWorkers(slow, run: 2)
         defer { for process in workers2 + [coordinator2] { process.kill() } }
         let deadline = ContinuousClock.now + .seconds(20)
         while !coordinator2.stdout.contains("started on host-b"), ContinuousClock.now < deadline {

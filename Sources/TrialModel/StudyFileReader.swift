@@ -227,7 +227,3 @@ extension StudyFileReader {
         return .string(text)
     }
 }
-
-extension Node.Mapping {
-    fileprivate var isEmpty: Bool { count == 0 }
-}

@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -45,10 +47,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "TrialModel", "Storage", "Coordinator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "Coordinator", "Worker", "ZeroMQ",
+                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "Coordinator", "Worker", "ZeroMQ", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -74,6 +85,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "Pruning", "TrialModel", "WireProtocol"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel", "WireProtocol"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "Storage", "Coordinator"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
     ]
 )

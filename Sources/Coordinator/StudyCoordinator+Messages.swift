@@ -39,7 +39,8 @@ extension StudyCoordinator {
 
     func join(_ peer: PeerID, _ hello: Hello) throws {
         let slots = max(1, min(hello.slots, 1024))
-        let hello = Hello(worker: String(hello.worker.prefix(64)), slots: slots, running: hello.running)
+        let hello = Hello(worker: String(hello.worker.prefix(64)), slots: slots, running: hello.running,
+                          host: hello.host.map { String($0.prefix(255)) })
         // Trials the worker still runs from before a reconnect stay assigned to it.
         var running = Set<TrialID>()
         for id in hello.running {
@@ -60,7 +61,10 @@ extension StudyCoordinator {
         // A repeated HELLO from a known connection may be stale (queued before a TRIAL went out):
         // trials assigned to this connection stay assigned until their RESULT arrives.
         if let known = workers[peer] { running.formUnion(known.running) }
-        workers[peer] = WorkerState(name: hello.worker, slots: slots, running: running, lastSeen: clock.now)
+        var state = WorkerState(name: hello.worker, host: hello.host ?? workers[peer]?.host, slots: slots,
+                                running: running, lastSeen: clock.now)
+        if let known = workers[peer] { state.joinedAt = known.joinedAt }
+        workers[peer] = state
         send(.welcome(Welcome(study: spec.name, metric: spec.metric.name, goal: spec.metric.goal,
                               heartbeatMilliseconds: Int(configuration.heartbeatInterval.components.seconds * 1000
                                   + configuration.heartbeatInterval.components.attoseconds / 1_000_000_000_000_000))),
@@ -229,11 +233,13 @@ extension StudyCoordinator {
         let sampler = self.sampler
         let events = self.events
         Task.detached {
+            let clock = ContinuousClock()
+            let start = clock.now
             do {
                 let configuration = try await sampler.suggest(history)
-                events?.yield(.suggested(.success(configuration)))
+                events?.yield(.suggested(.success(configuration), clock.now - start))
             } catch {
-                events?.yield(.suggested(.failure(error)))
+                events?.yield(.suggested(.failure(error), clock.now - start))
             }
         }
     }

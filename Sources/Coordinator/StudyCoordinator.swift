@@ -16,17 +16,19 @@ public actor StudyCoordinator {
     enum Event: Sendable {
         case inbound(PeerID, [Data])
         case tick
-        case suggested(Result<Configuration?, any Error>)
+        case suggested(Result<Configuration?, any Error>, Duration)
         case shutdown
     }
 
     struct WorkerState {
         var name: String
+        var host: String?
         var slots: Int
         var running: Set<TrialID>
         var lastSeen: ContinuousClock.Instant
         /// When each running trial was sent, to tell a lost TRIAL from one still in flight.
         var assignedAt: [TrialID: ContinuousClock.Instant] = [:]
+        var joinedAt = Date()
         var free: Int { slots - running.count }
     }
 
@@ -54,6 +56,9 @@ public actor StudyCoordinator {
     var exhausted = false
     var end: StudyEnd?
     var startedAt: ContinuousClock.Instant
+    var startedDate = Date()
+    var suggestLatency = LatencyHistogram()
+    var lastSuggestSeconds: Double?
     var events: AsyncStream<Event>.Continuation?
 
     public init(
@@ -77,6 +82,7 @@ public actor StudyCoordinator {
     /// Runs until the budget is spent; returns why the study ended.
     public func run() async throws -> StudyEnd {
         startedAt = clock.now
+        startedDate = Date()
         try resume()
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation
@@ -102,7 +108,11 @@ public actor StudyCoordinator {
             switch event {
             case .inbound(let peer, let frames): try handle(frames, from: peer)
             case .tick: try tick()
-            case .suggested(let result): try accept(result)
+            case .suggested(let result, let latency):
+                let seconds = Self.seconds(latency)
+                suggestLatency.record(seconds: seconds)
+                lastSuggestSeconds = seconds
+                try accept(result)
             case .shutdown: if shutdownDeadline == nil { shutdownDeadline = clock.now + configuration.shutdownGrace }
             }
             if end == nil { checkEnd() }

@@ -8,16 +8,19 @@ public struct Hello: Sendable, Hashable, Codable {
     public var slots: Int
     /// Trials this worker is still running, so a restarted coordinator can keep them.
     public var running: [TrialID]
-    public init(worker: String, slots: Int, running: [TrialID] = []) {
-        self.worker = worker; self.slots = slots; self.running = running
+    /// The machine the worker runs on, shown on the dashboard (optional).
+    public var host: String?
+    public init(worker: String, slots: Int, running: [TrialID] = [], host: String? = nil) {
+        self.worker = worker; self.slots = slots; self.running = running; self.host = host
     }
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         worker = try container.decode(String.self, forKey: .worker)
         slots = try container.decode(Int.self, forKey: .slots)
         running = try container.decodeIfPresent([TrialID].self, forKey: .running) ?? []
+        host = try container.decodeIfPresent(String.self, forKey: .host)
     }
-    enum CodingKeys: String, CodingKey { case worker, slots, running }
+    enum CodingKeys: String, CodingKey { case worker, slots, running, host }
 }
 
 /// WELCOME, coordinator → worker: the study the worker has joined.

@@ -9,7 +9,8 @@ extension WorkerAgent {
     }
 
     func sayHello() {
-        send(.hello(Hello(worker: configuration.name, slots: configuration.slots, running: running.keys.sorted())))
+        send(.hello(Hello(worker: configuration.name, slots: configuration.slots, running: running.keys.sorted(),
+                          host: configuration.host)))
     }
 
     func handle(_ frames: [Data]) {
@@ -73,17 +74,31 @@ extension WorkerAgent {
         }
         guard case .command(let template) = runner else { return }
         let process = TrialProcess(metric: assignment.metric)
-        running[assignment.trial] = Running(assignment: assignment, process: process)
+        let used = Set(running.values.map(\.slot))
+        let slot = (0...).first { !used.contains($0) } ?? 0
+        running[assignment.trial] = Running(assignment: assignment, process: process, slot: slot)
         onEvent(.trialStarted(id: assignment.trial.rawValue, params: assignment.params.values
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(TrialFormatting.format($0.value))" }.joined(separator: " ")))
         let id = assignment.trial
         let events = self.events
         process.start(
             arguments: template.arguments(for: assignment.params),
-            environment: CommandTemplate.environment(trial: id, configuration: assignment.params),
+            environment: environment(trial: id, configuration: assignment.params, slot: slot),
             timeout: assignment.timeoutSeconds,
             onReport: { line in events?.yield(.report(id, line)) },
             onExit: { outcome in events?.yield(.exited(id, outcome)) })
+    }
+
+    /// The trial's variables, plus `SEXTANT_SLOT` and, with `--gpus`, the slot's `CUDA_VISIBLE_DEVICES`.
+    func environment(trial: TrialID, configuration parameters: Configuration, slot: Int) -> [String: String] {
+        var environment = CommandTemplate.environment(trial: trial, configuration: parameters)
+        environment["SEXTANT_SLOT"] = String(slot)
+        if let devices = WorkerConfiguration.visibleDevices(
+            slot: slot, slots: configuration.slots, gpus: configuration.gpus)
+        {
+            environment["CUDA_VISIBLE_DEVICES"] = devices
+        }
+        return environment
     }
 
     func report(_ id: TrialID, _ line: MetricLine) {

@@ -13,10 +13,25 @@ public struct WorkerConfiguration: Sendable {
     public var heartbeatInterval: Duration = .seconds(1)
     /// Intervals of silence from the coordinator before the worker says HELLO again.
     public var liveness: Int = 3
+    /// The machine's name, sent in HELLO for the dashboard.
+    public var host: String?
+    /// GPU ids shared out among the slots through `CUDA_VISIBLE_DEVICES` (empty: left alone).
+    public var gpus: [String] = []
 
-    public init(name: String, slots: Int = 1) {
+    public init(name: String, slots: Int = 1, host: String? = nil, gpus: [String] = []) {
         self.name = name
         self.slots = slots
+        self.host = host
+        self.gpus = gpus
+    }
+
+    /// The GPUs slot `slot` sees: slot i gets every id at a position p with p mod slots = i,
+    /// so 4 GPUs and 4 slots give one each, 4 GPUs and 2 slots two each, and 2 GPUs and
+    /// 4 slots put two slots on each GPU. Nil when no GPUs were given.
+    public static func visibleDevices(slot: Int, slots: Int, gpus: [String]) -> String? {
+        guard !gpus.isEmpty, slots > 0 else { return nil }
+        if gpus.count < slots { return gpus[slot % gpus.count] }
+        return gpus.indices.filter { $0 % slots == slot }.map { gpus[$0] }.joined(separator: ",")
     }
 }
 
@@ -47,6 +62,8 @@ public actor WorkerAgent {
     struct Running {
         var assignment: TrialAssignment
         var process: TrialProcess
+        /// Which of the worker's slots runs it, from 0.
+        var slot: Int
         var reports = 0
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Coordinator
+import Dashboard
 import Foundation
 import Logging
 import Pruning
@@ -30,11 +31,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @Option(help: "Study database file (created if missing).")
     var db: String = "sextant.db"
 
-    @Option(help: "Dashboard address HOST:PORT (not yet served by this version).")
-    var dashboard: String = "127.0.0.1:8080"
+    @Option(help: "Dashboard address HOST:PORT, default 127.0.0.1:8080 (port 0 picks a free one).")
+    var dashboard: String?
 
     @Flag(help: "Do not serve the dashboard.")
     var noDashboard = false
+
+    @Option(help: ArgumentHelp(
+        "Token the dashboard requires (default: $SEXTANT_DASHBOARD_TOKEN; generated when bound beyond loopback).",
+        valueName: "TOKEN"))
+    var dashboardToken: String?
 
     @Option(help: "CURVE secret key file of the coordinator (sextant keygen); turns on encryption and authentication.")
     var curveSecretKey: String?
@@ -51,6 +57,59 @@ struct CoordinatorCommand: AsyncParsableCommand {
         guard (curveSecretKey == nil) == (authorizedKeys == nil) else {
             throw ValidationError("--curve-secret-key and --authorized-keys go together")
         }
+        if let dashboard, Self.hostAndPort(dashboard) == nil {
+            throw ValidationError("--dashboard takes HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080, not '\(dashboard)'")
+        }
+        if noDashboard && (dashboard != nil || dashboardToken != nil) {
+            throw ValidationError("--no-dashboard goes with neither --dashboard nor --dashboard-token")
+        }
+    }
+
+    /// `HOST:PORT` split, brackets removed from an IPv6 host; nil when malformed.
+    static func hostAndPort(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+              (0...65535).contains(port) else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        return (host, port)
+    }
+
+    static func isLoopbackHost(_ host: String) -> Bool {
+        host == "localhost" || host.hasPrefix("127.") || host == "::1"
+    }
+
+    /// 24 random bytes as URL-safe base64.
+    static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+    }
+
+    /// Starts the dashboard, or returns nil with `--no-dashboard`. When the default address is
+    /// taken (another coordinator on this machine), the study runs without a dashboard.
+    func startDashboard(source: any DashboardSource, logger: Logger) async throws -> DashboardServer? {
+        guard !noDashboard, let (host, port) = Self.hostAndPort(dashboard ?? "127.0.0.1:8080") else { return nil }
+        var token = dashboardToken ?? ProcessInfo.processInfo.environment["SEXTANT_DASHBOARD_TOKEN"]
+        if token?.isEmpty ?? false { token = nil }
+        if token == nil && !Self.isLoopbackHost(host) { token = Self.newToken() }
+        let server: DashboardServer
+        do {
+            server = try await DashboardServer.start(host: host, port: port, token: token, source: source, logger: logger)
+        } catch {
+            guard dashboard == nil else {
+                Console.error("\(error); choose another with --dashboard HOST:PORT or use --no-dashboard")
+                throw ExitCode(1)
+            }
+            Console.error("\(error); running without a dashboard (--dashboard HOST:PORT picks another address)")
+            return nil
+        }
+        let shownHost = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "HOST" : host)
+        var url = "http://\(shownHost):\(server.port)/"
+        if let token { url += "?token=\(token)" }
+        Console.line("dashboard \(url)")
+        return server
     }
 
     /// Whether `endpoint` listens only on this machine.
@@ -122,6 +181,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let coordinator = StudyCoordinator(
             study: study, store: store, sampler: sampler, pruner: makePruner(for: spec.pruner), transport: transport,
             configuration: configuration, logger: logger, onEvent: Self.show)
+        let dashboardServer = try await startDashboard(
+            source: LiveStudySource(store: store, study: study, coordinator: coordinator), logger: logger)
+        defer { dashboardServer?.stop() }
         let grace = shutdownGrace
         let signals = Signals.onTerminate {
             Console.line("stopping: no new trials; running trials have \(TrialFormatting.format(grace)) s to finish")

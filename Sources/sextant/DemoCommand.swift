@@ -58,6 +58,15 @@ struct DemoCommand: AsyncParsableCommand {
         }
         Console.line("tuning \(spec.name): \(spec.budget.trials) trials, \(workers) local workers, optimizer \(spec.optimizer.kind.rawValue)")
         Console.line("parameters: " + spec.space.parameters.map(\.name).joined(separator: ", "))
+        let coordinatorLog = folder.appendingPathComponent("coordinator.log")
+        for _ in 0..<40 where coordinator.isRunning {
+            let log = (try? String(contentsOf: coordinatorLog, encoding: .utf8)) ?? ""
+            if let line = log.split(separator: "\n").first(where: { $0.hasPrefix("dashboard http") }) {
+                Console.line("live dashboard: \(line.dropFirst("dashboard ".count)) (open it in a browser while the demo runs)")
+                break
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let progress = DemoProgress(spec: spec, interactive: isatty(1) == 1)
         while coordinator.isRunning {
             try await Task.sleep(for: .milliseconds(500))

@@ -1,21 +1,34 @@
 import ArgumentParser
+import Dashboard
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Storage
 import TrialModel
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show a study's trials and the best one.",
+        abstract: "Show a study's progress, trials, workers and the best trial.",
         discussion: """
             Example:
-              sextant status --db sextant.db          one table
-              sextant status --watch                  refresh every 2 s until the study ends
+              sextant status --db sextant.db          one table, read from the database
+              sextant status --watch                  a live view, refreshed every 2 s until the study ends
+              sextant status --url http://127.0.0.1:8080 --watch
+                                                      the same from a running coordinator's dashboard,
+                                                      with its connected workers
               sextant status --json                   the same as export --format json
             """
     )
 
     @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "Read a running coordinator's dashboard at this URL instead of the database.")
+    var url: String?
+
+    @Option(help: "The dashboard's token, with --url (default: $SEXTANT_DASHBOARD_TOKEN).")
+    var token: String?
 
     @Flag(help: "Print JSON for scripts.")
     var json = false
@@ -29,37 +42,66 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         do {
             repeat {
-                let export = try StudyExport(options: database)
+                let view = try await load()
                 if json {
-                    Console.line(try export.jsonText())
+                    Console.line(view.jsonText)
                 } else {
                     if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
-                    Console.line(Self.table(export, limit: limit))
+                    Console.line(Self.table(view, limit: watch ? min(limit, 15) : limit))
                 }
-                if !watch || export.study.state != "running" { break }
+                if !watch || view.state != "running" { break }
                 try await Task.sleep(for: .seconds(2))
             } while true
         } catch let error as StorageError {
             Console.error(error.description)
             throw ExitCode(error.isInvalidStudy ? 2 : 1)
+        } catch let error as StatusError {
+            Console.error(error.description)
+            throw ExitCode(1)
         }
     }
 
-    static func table(_ export: StudyExport, limit: Int) -> String {
-        let spec = export.spec
-        let trials = export.trials
+    func load() async throws -> StatusView {
+        guard let url else { return try StatusView(export: StudyExport(options: database)) }
+        return try await StatusView.fetch(
+            base: url, token: token ?? ProcessInfo.processInfo.environment["SEXTANT_DASHBOARD_TOKEN"])
+    }
+
+    static func progressBar(_ fraction: Double, width: Int = 30) -> String {
+        let filled = Int((min(max(fraction, 0), 1) * Double(width)).rounded())
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        if total >= 3600 { return "\(total / 3600)h \(total % 3600 / 60)m" }
+        if total >= 60 { return "\(total / 60)m \(total % 60)s" }
+        return "\(total)s"
+    }
+
+    static func table(_ view: StatusView, limit: Int) -> String {
+        let spec = view.spec
+        let trials = view.trials
         var counts: [String] = []
         for state in TrialState.allCases {
             let count = trials.count { $0.state == state }
             if count > 0 { counts.append("\(count) \(state.rawValue)") }
         }
         let finished = trials.count { $0.state.isFinished }
+        let budget = max(spec.budget.trials, 1)
+        var progress = "\(progressBar(Double(finished) / Double(budget))) \(finished)/\(spec.budget.trials) finished"
+        if let eta = view.etaSeconds, view.state == "running" { progress += ", about \(duration(eta)) left" }
         var lines = [
-            "study \(spec.name) (\(export.study.state)): \(finished)/\(spec.budget.trials) finished"
+            "study \(spec.name) (\(view.state)): \(finished)/\(spec.budget.trials) finished"
                 + (counts.isEmpty ? "" : ", " + counts.joined(separator: ", ")),
             "metric \(spec.metric.name) (\(spec.metric.goal.rawValue)), optimizer \(spec.optimizer.kind.rawValue)",
-            "",
+            progress,
         ]
+        if let best = trials.best(for: spec.metric.goal), let value = best.value {
+            lines.append("best so far #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value)) "
+                + TrialFormatting.describe(best.configuration, in: spec.space))
+        }
+        lines.append("")
         let header = ["id", "state", spec.metric.name, "step", "try", "worker", "secs", "params"]
         var rows: [[String]] = []
         for trial in trials.suffix(max(limit, 1)) {
@@ -73,24 +115,143 @@ struct StatusCommand: AsyncParsableCommand {
                 trial.step.map(String.init) ?? "-", "\(trial.attempt)", trial.worker ?? "-", seconds, params,
             ])
         }
-        let widths = header.indices.map { column in
-            ([header[column]] + rows.map { $0[column] }).map(\.count).max() ?? 0
+        lines.append(contentsOf: render([header] + rows))
+        if trials.count > rows.count { lines.append("(\(trials.count - rows.count) earlier trials not shown; --limit N)") }
+        lines.append("")
+        if let workers = view.workers {
+            if workers.isEmpty {
+                lines.append("no worker connected")
+            } else {
+                var workerRows = [["worker", "host", "slots", "running", "heartbeat"]]
+                for worker in workers {
+                    workerRows.append([
+                        worker.name, worker.host ?? "-", "\(worker.slots)",
+                        worker.running.isEmpty ? "idle" : worker.running.map { "#\($0)" }.joined(separator: " "),
+                        String(format: "%.1f s ago", worker.secondsSinceHeartbeat),
+                    ])
+                }
+                lines.append(contentsOf: render(workerRows))
+            }
+        } else {
+            let running = Dictionary(grouping: trials.filter { $0.state == .running }, by: { $0.worker ?? "-" })
+            if !running.isEmpty {
+                lines.append("running on: " + running.keys.sorted().map { name in
+                    "\(name) (" + running[name]!.map { "#\($0.id)" }.joined(separator: " ") + ")"
+                }.joined(separator: ", ") + "  (connected workers: status --url)")
+            }
         }
-        func render(_ row: [String]) -> String {
+        if trials.best(for: spec.metric.goal)?.value == nil { lines.append("no trial completed yet") }
+        return lines.joined(separator: "\n")
+    }
+
+    static func render(_ rows: [[String]]) -> [String] {
+        guard let header = rows.first else { return [] }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }
-        lines.append(render(header))
-        lines.append(contentsOf: rows.map(render))
-        if trials.count > rows.count { lines.append("(\(trials.count - rows.count) earlier trials not shown; --limit N)") }
-        lines.append("")
-        if let best = export.best, let value = best.value {
-            lines.append("best trial #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value)) "
-                + TrialFormatting.describe(best.configuration, in: spec.space))
-        } else {
-            lines.append("no trial completed yet")
+    }
+}
+
+struct StatusError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// What `status` shows, read from a database or from a coordinator's `/api`.
+struct StatusView {
+    struct Worker {
+        var name: String
+        var host: String?
+        var slots: Int
+        var running: [Int64]
+        var secondsSinceHeartbeat: Double
+    }
+
+    var spec: StudySpec
+    var state: String
+    var trials: [Trial]
+    /// Connected workers; nil when read from a database.
+    var workers: [Worker]?
+    var etaSeconds: Double?
+    var jsonText: String
+
+    init(export: StudyExport) throws {
+        spec = export.spec
+        state = export.study.state
+        trials = export.trials
+        workers = nil
+        etaSeconds = nil
+        jsonText = try export.jsonText()
+    }
+
+    static func fetch(base: String, token: String?) async throws -> StatusView {
+        let root = base.hasSuffix("/") ? String(base.dropLast()) : base
+        func get(_ path: String) async throws -> Any {
+            guard let url = URL(string: root + path) else { throw StatusError(description: "not a URL: \(base)") }
+            var request = URLRequest(url: url, timeoutInterval: 10)
+            if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+            let data: Data, response: URLResponse
+            do {
+                (data, response) = try await URLSession.shared.data(for: request)
+            } catch {
+                throw StatusError(description: "cannot reach the dashboard at \(root): \(error.localizedDescription)")
+            }
+            let code = (response as? HTTPURLResponse)?.statusCode ?? 0
+            if code == 401 {
+                throw StatusError(description: "\(root) needs the dashboard token: --token TOKEN or SEXTANT_DASHBOARD_TOKEN")
+            }
+            guard code == 200 else { throw StatusError(description: "\(root)\(path) answered HTTP \(code)") }
+            return try JSONSerialization.jsonObject(with: data)
         }
-        return lines.joined(separator: "\n")
+        let study = try await get("/api/study") as? [String: Any] ?? [:]
+        let trialObjects = try await get("/api/trials") as? [[String: Any]] ?? []
+        let workerObjects = try await get("/api/workers") as? [[String: Any]] ?? []
+        guard let specObject = study["spec"],
+              let spec = try? JSONDecoder().decode(StudySpec.self, from: JSONSerialization.data(withJSONObject: specObject))
+        else { throw StatusError(description: "\(root)/api/study is not a Sextant study") }
+        let trials = trialObjects.compactMap { trial(from: $0, space: spec.space) }
+        let workers = workerObjects.map { object in
+            Worker(name: object["name"] as? String ?? "?", host: object["host"] as? String,
+                   slots: object["slots"] as? Int ?? 0, running: (object["running"] as? [Int]).map { $0.map(Int64.init) } ?? [],
+                   secondsSinceHeartbeat: object["last_heartbeat_seconds"] as? Double ?? 0)
+        }
+        let document: [String: Any] = [
+            "study": study.filter { $0.key != "spec" }, "trials": trialObjects, "workers": workerObjects,
+        ]
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted]),
+                          as: UTF8.self)
+        return StatusView(spec: spec, state: study["state"] as? String ?? "?", trials: trials, workers: workers,
+                          etaSeconds: study["eta_seconds"] as? Double, jsonText: text)
+    }
+
+    init(spec: StudySpec, state: String, trials: [Trial], workers: [Worker]?, etaSeconds: Double?, jsonText: String) {
+        self.spec = spec; self.state = state; self.trials = trials; self.workers = workers
+        self.etaSeconds = etaSeconds; self.jsonText = jsonText
+    }
+
+    /// A trial from its `/api/trials` object; parameter values take their types from the space.
+    static func trial(from object: [String: Any], space: SearchSpace) -> Trial? {
+        guard let id = object["id"] as? Int, let state = (object["state"] as? String).flatMap(TrialState.init) else { return nil }
+        let params = object["params"] as? [String: Any] ?? [:]
+        var values: [String: ParameterValue] = [:]
+        for parameter in space.parameters {
+            guard let raw = params[parameter.name] else { continue }
+            switch parameter.domain {
+            case .float: if let number = raw as? Double { values[parameter.name] = .double(number) }
+            case .int: if let number = raw as? Int { values[parameter.name] = .int(number) }
+            case .categorical(let choices):
+                values[parameter.name] = choices.first { StudyDocument.json($0) as? NSObject == raw as? NSObject }
+                    ?? choices.first { $0.description == "\(raw)" }
+            }
+        }
+        func date(_ key: String) -> Date? {
+            (object[key] as? String).flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) }
+        }
+        return Trial(
+            id: TrialID(Int64(id)), state: state, configuration: Configuration(values), value: object["value"] as? Double,
+            step: object["step"] as? Int, attempt: object["attempt"] as? Int ?? 1, worker: object["worker"] as? String,
+            startedAt: date("started_at"), finishedAt: date("finished_at"), reason: object["reason"] as? String)
     }
 }

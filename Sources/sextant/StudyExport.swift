@@ -1,3 +1,4 @@
+import Dashboard
 import Foundation
 import Storage
 import TrialModel
@@ -21,46 +22,12 @@ struct StudyExport {
     var spec: StudySpec { study.spec }
     var best: Trial? { trials.best(for: spec.metric.goal) }
 
-    /// ISO 8601 with milliseconds in UTC, e.g. `2026-11-23T11:20:00.123Z`.
-    static func iso(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
-    }
-
-    func json(_ value: ParameterValue) -> Any {
-        switch value {
-        case .double(let number): number
-        case .int(let number): number
-        case .string(let text): text
-        case .bool(let flag): flag
-        }
-    }
-
-    func object(_ trial: Trial) -> [String: Any] {
-        var params: [String: Any] = [:]
-        for (name, value) in trial.configuration.values { params[name] = json(value) }
-        return [
-            "id": trial.id.rawValue, "state": trial.state.rawValue, "params": params,
-            "value": trial.value ?? NSNull(), "step": trial.step ?? NSNull(), "attempt": trial.attempt,
-            "worker": trial.worker ?? NSNull(),
-            "started_at": trial.startedAt.map(Self.iso) ?? NSNull(),
-            "finished_at": trial.finishedAt.map(Self.iso) ?? NSNull(),
-            "reason": trial.reason ?? NSNull(), "stderr_tail": trial.stderrTail ?? NSNull(),
-        ]
-    }
-
-    var studyObject: [String: Any] {
-        var counts: [String: Int] = [:]
-        for state in TrialState.allCases { counts[state.rawValue] = trials.count { $0.state == state } }
-        return [
-            "name": spec.name, "state": study.state, "metric": spec.metric.name, "goal": spec.metric.goal.rawValue,
-            "budget": ["trials": spec.budget.trials], "optimizer": spec.optimizer.kind.rawValue,
-            "parameters": spec.space.parameters.map(\.name), "created_at": Self.iso(study.createdAt),
-            "counts": counts, "best_trial": best.map { $0.id.rawValue } ?? NSNull(),
-        ]
-    }
+    static func iso(_ date: Date) -> String { StudyDocument.iso(date) }
 
     func jsonText() throws -> String {
-        let root: [String: Any] = ["study": studyObject, "trials": trials.map(object)]
+        let root: [String: Any] = [
+            "study": StudyDocument.study(study, trials: trials), "trials": trials.map(StudyDocument.trial),
+        ]
         let data = try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .prettyPrinted])
         return String(decoding: data, as: UTF8.self)
     }

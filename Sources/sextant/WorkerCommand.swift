@@ -15,6 +15,8 @@ struct WorkerCommand: AsyncParsableCommand {
             {name} is replaced by the parameter's value; the command also gets SEXTANT_TRIAL_ID,
             SEXTANT_PARAMS (JSON) and SEXTANT_PARAM_<NAME>. It reports by printing lines such as
             val_loss=0.123 (optionally with step=N); the last one is the final value.
+              sextant worker tcp://10.0.0.5:5555 --slots 4 --gpus 0,1,2,3 --builtin mlp-digits
+            gives each slot its own CUDA_VISIBLE_DEVICES (and every trial SEXTANT_SLOT).
             """
     )
 
@@ -26,6 +28,9 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Option(help: "Worker name shown by the coordinator (default: HOST-PID).")
     var name: String?
+
+    @Option(help: "GPU ids shared out among the slots, e.g. 0,1,2,3: each slot's trials get their own CUDA_VISIBLE_DEVICES.")
+    var gpus: String?
 
     @Option(help: "Built-in trainer to run instead of a command.")
     var builtin: String?
@@ -46,6 +51,11 @@ struct WorkerCommand: AsyncParsableCommand {
             throw ValidationError("--curve-secret-key and --server-key go together")
         }
         guard slots >= 1 && slots <= 256 else { throw ValidationError("--slots must be between 1 and 256") }
+        if let gpus {
+            guard !gpuList(gpus).isEmpty, !gpuList(gpus).contains(where: \.isEmpty) else {
+                throw ValidationError("--gpus takes a comma-separated list of GPU ids, e.g. --gpus 0,1,2,3")
+            }
+        }
         guard endpoint.contains("://") else {
             throw ValidationError("the endpoint must look like tcp://HOST:5555, not '\(endpoint)'")
         }
@@ -59,6 +69,10 @@ struct WorkerCommand: AsyncParsableCommand {
         guard !command.isEmpty else {
             throw ValidationError("give a training command after --, e.g. -- python3 train.py --lr {learning_rate}")
         }
+    }
+
+    func gpuList(_ text: String) -> [String] {
+        text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
     /// The user's command, or this binary's `train` subcommand for a built-in trainer, so both
@@ -85,9 +99,17 @@ struct WorkerCommand: AsyncParsableCommand {
             curve = (try CurveKeys.keyPair(secretFile: curveSecretKey), try CurveKeys.readLine(serverKey, what: "server key file"))
         }
         let transport = try ZeroMQDealerTransport(context: context, endpoint: endpoint, routingID: routingID, curve: curve)
-        Console.line("worker \(workerName): \(slots) slot\(slots == 1 ? "" : "s"), connecting to \(endpoint)")
+        let gpuIDs = gpus.map(gpuList) ?? []
+        var intro = "worker \(workerName): \(slots) slot\(slots == 1 ? "" : "s"), connecting to \(endpoint)"
+        if !gpuIDs.isEmpty {
+            intro += "; GPUs per slot: " + (0..<slots).map {
+                WorkerConfiguration.visibleDevices(slot: $0, slots: slots, gpus: gpuIDs) ?? ""
+            }.joined(separator: " | ")
+        }
+        Console.line(intro)
         let agent = WorkerAgent(
-            configuration: WorkerConfiguration(name: workerName, slots: slots),
+            configuration: WorkerConfiguration(name: workerName, slots: slots, host: ProcessInfo.processInfo.hostName,
+                                               gpus: gpuIDs),
             runner: .command(CommandTemplate(trialCommand)), transport: transport, logger: logger,
             onEvent: Self.show)
         let signals = Signals.onTerminate {

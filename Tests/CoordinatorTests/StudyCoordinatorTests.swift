@@ -21,12 +21,15 @@ import WireProtocol
         let path: String
         let coordinator: StudyCoordinator
 
-        init(_ spec: StudySpec, path: String? = nil, reclaimGrace: Duration = .milliseconds(400)) throws {
+        /// `liveness` is long by default, so a test kept waiting on a busy machine does not lose
+        /// its silent workers; tests of worker loss pass a short one.
+        init(_ spec: StudySpec, path: String? = nil, reclaimGrace: Duration = .milliseconds(400), liveness: Int = 50) throws {
             self.path = path ?? FileManager.default.temporaryDirectory.appendingPathComponent("coord-\(UUID().uuidString).db").path
             store = try SQLiteTrialStore(path: self.path)
             study = try store.open(spec, at: Date())
             var configuration = CoordinatorConfiguration()
             configuration.heartbeatInterval = .milliseconds(100)
+            configuration.liveness = liveness
             configuration.reclaimGrace = reclaimGrace
             configuration.shutdownGrace = .seconds(5)
             coordinator = StudyCoordinator(study: study, store: store, sampler: try makeSampler(for: spec),
@@ -62,6 +65,9 @@ import WireProtocol
         let harness = try Harness(Self.spec(trials: 4))
         let run = Task { try await harness.coordinator.run() }
         harness.transport.deliver(.hello(Hello(worker: "w", slots: 2)), from: "peer-a")
+        // Heartbeats keep the worker alive however long the test is kept waiting on a busy machine.
+        let alive = harness.keepAlive("peer-a")
+        defer { alive.cancel() }
         let first = try await harness.trial(for: "peer-a")
         let second = try await harness.trial(for: "peer-a")
         #expect(first.trial != second.trial)
@@ -116,7 +122,7 @@ import WireProtocol
     }
 
     @Test func aLostWorkersTrialGoesToAnotherWorker() async throws {
-        let harness = try Harness(Self.spec(trials: 1))
+        let harness = try Harness(Self.spec(trials: 1), liveness: 5)
         let run = Task { try await harness.coordinator.run() }
         harness.transport.deliver(.hello(Hello(worker: "silent", slots: 1)), from: "a")
         let lost = try await harness.trial(for: "a")
@@ -231,7 +237,7 @@ extension StudyCoordinatorTests {
     @Test func aTrialLostMoreThanMaxRetriesTimesFails() async throws {
         var spec = Self.spec(trials: 1)
         spec.maxRetries = 1
-        let harness = try Harness(spec)
+        let harness = try Harness(spec, liveness: 5)
         let run = Task { try await harness.coordinator.run() }
         // Two workers that each take the trial and go silent: attempt 1, then attempt 2, then failed.
         harness.transport.deliver(.hello(Hello(worker: "a", slots: 1)), from: "a")

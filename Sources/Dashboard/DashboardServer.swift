@@ -1,0 +1,191 @@
+public import Coordinator
+public import Foundation
+import Hummingbird
+public import Logging
+import NIOCore
+public import Storage
+import Synchronization
+
+/// Where the dashboard reads the study from.
+public protocol DashboardSource: Sendable {
+    func snapshot() async throws -> DashboardSnapshot
+}
+
+/// The study in a database, plus the live status of the coordinator running it.
+/// Snapshots are reused for `maxAge`, so many open pages cost one read a second.
+public actor LiveStudySource: DashboardSource {
+    let store: any TrialStore
+    let study: StudyRecord
+    let coordinator: StudyCoordinator?
+    let maxAge: TimeInterval
+    var cached: DashboardSnapshot?
+
+    public init(store: any TrialStore, study: StudyRecord, coordinator: StudyCoordinator?, maxAge: TimeInterval = 0.5) {
+        self.store = store; self.study = study; self.coordinator = coordinator; self.maxAge = maxAge
+    }
+
+    public func snapshot() async throws -> DashboardSnapshot {
+        if let cached, Date().timeIntervalSince(cached.takenAt) < maxAge { return cached }
+        let record = try store.study(named: study.spec.name) ?? study
+        let snapshot = DashboardSnapshot(
+            study: record, trials: try store.trials(in: study.id), reports: try store.reports(in: study.id),
+            coordinator: await coordinator?.status())
+        cached = snapshot
+        return snapshot
+    }
+}
+
+/// A value delivered once, from any thread, to one waiter (the bound port, or why binding failed).
+final class Once: Sendable {
+    enum State {
+        case empty
+        case waiting(CheckedContinuation<Int, any Error>)
+        case done(Result<Int, any Error>)
+    }
+
+    let state = Mutex<State>(.empty)
+
+    func resume(with result: Result<Int, any Error>) {
+        let waiter: CheckedContinuation<Int, any Error>? = state.withLock { state in
+            switch state {
+            case .empty:
+                state = .done(result)
+                return nil
+            case .waiting(let continuation):
+                state = .done(result)
+                return continuation
+            case .done:
+                return nil
+            }
+        }
+        waiter?.resume(with: result)
+    }
+
+    func value() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Int, any Error>? = state.withLock { state in
+                if case .done(let result) = state { return result }
+                state = .waiting(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+}
+
+/// Why the dashboard did not start.
+public struct DashboardError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// The dashboard's HTTP server: the page, `/api/*`, `/metrics` and `/healthz`. Read-only:
+/// only GET (and HEAD) routes exist. With a token, every route but `/healthz` requires it.
+public final class DashboardServer: Sendable {
+    /// The address actually bound (the port is resolved when 0 was asked for).
+    public let host: String
+    public let port: Int
+    let task: Task<Void, any Error>
+
+    /// Binds `host:port` and serves until `stop()`; throws when the address cannot be bound.
+    public static func start(
+        host: String, port: Int, token: String?, source: any DashboardSource, logger: Logger
+    ) async throws -> DashboardServer {
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let logger = quiet
+        let once = Once()
+        let task = Task {
+            let router = Router()
+            router.add(middleware: TokenMiddleware(token: token))
+            Self.addRoutes(to: router, source: source)
+            let application = Application(
+                router: router,
+                configuration: .init(address: .hostname(host, port: port), serverName: "sextant"),
+                onServerRunning: { channel in once.resume(with: .success(channel.localAddress?.port ?? port)) },
+                logger: logger)
+            do {
+                try await application.run()
+                once.resume(with: .failure(DashboardError(description: "stopped")))
+            } catch {
+                once.resume(with: .failure(error))
+                throw error
+            }
+        }
+        do {
+            let actual = try await once.value()
+            return DashboardServer(host: host, port: actual, task: task)
+        } catch {
+            task.cancel()
+            throw DashboardError(description: "cannot serve the dashboard on \(host):\(port): \(error)")
+        }
+    }
+
+    init(host: String, port: Int, task: Task<Void, any Error>) {
+        self.host = host; self.port = port; self.task = task
+    }
+
+    public func stop() { task.cancel() }
+
+    static func addRoutes(to router: Router<BasicRequestContext>, source: any DashboardSource) {
+        router.get("/healthz") { _, _ in Response.text("ok\n") }
+        router.get("/") { _, _ in Response.html(DashboardPage.html) }
+        router.get("/api/study") { _, _ in try Response.json(StudyDocument.study(try await source.snapshot())) }
+        router.get("/api/trials") { _, _ in try Response.json(StudyDocument.trials(try await source.snapshot())) }
+        router.get("/api/workers") { _, _ in
+            try Response.json(StudyDocument.workers(try await source.snapshot().coordinator))
+        }
+        router.get("/metrics") { _, _ in
+            Response.text(PrometheusText.render(try await source.snapshot()), type: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
+}
+
+extension Response {
+    static func text(_ text: String, type: String = "text/plain; charset=utf-8") -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-store"],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func html(_ page: String) -> Response { text(page, type: "text/html; charset=utf-8") }
+
+    static func json(_ object: Any) throws -> Response {
+        let data = try StudyDocument.data(object)
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Requires the token as `Authorization: Bearer TOKEN`, `?token=TOKEN` or the
+/// `sextant_token` cookie (set when a page is opened with `?token=`).
+struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token, request.uri.path != "/healthz" else { return try await next(request, context) }
+        let query = request.uri.queryParameters.get("token")
+        let bearer = request.headers[.authorization].flatMap { header in
+            header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : nil
+        }
+        let cookie = request.headers[.cookie].flatMap { header in
+            header.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasPrefix("sextant_token=") }.map { String($0.dropFirst("sextant_token=".count)) }
+        }
+        guard [query, bearer, cookie].contains(where: { $0.map { Self.equal($0, token) } ?? false }) else {
+            return Response(status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: .init(byteBuffer: ByteBuffer(
+                                string: "this dashboard needs its token: open it with ?token=TOKEN\n")))
+        }
+        var response = try await next(request, context)
+        if query != nil {
+            response.headers[.setCookie] = "sextant_token=\(token); Path=/; HttpOnly; SameSite=Strict"
+        }
+        return response
+    }
+
+    /// Compares in time independent of where the strings differ.
+    static func equal(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

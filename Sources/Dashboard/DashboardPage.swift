@@ -130,9 +130,12 @@ function scale(values, lo, hi, log, pad) {
   const f = v => lo + ((log ? Math.log10(v) : v) - min) / (max - min) * (hi - lo);
   f.ticks = () => {
     if (log) {
+      // Decades, or 1-2-5 steps within them when the range spans less than three.
+      const steps = max - min >= 3 ? [1] : max - min >= 1 ? [1, 2, 5] : [1, 1.5, 2, 3, 5, 7];
       const out = [];
-      for (let e = Math.ceil(min); e <= Math.floor(max); e++) out.push(Math.pow(10, e));
-      return out.length >= 2 ? out : [Math.pow(10, min + (max - min) * 0.2), Math.pow(10, min + (max - min) * 0.8)];
+      for (let e = Math.floor(min); e <= Math.ceil(max); e++)
+        for (const k of steps) { const t = k * Math.pow(10, e), l = Math.log10(t); if (l >= min && l <= max) out.push(t); }
+      return out;
     }
     const step = Math.pow(10, Math.floor(Math.log10((max - min) / 4)));
     const nice = [1, 2, 5, 10].map(k => k * step).find(s => (max - min) / s <= 6);

@@ -58,6 +58,35 @@ import Testing
         #expect(lines.count == 21)
     }
 
+    @Test func gpuSlotsSeeOnlyTheirOwnDevice() async throws {
+        let box = try Sandbox()
+        let studyPath = try box.write("study.yaml", Self.study(trials: 8))
+        // The command reports the GPU it was given as its value, and stays a moment so slots overlap.
+        let worker = try SextantProcess(
+            ["worker", box.endpoint, "--slots", "2", "--gpus", "6,7", "--", "sh", "-c",
+             "echo loss=$CUDA_VISIBLE_DEVICES; echo slot=$SEXTANT_SLOT >&2; sleep 0.3"],
+            in: box.directory, name: "w")
+        let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint, "--no-dashboard"],
+                                             in: box.directory, name: "c")
+        #expect(await coordinator.wait() == 0, "coordinator: \(coordinator.stderr)")
+        #expect(await worker.wait(timeout: .seconds(15)) == 0)
+        #expect(worker.stdout.contains("GPUs per slot: 6 | 7"))
+        let trials = try await box.exportedTrials()
+        #expect(trials.count == 8)
+        #expect(Set(trials.compactMap { $0["value"] as? Double }) == [6, 7])
+        // Trials that ran at the same time had different GPUs.
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        let spans = try trials.map { trial in
+            (try format.parse(trial["started_at"] as? String ?? ""), try format.parse(trial["finished_at"] as? String ?? ""),
+             trial["value"] as? Double)
+        }
+        for a in spans.indices {
+            for b in spans.indices where a < b && spans[a].0 < spans[b].1 && spans[b].0 < spans[a].1 {
+                #expect(spans[a].2 != spans[b].2, "overlapping trials shared a GPU")
+            }
+        }
+    }
+
     @Test func failingCommandsAndNaNReportsFailTheirTrialsOnly() async throws {
         let box = try Sandbox()
         let studyPath = try box.write("study.yaml", Self.study(trials: 12))

@@ -24,3 +24,15 @@ import Testing
         #expect(MetricLine.parse("val_loss=inf", metric: "val_loss")?.value == .infinity)
     }
 }
+
+struct GPUSlotTests {
+    @Test func eachSlotGetsItsOwnGPUs() {
+        func devices(_ slots: Int, _ gpus: [String]) -> [String?] {
+            (0..<slots).map { WorkerConfiguration.visibleDevices(slot: $0, slots: slots, gpus: gpus) }
+        }
+        #expect(devices(4, ["0", "1", "2", "3"]) == ["0", "1", "2", "3"])
+        #expect(devices(2, ["0", "1", "2", "3"]) == ["0,2", "1,3"])
+        #expect(devices(4, ["4", "5"]) == ["4", "5", "4", "5"])
+        #expect(devices(2, []) == [nil, nil])
+    }
+}

@@ -12,8 +12,20 @@ struct ParameterImportanceTests {
         Parameter(name: "opt", domain: .categorical([.string("sgd"), .string("adam")])),
     ])
 
+    /// A fixed sequence, so the tests see the same trials every run.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
     static func trials(_ value: (Double, Double, String) -> Double) -> [Trial] {
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix(state: 42)
         return (0..<40).map { index in
             let lr = pow(10, Double.random(in: -5...0, using: &random))
             let noise = Double.random(in: 0...1, using: &random)
@@ -34,11 +46,12 @@ struct ParameterImportanceTests {
 
     @Test func categoricalsAreGroupedByCategoryAndParametersWithoutEffectScoreLow() {
         // The value depends on the optimizer and on noise that is no parameter.
-        var random = SystemRandomNumberGenerator()
+        var random = SplitMix(state: 7)
         let shares = ParameterImportance.shares(
             trials: Self.trials { _, _, opt in (opt == "adam" ? 0 : 1) + Double.random(in: 0...0.5, using: &random) },
             space: Self.space)
-        #expect(shares["opt"]! > 0.8, "\(shares)")
+        #expect(shares["opt"]! > 0.6, "\(shares)")
+        #expect(shares["opt"]! > 3 * max(shares["lr"]!, shares["noise"]!), "\(shares)")
     }
 
     @Test func tooFewTrialsOrNoSpreadGiveNothing() {

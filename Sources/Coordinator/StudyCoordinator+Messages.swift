@@ -166,7 +166,7 @@ extension StudyCoordinator {
         if let step { trials[id]?.step = step }
         trials[id]?.reason = reason
         trials[id]?.finishedAt = now
-        let best = trials.values.best(for: spec.metric.goal)
+        let best = trials.best
         onEvent(.trialFinished(TrialSummary(
             id: id.rawValue, state: state.rawValue, value: value, reason: reason,
             finished: finishedCount, budget: spec.budget.trials, bestID: best?.id.rawValue, bestValue: best?.value)))
@@ -229,7 +229,8 @@ extension StudyCoordinator {
         }
         guard canStartNewTrial, peerWithFreeSlot() != nil else { return }
         suggestionInFlight = true
-        let history = StudyHistory(spec: spec, trials: trials.values.sorted { $0.id < $1.id })
+        let history = sampler.needsTrials(for: spec)
+            ? StudyHistory(spec: spec, trials: trials.ordered) : StudyHistory(spec: spec, trialCount: trials.count)
         let sampler = self.sampler
         let events = self.events
         Task.detached {
@@ -283,9 +284,14 @@ extension StudyCoordinator {
 
     /// The worker with the most free slots (ties: the one that joined first by name).
     func peerWithFreeSlot() -> PeerID? {
-        workers.filter { $0.value.free > 0 }
-            .max { a, b in a.value.free != b.value.free ? a.value.free < b.value.free : a.value.name > b.value.name }?
-            .key
+        var chosen: (peer: PeerID, free: Int, name: String)?
+        for (peer, worker) in workers where worker.free > 0 {
+            if let current = chosen, current.free > worker.free || (current.free == worker.free && current.name <= worker.name) {
+                continue
+            }
+            chosen = (peer, worker.free, worker.name)
+        }
+        return chosen?.peer
     }
 
     /// Ends the study: running trials are marked failed when it stopped early, workers get BYE.
@@ -303,7 +309,7 @@ extension StudyCoordinator {
             events?.finish()
             return
         }
-        for trial in trials.values where !trial.state.isFinished {
+        for trial in trials.ordered where !trial.state.isFinished {
             try store.finish(trial.id, state: .failed, value: nil, step: nil,
                              reason: "study stopped: \(reason)", stderrTail: nil, at: Date())
         }

@@ -44,7 +44,7 @@ public actor StudyCoordinator {
     let clock = ContinuousClock()
 
     var spec: StudySpec { study.spec }
-    var trials: [TrialID: Trial] = [:]
+    var trials: TrialTable
     var workers: [PeerID: WorkerState] = [:]
     /// Trials waiting for a slot (requeued after their worker was lost).
     var requeued: [TrialID] = []
@@ -72,6 +72,7 @@ public actor StudyCoordinator {
         self.sampler = sampler
         self.pruner = pruner
         self.reports = ReportHistory(goal: study.spec.metric.goal)
+        self.trials = TrialTable(goal: study.spec.metric.goal)
         self.transport = transport
         self.configuration = configuration
         self.logger = logger
@@ -151,9 +152,9 @@ public actor StudyCoordinator {
         }
     }
 
-    var finishedCount: Int { trials.values.count { $0.state.isFinished } }
-    var failedCount: Int { trials.values.count { $0.state == .failed } }
-    var activeCount: Int { trials.values.count { !$0.state.isFinished } }
+    var finishedCount: Int { trials.finished }
+    var failedCount: Int { trials.count(.failed) }
+    var activeCount: Int { trials.count - trials.finished }
 
     func checkEnd() {
         if finishedCount >= spec.budget.trials {

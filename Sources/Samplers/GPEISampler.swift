@@ -16,6 +16,10 @@ import Synchronization
 /// - The GP is rebuilt once per new observation and reused for every suggestion until the
 ///   next; its hyperparameters are re-optimized (warm-started) on every new result up to 150
 ///   observations, then each time the data has grown by 5%.
+/// - Beyond `maxObservations` results the GP is fit on a subset of that size: the best
+///   quarter, and the rest spread evenly over the others in trial order (the latest always
+///   in), so a suggestion's cost stops growing with the study (about one Cholesky of
+///   1,000 points).
 public final class GPEISampler: Sampler {
     public let seed: UInt64
     public let initialTrials: Int
@@ -35,6 +39,9 @@ public final class GPEISampler: Sampler {
     public static let refitEveryResultUpTo = 150
     /// Relative growth of the data that triggers a hyperparameter re-optimization beyond the limit.
     public static let refitGrowth = 0.05
+
+    /// The most observations the GP is fit on (see `subset`).
+    public static let maxObservations = 1000
 
     private let cache = Mutex<FittedModel?>(nil)
 
@@ -70,7 +77,13 @@ public final class GPEISampler: Sampler {
         }
         let dimensions = Self.dimensions(of: space)
         let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
-        let model = try fitted(observations: observations, values: values, dimensions: dimensions)
+        let total = observations.count
+        if total > Self.maxObservations {
+            let kept = Self.subset(values: values, limit: Self.maxObservations)
+            observations = kept.map { observations[$0] }
+            values = kept.map { values[$0] }
+        }
+        let model = try fitted(observations: observations, values: values, dimensions: dimensions, total: total)
         let suggestion: Suggestion
         do {
             suggestion = try optimizer.suggest(using: model, observations: observations, values: values,
@@ -88,11 +101,14 @@ public final class GPEISampler: Sampler {
 
     /// The model for these observations: the cached one if they have not changed, else a new fit
     /// warm-started from the cached hyperparameters.
-    func fitted(observations: [[Double]], values: [Double], dimensions: [DimensionKind]) throws -> GaussianProcessModel {
+    /// `total` is the number of observations before any subsetting; it sets the refit cadence.
+    func fitted(observations: [[Double]], values: [Double], dimensions: [DimensionKind], total: Int? = nil) throws
+        -> GaussianProcessModel
+    {
         let key = observations.flatMap { $0 } + values
         let previous = cache.withLock { $0 }
         if let previous, previous.key == key { return previous.model }
-        let n = observations.count
+        let n = total ?? observations.count
         if let previous, previous.model.dimension == dimensions.count, n > Self.refitEveryResultUpTo,
            Double(n) < Double(previous.optimizedAt) * (1 + Self.refitGrowth),
            let model = try? GaussianProcessModel(inputs: observations, values: values, dimensions: dimensions,
@@ -104,6 +120,21 @@ public final class GPEISampler: Sampler {
                                       seed: seed &+ UInt64(n), warmStart: previous?.model.hyperparameters)
         cache.withLock { $0 = FittedModel(key: key, model: model, optimizedAt: n) }
         return model
+    }
+
+    /// Indices of `limit` observations to fit on (all when there are no more): the best quarter
+    /// by value (the model minimizes), then the others spread evenly in order, the last included.
+    static func subset(values: [Double], limit: Int) -> [Int] {
+        guard values.count > limit else { return Array(values.indices) }
+        let bestCount = limit / 4
+        let best = values.indices.sorted { values[$0] < values[$1] || (values[$0] == values[$1] && $0 < $1) }
+            .prefix(bestCount)
+        let chosen = Set(best)
+        let others = values.indices.filter { !chosen.contains($0) }
+        let spread = limit - bestCount
+        // Evenly strided over `others`, ending on its last element.
+        let picked = (0..<spread).map { k in others[(others.count - 1) - (spread - 1 - k) * (others.count - 1) / max(spread - 1, 1)] }
+        return Array(Set(best).union(picked)).sorted()
     }
 
     /// Integers with at most this many values are searched level by level; wider ones as continuous, then rounded.

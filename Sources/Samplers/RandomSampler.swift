@@ -14,13 +14,24 @@ public struct RandomSampler: Sampler {
         suggestNow(history)
     }
 
+    /// Only a space without float parameters can repeat a configuration: then the trials are read.
+    public func needsTrials(for spec: StudySpec) -> Bool {
+        !spec.space.parameters.contains { parameter in
+            if case .float(let low, let high, _) = parameter.domain { return high > low }
+            return false
+        }
+    }
+
     /// The same as `suggest`, synchronously.
     public func suggestNow(_ history: StudyHistory) -> Configuration? {
         let space = history.spec.space
         var sequence = QuasiRandomSequence(dimension: space.dimension, seed: seed)
-        sequence.skip(to: UInt64(history.trials.count))
-        let tried = Set(history.trials.map(\.configuration))
+        sequence.skip(to: UInt64(history.trialCount))
         var candidate = space.decode(sequence.next())
+        // Distinct points of the sequence decode to distinct values of a float parameter, so
+        // only an all-discrete space can repeat a configuration.
+        guard needsTrials(for: history.spec) else { return candidate }
+        let tried = Set(history.trials.map(\.configuration))
         // Bounded: a small discrete space may have no untried configuration left.
         for _ in 0..<1000 where tried.contains(candidate) {
             candidate = space.decode(sequence.next())

@@ -3,9 +3,13 @@ public import TrialModel
 /// What a sampler sees when asked for a trial: the study and every trial so far.
 public struct StudyHistory: Sendable {
     public var spec: StudySpec
-    /// All trials of the study, including running and pending ones, in id order.
+    /// All trials of the study, including running and pending ones, in id order; empty when
+    /// the sampler said it needs only their number (`Sampler.needsTrials`).
     public var trials: [Trial]
-    public init(spec: StudySpec, trials: [Trial]) { self.spec = spec; self.trials = trials }
+    /// How many trials the study has (the length of `trials` when they are given).
+    public var trialCount: Int
+    public init(spec: StudySpec, trials: [Trial]) { self.spec = spec; self.trials = trials; trialCount = trials.count }
+    public init(spec: StudySpec, trialCount: Int) { self.spec = spec; self.trials = []; self.trialCount = trialCount }
 }
 
 /// Proposes configurations to evaluate.
@@ -17,6 +21,13 @@ public struct StudyHistory: Sendable {
 public protocol Sampler: Sendable {
     /// The next configuration, or nil when the search space is exhausted.
     func suggest(_ history: StudyHistory) async throws -> Configuration?
+    /// Whether `suggest` reads the trials themselves, or only their number. A coordinator with
+    /// tens of thousands of trials skips handing them over when they are not read.
+    func needsTrials(for spec: StudySpec) -> Bool
+}
+
+extension Sampler {
+    public func needsTrials(for spec: StudySpec) -> Bool { true }
 }
 
 /// The sampler a study file asks for.

@@ -1,4 +1,5 @@
 import CZeroMQ
+import Glibc
 
 /// A libzmq context: the I/O threads that every socket of a process shares.
 ///
@@ -14,6 +15,24 @@ public final class Context: @unchecked Sendable {
         guard let handle = zmq_ctx_new() else { throw ZeroMQError("zmq_ctx_new") }
         self.handle = handle
         zmq_ctx_set(handle, ZMQ_BLOCKY, 0)
+    }
+
+    /// Raises the number of sockets this context may open (libzmq's default is 1023).
+    public func setMaxSockets(_ count: Int) {
+        zmq_ctx_set(handle, ZMQ_MAX_SOCKETS, Int32(count))
+    }
+
+    /// Raises this process's open-file limit to the hard limit, so one process can hold
+    /// thousands of connections; returns the new soft limit.
+    @discardableResult
+    public static func raiseFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return -1 }
+        if limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        return Int(limit.rlim_cur)
     }
 
     /// Makes every blocking call on this context's sockets return `ETERM`.

@@ -24,10 +24,10 @@ struct TransportBench: AsyncParsableCommand {
     var sextant: String?
 
     func run() async throws {
-        let raw = try rawRoundTrips()
+        let raw = try Self.rawRoundTrips(count: roundTrips)
         print("raw DEALER/ROUTER round trip, tcp loopback, 185-byte body: median \(us(raw.median)) µs, "
             + "p90 \(us(raw.quantile(0.9))) µs, p99 \(us(raw.quantile(0.99))) µs (\(roundTrips) round trips)")
-        let curve = try rawRoundTrips(curve: true)
+        let curve = try Self.rawRoundTrips(count: roundTrips, curve: true)
         print("the same with CURVE encryption and ZAP authentication: median \(us(curve.median)) µs, "
             + "p90 \(us(curve.quantile(0.9))) µs (\(String(format: "%.2fx", curve.median / raw.median)) plain; "
             + "\(String(format: "%.0f", 1 / curve.median)) vs \(String(format: "%.0f", 1 / raw.median)) round trips/s)")
@@ -42,7 +42,7 @@ struct TransportBench: AsyncParsableCommand {
 
     func us(_ seconds: Double) -> String { String(format: "%.1f", seconds * 1e6) }
 
-    func rawRoundTrips(curve: Bool = false) throws -> Summary {
+    static func rawRoundTrips(count: Int, curve: Bool = false) throws -> Summary {
         let context = try Context()
         let serverKeys = try CurveKeyPair.generate(), clientKeys = try CurveKeyPair.generate()
         let zap = curve ? try ZAPHandler(context: context, allowedKeys: [clientKeys.publicKey]) { _, _, _ in } : nil
@@ -50,7 +50,6 @@ struct TransportBench: AsyncParsableCommand {
         let port = Int.random(in: 20_000...40_000)
         let endpoint = "tcp://127.0.0.1:\(port)"
         let ready = DispatchSemaphore(value: 0)
-        let count = roundTrips
         let server = Thread {
             do {
                 let router = try Socket(context: context, type: .router)

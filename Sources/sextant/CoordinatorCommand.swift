@@ -143,6 +143,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error(error.description)
             throw ExitCode(error.isInvalidStudy ? 2 : 1)
         }
+        // Every connected worker holds a file descriptor: allow more than the usual 1,024.
+        Context.raiseFileLimit()
         let context = try Context()
         var curve: CurveKeyPair?
         var zap: ZAPHandler?

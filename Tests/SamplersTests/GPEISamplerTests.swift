@@ -1,4 +1,4 @@
-import Samplers
+@testable import Samplers
 import Testing
 import TrialModel
 
@@ -80,5 +80,21 @@ import TrialModel
             _ = index
         }
         #expect(gp.map(\.configuration) == random)
+    }
+}
+
+struct ObservationSubsetTests {
+    @Test func aLargeHistoryIsCutToTheBestQuarterAndAnEvenSpreadOfTheRest() {
+        let values = (0..<2500).map { Double(($0 * 7919) % 2500) }
+        let kept = GPEISampler.subset(values: values, limit: 1000)
+        #expect(kept.count == 1000)
+        #expect(kept == kept.sorted() && Set(kept).count == 1000)
+        // The 250 best values are all in, whatever their position.
+        let best = values.indices.sorted { values[$0] < values[$1] }.prefix(250)
+        #expect(Set(best).isSubset(of: Set(kept)))
+        // The latest observation is always in, and the rest covers the whole study.
+        #expect(kept.last == 2499)
+        #expect(kept.first! < 10)
+        #expect(GPEISampler.subset(values: [3, 1, 2], limit: 1000) == [0, 1, 2])
     }
 }

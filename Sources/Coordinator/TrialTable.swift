@@ -1,0 +1,50 @@
+import TrialModel
+
+/// The study's trials in id order, with per-state counts and the best completed trial
+/// kept up to date on every change, so a study of many thousands of trials costs no
+/// scan per message.
+struct TrialTable {
+    let goal: Goal
+    private(set) var ordered: [Trial] = []
+    private var positions: [TrialID: Int] = [:]
+    private var counts: [TrialState: Int] = [:]
+    /// The completed trial with the best value, the earliest on ties.
+    private(set) var best: Trial?
+
+    init(goal: Goal) { self.goal = goal }
+
+    /// Setting nil is not supported (trials are never removed) and does nothing.
+    subscript(id: TrialID) -> Trial? {
+        get { positions[id].map { ordered[$0] } }
+        set {
+            guard let trial = newValue else { return }
+            if let position = positions[id] {
+                counts[ordered[position].state, default: 0] -= 1
+                ordered[position] = trial
+            } else if let last = ordered.last, last.id > id {
+                // Out of order (not expected: ids grow): insert in place and renumber.
+                let position = ordered.firstIndex { $0.id > id } ?? ordered.count
+                ordered.insert(trial, at: position)
+                for index in position..<ordered.count { positions[ordered[index].id] = index }
+            } else {
+                positions[id] = ordered.count
+                ordered.append(trial)
+            }
+            counts[trial.state, default: 0] += 1
+            if trial.state == .completed, let value = trial.value, value.isFinite {
+                if let current = best, let bestValue = current.value, current.id != id {
+                    let better = goal == .minimize ? value < bestValue : value > bestValue
+                    if better || (value == bestValue && id < current.id) { best = trial }
+                } else {
+                    best = trial
+                }
+            }
+        }
+    }
+
+    var count: Int { ordered.count }
+
+    func count(_ state: TrialState) -> Int { counts[state] ?? 0 }
+
+    var finished: Int { count(.completed) + count(.failed) + count(.pruned) }
+}

@@ -8,7 +8,11 @@ import WireProtocol
 
 extension StudyCoordinator {
     func send(_ message: Message, to peer: PeerID) {
-        transport.send(WireCodec.encode(message), to: peer)
+        if outbox != nil {
+            outbox?.append((peer, message))
+        } else {
+            transport.send(WireCodec.encode(message), to: peer)
+        }
     }
 
     func handle(_ frames: [Data], from peer: PeerID) throws {
@@ -228,9 +232,12 @@ extension StudyCoordinator {
             }
         }
         guard canStartNewTrial, peerWithFreeSlot() != nil else { return }
+        if sampler.suggestsInstantly {
+            suggestInline()
+            return
+        }
         suggestionInFlight = true
-        let history = sampler.needsTrials(for: spec)
-            ? StudyHistory(spec: spec, trials: trials.ordered) : StudyHistory(spec: spec, trialCount: trials.count)
+        let history = self.history()
         let sampler = self.sampler
         let events = self.events
         Task.detached {
@@ -238,11 +245,45 @@ extension StudyCoordinator {
             let start = clock.now
             do {
                 let configuration = try await sampler.suggest(history)
-                events?.yield(.suggested(.success(configuration), clock.now - start))
+                events?.push(.suggested(.success(configuration), clock.now - start))
             } catch {
-                events?.yield(.suggested(.failure(error), clock.now - start))
+                events?.push(.suggested(.failure(error), clock.now - start))
             }
         }
+    }
+
+    /// What the sampler sees: the trials, or only their number when that is all it reads.
+    func history() -> StudyHistory {
+        sampler.needsTrials(for: spec)
+            ? StudyHistory(spec: spec, trials: trials.ordered) : StudyHistory(spec: spec, trialCount: trials.count)
+    }
+
+    /// Fills every free slot with a suggestion computed here and now (random and grid search).
+    /// A failure is queued as the suggestion's result, where it stops the study as it would
+    /// from a separate task.
+    func suggestInline() {
+        while canStartNewTrial, let peer = peerWithFreeSlot() {
+            let start = clock.now
+            do {
+                guard let configuration = try sampler.suggestNow(history()) else {
+                    exhausted = true
+                    return
+                }
+                recordLatency(clock.now - start)
+                try place(configuration, on: peer)
+            } catch {
+                suggestionInFlight = true
+                events?.push(.suggested(.failure(error), clock.now - start))
+                return
+            }
+        }
+    }
+
+    /// Stores a new trial for `configuration` and sends it to `peer`.
+    func place(_ configuration: Configuration, on peer: PeerID) throws {
+        let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name, at: Date())
+        trials[trial.id] = trial
+        try assign(trial, attempt: 1, to: peer, stored: true)
     }
 
     func accept(_ suggestion: Result<Configuration?, any Error>) throws {
@@ -258,9 +299,7 @@ extension StudyCoordinator {
                 dispatch()
                 return
             }
-            let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name, at: Date())
-            trials[trial.id] = trial
-            try assign(trial, attempt: 1, to: peer, stored: true)
+            try place(configuration, on: peer)
             dispatch()
         }
     }

@@ -59,7 +59,9 @@ public actor StudyCoordinator {
     var startedDate = Date()
     var suggestLatency = LatencyHistogram()
     var lastSuggestSeconds: Double?
-    var events: AsyncStream<Event>.Continuation?
+    var events: EventQueue<Event>?
+    /// Messages held back until the batch that produced them is stored; nil outside a batch.
+    var outbox: [(PeerID, Message)]?
 
     public init(
         study: StudyRecord, store: any TrialStore, sampler: any Sampler, pruner: (any Pruner)? = nil,
@@ -85,17 +87,17 @@ public actor StudyCoordinator {
         startedAt = clock.now
         startedDate = Date()
         try resume()
-        let (stream, continuation) = AsyncStream<Event>.makeStream()
-        events = continuation
+        let queue = EventQueue<Event>()
+        events = queue
         let inbound = transport.inbound
         let forward = Task {
-            for await (peer, frames) in inbound { continuation.yield(.inbound(peer, frames)) }
+            for await (peer, frames) in inbound { queue.push(.inbound(peer, frames)) }
         }
         let interval = configuration.heartbeatInterval
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                continuation.yield(.tick)
+                queue.push(.tick)
             }
         }
         defer {
@@ -104,25 +106,46 @@ public actor StudyCoordinator {
         }
         checkEnd()
         if end == nil { dispatch() }
-        for await event in stream {
+        for await _ in queue.wakes {
             if end != nil { break }
-            switch event {
-            case .inbound(let peer, let frames): try handle(frames, from: peer)
-            case .tick: try tick()
-            case .suggested(let result, let latency):
-                let seconds = Self.seconds(latency)
-                suggestLatency.record(seconds: seconds)
-                lastSuggestSeconds = seconds
-                try accept(result)
-            case .shutdown: if shutdownDeadline == nil { shutdownDeadline = clock.now + configuration.shutdownGrace }
-            }
-            if end == nil { checkEnd() }
+            let batch = queue.drain()
+            if !batch.isEmpty { try process(batch) }
             if end != nil { break }
         }
         // The stream only ends early when the task is cancelled: leave the study as it is, to resume.
         guard let end else { throw CancellationError() }
         try finish()
         return end
+    }
+
+    /// Handles queued events as one batch: every change they make is stored in one
+    /// transaction, and only then are the replies (ACKs, TRIALs, decisions) sent.
+    func process(_ batch: [Event]) throws {
+        outbox = []
+        defer { outbox = nil }
+        try store.batch {
+            for event in batch {
+                switch event {
+                case .inbound(let peer, let frames): try handle(frames, from: peer)
+                case .tick: try tick()
+                case .suggested(let result, let latency):
+                    recordLatency(latency)
+                    try accept(result)
+                case .shutdown: if shutdownDeadline == nil { shutdownDeadline = clock.now + configuration.shutdownGrace }
+                }
+                if end == nil { checkEnd() }
+                if end != nil { break }
+            }
+        }
+        let replies = outbox ?? []
+        outbox = nil
+        for (peer, message) in replies { transport.send(WireCodec.encode(message), to: peer) }
+    }
+
+    func recordLatency(_ latency: Duration) {
+        let seconds = Self.seconds(latency)
+        suggestLatency.record(seconds: seconds)
+        lastSuggestSeconds = seconds
     }
 
     /// Asks the study to stop: no new trials; running ones get `shutdownGrace` to finish.
@@ -132,7 +155,7 @@ public actor StudyCoordinator {
     }
 
     func requestShutdown() {
-        events?.yield(.shutdown)
+        events?.push(.shutdown)
     }
 
     /// Loads the study's trials. Trials an earlier coordinator left running wait `reclaimGrace`

@@ -90,8 +90,10 @@ public final class DashboardServer: Sendable {
     public static func start(
         host: String, port: Int, token: String?, source: any DashboardSource, logger: Logger
     ) async throws -> DashboardServer {
+        // The HTTP layer logs a cancelled connection at shutdown as an error; what matters to a
+        // user (the address cannot be bound) is thrown as `DashboardError` instead.
         var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        quiet.logLevel = .critical
         let logger = quiet
         let once = Once()
         let task = Task {

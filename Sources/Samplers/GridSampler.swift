@@ -28,6 +28,13 @@ public struct GridSampler: Sampler {
     public var count: Int { order.count }
 
     public func suggest(_ history: StudyHistory) async throws -> Configuration? {
+        suggestNow(history)
+    }
+
+    public var suggestsInstantly: Bool { true }
+
+    /// The same as `suggest`, synchronously.
+    public func suggestNow(_ history: StudyHistory) -> Configuration? {
         let tried = Set(history.trials.map(\.configuration))
         var position = history.trials.count
         while position < order.count {

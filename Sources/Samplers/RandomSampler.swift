@@ -14,6 +14,8 @@ public struct RandomSampler: Sampler {
         suggestNow(history)
     }
 
+    public var suggestsInstantly: Bool { true }
+
     /// Only a space without float parameters can repeat a configuration: then the trials are read.
     public func needsTrials(for spec: StudySpec) -> Bool {
         !spec.space.parameters.contains { parameter in

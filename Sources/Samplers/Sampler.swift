@@ -24,10 +24,16 @@ public protocol Sampler: Sendable {
     /// Whether `suggest` reads the trials themselves, or only their number. A coordinator with
     /// tens of thousands of trials skips handing them over when they are not read.
     func needsTrials(for spec: StudySpec) -> Bool
+    /// True when `suggestNow` answers in microseconds: the coordinator then calls it inline
+    /// instead of in a separate task.
+    var suggestsInstantly: Bool { get }
+    /// `suggest`, synchronously.
+    func suggestNow(_ history: StudyHistory) throws -> Configuration?
 }
 
 extension Sampler {
     public func needsTrials(for spec: StudySpec) -> Bool { true }
+    public var suggestsInstantly: Bool { false }
 }
 
 /// The sampler a study file asks for.

@@ -8,6 +8,8 @@ import GRDB
 /// survives a crash of any process; only a power loss can drop the last commits.
 public final class SQLiteTrialStore: TrialStore {
     private let pool: DatabasePool
+    /// The open transaction of `batch` and the thread running it.
+    private let batchSlot = BatchSlot()
 
     /// Opens (creating if needed) the database at `path` and migrates it forward.
     public init(path: String) throws {
@@ -77,7 +79,26 @@ public final class SQLiteTrialStore: TrialStore {
         return migrator
     }
 
+    public func batch<T>(_ body: () throws -> T) throws -> T {
+        if batchSlot.database(on: pthread_self()) != nil { return try body() }
+        return try write { db in
+            batchSlot.set(db, thread: pthread_self())
+            defer { batchSlot.set(nil, thread: pthread_self()) }
+            return try body()
+        }
+    }
+
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
+        // Inside `batch` on its thread: part of that transaction.
+        if let db = batchSlot.database(on: pthread_self()) {
+            do {
+                return try body(db)
+            } catch let error as StorageError {
+                throw error
+            } catch {
+                throw StorageError("database write failed: \(error)")
+            }
+        }
         do {
             return try pool.write(body)
         } catch let error as StorageError {
@@ -92,6 +113,29 @@ public final class SQLiteTrialStore: TrialStore {
             return try pool.read(body)
         } catch {
             throw StorageError("database read failed: \(error)")
+        }
+    }
+}
+
+/// The database handle of a running `batch`, visible only to the thread that runs it.
+private final class BatchSlot: @unchecked Sendable {
+    // Invariant: `lock` guards both fields; `database` is used only on `thread`, inside the
+    // `pool.write` closure that opened it.
+    private let lock = NSLock()
+    private var database: Database?
+    private var thread: pthread_t?
+
+    func set(_ database: Database?, thread: pthread_t) {
+        lock.withLock {
+            self.database = database
+            self.thread = database == nil ? nil : thread
+        }
+    }
+
+    func database(on thread: pthread_t) -> Database? {
+        lock.withLock {
+            guard let database, let owner = self.thread, pthread_equal(owner, thread) != 0 else { return nil }
+            return database
         }
     }
 }

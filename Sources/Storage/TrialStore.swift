@@ -50,6 +50,10 @@ public protocol TrialStore: Sendable {
     func trials(in study: StudyID) throws -> [Trial]
     /// Every intermediate report of a study, by trial then step.
     func reports(in study: StudyID) throws -> [TrialReport]
+    /// Runs `body` as one transaction: the writes it makes (on this thread) commit together
+    /// when it returns, or not at all when it throws. Callers acknowledge what `body` stored
+    /// only after `batch` returns.
+    func batch<T>(_ body: () throws -> T) throws -> T
 }
 
 /// A storage failure. `isInvalidStudy` means the user must change the study file or the database

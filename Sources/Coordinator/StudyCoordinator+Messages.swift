@@ -323,14 +323,21 @@ extension StudyCoordinator {
 
     /// The worker with the most free slots (ties: the one that joined first by name).
     func peerWithFreeSlot() -> PeerID? {
-        var chosen: (peer: PeerID, free: Int, name: String)?
-        for (peer, worker) in workers where worker.free > 0 {
-            if let current = chosen, current.free > worker.free || (current.free == worker.free && current.name <= worker.name) {
-                continue
+        // Indices and in-place reads: no copy of each worker's state (this runs per trial, over
+        // every connected worker).
+        var chosen: Dictionary<PeerID, WorkerState>.Index?
+        var chosenFree = 0
+        for index in workers.indices {
+            let free = workers.values[index].free
+            guard free > 0 else { continue }
+            if let current = chosen {
+                if chosenFree > free { continue }
+                if chosenFree == free && workers.values[current].name <= workers.values[index].name { continue }
             }
-            chosen = (peer, worker.free, worker.name)
+            chosen = index
+            chosenFree = free
         }
-        return chosen?.peer
+        return chosen.map { workers.keys[$0] }
     }
 
     /// Ends the study: running trials are marked failed when it stopped early, workers get BYE.

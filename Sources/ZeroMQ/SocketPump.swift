@@ -73,8 +73,13 @@ public final class SocketPump: Sendable {
 
     /// Queues a multipart message for sending; never blocks.
     public func send(_ frames: [Data]) {
-        outbox.withLock { $0.append(frames) }
-        wake()
+        // A non-empty outbox already has a wake-up on its way (the pump empties the outbox
+        // only after it was woken), so only the first message of a burst writes to the pipe.
+        let wasEmpty = outbox.withLock { queue in
+            defer { queue.append(frames) }
+            return queue.isEmpty
+        }
+        if wasEmpty { wake() }
     }
 
     /// Messages that could not be delivered (peer gone or queue full) since the start.

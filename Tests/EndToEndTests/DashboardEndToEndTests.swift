@@ -156,6 +156,12 @@ import Testing
         FileManager.default.createFile(atPath: box.directory.appendingPathComponent("release").path, contents: nil)
         #expect(await coordinator.wait() == 0, "coordinator: \(coordinator.stderr)")
         #expect(await worker.wait(timeout: .seconds(15)) == 0)
+
+        // The live terminal view from the database: it draws a frame and ends with the study.
+        let (watched, view, watchErr) = try await SextantProcess.run(["status", "--watch"], in: box.directory)
+        #expect(watched == 0, "\(watchErr)")
+        #expect(view.contains("[##############################] 22/22 finished"), "\(view)")
+        #expect(view.contains("best so far #"))
     }
 
     static var chromium: String? {

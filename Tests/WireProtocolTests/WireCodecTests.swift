@@ -27,6 +27,23 @@ import WireProtocol
         #expect(try WireCodec.decode(frames) == message)
     }
 
+    @Test func trialBodiesMatchTheGenericEncoderForAwkwardValues() throws {
+        let awkward = ["plain", "quote \" and \\ backslash", "tab\tnew\nline\r", "bell \u{7} nul \u{0}", "ünïcødé ✓ 𝔵", ""]
+        let numbers = [0, -0.0, 5, 1e-05, -2.5e300, 0.1 + 0.2, 123456789.125, 1e21, Double.leastNonzeroMagnitude]
+        for (index, word) in awkward.enumerated() {
+            var values: [String: ParameterValue] = [word: .string(word), "flag": .bool(index % 2 == 0), "n": .int(-index)]
+            for (position, number) in numbers.enumerated() { values["x\(position)"] = .double(number) }
+            let trial = TrialAssignment(trial: TrialID(Int64(index)), attempt: index + 1, params: Configuration(values),
+                                        metric: word, timeoutSeconds: 0.5 * Double(index))
+            let frames = WireCodec.encode(.trial(trial))
+            // The same message as the generic encoder's, value for value.
+            let generic = try JSONEncoder().encode(trial)
+            #expect(try JSONDecoder().decode(TrialAssignment.self, from: frames[2]) == JSONDecoder().decode(TrialAssignment.self, from: generic))
+            #expect(try WireCodec.decode(frames) == WireCodec.decode([frames[0], frames[1], generic]))
+            #expect(try JSONSerialization.jsonObject(with: frames[2]) is [String: Any])
+        }
+    }
+
     @Test func bodiesUseTheDocumentedFieldNames() throws {
         let frames = WireCodec.encode(.result(TrialResult(trial: TrialID(9), attempt: 1, outcome: .completed, value: 0.25, step: 3)))
         let body = try JSONSerialization.jsonObject(with: frames[2]) as? [String: Any]

@@ -65,7 +65,7 @@ extension StudyCoordinator {
         // A repeated HELLO from a known connection may be stale (queued before a TRIAL went out):
         // trials assigned to this connection stay assigned until their RESULT arrives.
         if let known = workers[peer] { running.formUnion(known.running) }
-        var state = WorkerState(name: hello.worker, host: hello.host ?? workers[peer]?.host, slots: slots,
+        let state = WorkerState(name: hello.worker, host: hello.host ?? workers[peer]?.host, slots: slots,
                                 running: running, lastSeen: clock.now)
         if let known = workers[peer] { state.joinedAt = known.joinedAt }
         workers[peer] = state
@@ -81,7 +81,7 @@ extension StudyCoordinator {
     /// Trials assigned to `peer` more than two heartbeats ago that it neither runs nor has a
     /// result for never reached it (a TRIAL lost on the way): free the slot and requeue them.
     func reconcile(_ peer: PeerID, running: Set<TrialID>) throws {
-        guard var worker = workers[peer] else { return }
+        guard let worker = workers[peer] else { return }
         let cutoff = clock.now - configuration.heartbeatInterval * 2
         let missing = worker.running.filter { id in
             !running.contains(id) && (worker.assignedAt[id].map { $0 < cutoff } ?? true)
@@ -120,7 +120,7 @@ extension StudyCoordinator {
 
     func complete(_ result: TrialResult, from peer: PeerID) throws {
         let holds = workers[peer]?.running.contains(result.trial) == true
-        if var worker = workers[peer] {
+        if let worker = workers[peer] {
             worker.running.remove(result.trial)
             worker.assignedAt[result.trial] = nil
             workers[peer] = worker
@@ -305,7 +305,7 @@ extension StudyCoordinator {
     }
 
     func assign(_ trial: Trial, attempt: Int, to peer: PeerID, stored: Bool = false) throws {
-        guard var worker = workers[peer] else { return }
+        guard let worker = workers[peer] else { return }
         if !stored {
             try store.restart(trial.id, attempt: attempt, worker: worker.name, state: .running, at: Date())
         }
@@ -323,21 +323,16 @@ extension StudyCoordinator {
 
     /// The worker with the most free slots (ties: the one that joined first by name).
     func peerWithFreeSlot() -> PeerID? {
-        // Indices and in-place reads: no copy of each worker's state (this runs per trial, over
-        // every connected worker).
-        var chosen: Dictionary<PeerID, WorkerState>.Index?
-        var chosenFree = 0
-        for index in workers.indices {
-            let free = workers.values[index].free
-            guard free > 0 else { continue }
-            if let current = chosen {
-                if chosenFree > free { continue }
-                if chosenFree == free && workers.values[current].name <= workers.values[index].name { continue }
+        var chosen: (peer: PeerID, worker: WorkerState)?
+        for (peer, worker) in workers where worker.free > 0 {
+            if let current = chosen, current.worker.free > worker.free
+                || (current.worker.free == worker.free && current.worker.name <= worker.name)
+            {
+                continue
             }
-            chosen = index
-            chosenFree = free
+            chosen = (peer, worker)
         }
-        return chosen.map { workers.keys[$0] }
+        return chosen?.peer
     }
 
     /// Ends the study: running trials are marked failed when it stopped early, workers get BYE.

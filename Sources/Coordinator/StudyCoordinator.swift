@@ -20,7 +20,9 @@ public actor StudyCoordinator {
         case shutdown
     }
 
-    struct WorkerState {
+    /// A connected worker. A class so that scanning every worker per trial (to find a free
+    /// slot) reads them in place instead of copying each one's sets; only this actor touches it.
+    final class WorkerState {
         var name: String
         var host: String?
         var slots: Int
@@ -30,6 +32,10 @@ public actor StudyCoordinator {
         var assignedAt: [TrialID: ContinuousClock.Instant] = [:]
         var joinedAt = Date()
         var free: Int { slots - running.count }
+
+        init(name: String, host: String?, slots: Int, running: Set<TrialID>, lastSeen: ContinuousClock.Instant) {
+            self.name = name; self.host = host; self.slots = slots; self.running = running; self.lastSeen = lastSeen
+        }
     }
 
     let study: StudyRecord

@@ -69,6 +69,7 @@ extension StudyCoordinator {
                                 running: running, lastSeen: clock.now)
         if let known = workers[peer] { state.joinedAt = known.joinedAt }
         workers[peer] = state
+        maybeFree.insert(peer)
         send(.welcome(Welcome(study: spec.name, metric: spec.metric.name, goal: spec.metric.goal,
                               heartbeatMilliseconds: Int(configuration.heartbeatInterval.components.seconds * 1000
                                   + configuration.heartbeatInterval.components.attoseconds / 1_000_000_000_000_000))),
@@ -92,6 +93,7 @@ extension StudyCoordinator {
             worker.assignedAt[id] = nil
         }
         workers[peer] = worker
+        maybeFree.insert(peer)
         for id in missing { try requeue(id, reason: "worker \(worker.name) never received it") }
         dispatch()
     }
@@ -124,6 +126,7 @@ extension StudyCoordinator {
             worker.running.remove(result.trial)
             worker.assignedAt[result.trial] = nil
             workers[peer] = worker
+            maybeFree.insert(peer)
         }
         // A repeated RESULT (its ACK was lost) or one for an unknown trial is acknowledged and ignored.
         guard let trial = trials[result.trial], !trial.state.isFinished else {
@@ -324,7 +327,13 @@ extension StudyCoordinator {
     /// The worker with the most free slots (ties: the one that joined first by name).
     func peerWithFreeSlot() -> PeerID? {
         var chosen: (peer: PeerID, worker: WorkerState)?
-        for (peer, worker) in workers where worker.free > 0 {
+        var full: [PeerID] = []
+        // Only workers that joined or freed a slot since they were last seen full can have one.
+        for peer in maybeFree {
+            guard let worker = workers[peer], worker.free > 0 else {
+                full.append(peer)
+                continue
+            }
             if let current = chosen, current.worker.free > worker.free
                 || (current.worker.free == worker.free && current.worker.name <= worker.name)
             {
@@ -332,6 +341,7 @@ extension StudyCoordinator {
             }
             chosen = (peer, worker)
         }
+        for peer in full { maybeFree.remove(peer) }
         return chosen?.peer
     }
 

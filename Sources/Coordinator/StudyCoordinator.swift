@@ -52,6 +52,9 @@ public actor StudyCoordinator {
     var spec: StudySpec { study.spec }
     var trials: TrialTable
     var workers: [PeerID: WorkerState] = [:]
+    /// Every worker with a free slot is in here (and perhaps some without): `peerWithFreeSlot`
+    /// looks only here and drops the full ones, so finding a slot does not scan the whole fleet.
+    var maybeFree = Set<PeerID>()
     /// Trials waiting for a slot (requeued after their worker was lost).
     var requeued: [TrialID] = []
     /// Trials left running by a previous coordinator, waiting (until the deadline) for their worker.

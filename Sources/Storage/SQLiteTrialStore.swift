@@ -245,6 +245,11 @@ extension SQLiteTrialStore {
 }
 
 extension SQLiteTrialStore {
+    /// A configuration as its JSON column (written once per trial, so without the generic encoder).
+    static func encode(_ configuration: TrialModel.Configuration) throws -> String {
+        JSONText.object(configuration)
+    }
+
     static func encode<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

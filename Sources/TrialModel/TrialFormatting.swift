@@ -17,6 +17,10 @@ public enum TrialFormatting {
 
     /// A number with at most 6 significant digits: `0.0123457`, `1.5e-05`.
     public static func format(_ number: Double) -> String {
-        String(format: "%.6g", number)
+        // snprintf rather than String(format:), which goes through Foundation's locale machinery.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buffer in
+            _ = withVaList([number]) { vsnprintf(buffer.baseAddress!, 32, "%.6g", $0) }
+            return String(cString: buffer.baseAddress!)
+        }
     }
 }

@@ -1,5 +1,6 @@
 public import struct Foundation.Data
 import Foundation
+import TrialModel
 
 /// One protocol message: its type and body.
 public enum Message: Sendable, Hashable {
@@ -105,52 +106,14 @@ public enum WireCodec {
 }
 
 /// JSON for the hottest message, TRIAL, without the generic encoder: the same fields and
-/// values as `JSONEncoder` with sorted keys would write (numbers may be spelled differently).
+/// values as `JSONEncoder` with sorted keys writes.
 enum FastJSON {
     static func trial(_ trial: TrialAssignment) -> Data {
         var text = "{\"attempt\":\(trial.attempt),\"metric\":"
-        string(trial.metric, into: &text)
-        text += ",\"params\":{"
-        var first = true
-        for (name, value) in trial.params.values.sorted(by: { $0.key < $1.key }) {
-            if !first { text += "," }
-            first = false
-            string(name, into: &text)
-            text += ":"
-            switch value {
-            case .double(let number): text += Self.number(number)
-            case .int(let number): text += String(number)
-            case .string(let word): string(word, into: &text)
-            case .bool(let flag): text += flag ? "true" : "false"
-            }
-        }
-        text += "},\"timeout_seconds\":\(Self.number(trial.timeoutSeconds)),\"trial_id\":\(trial.trial.rawValue)}"
+        JSONText.string(trial.metric, into: &text)
+        text += ",\"params\":"
+        JSONText.write(trial.params, into: &text)
+        text += ",\"timeout_seconds\":\(JSONText.number(trial.timeoutSeconds)),\"trial_id\":\(trial.trial.rawValue)}"
         return Data(text.utf8)
-    }
-
-    /// A finite double as JSON: Swift's shortest round-trip spelling, with an integral value
-    /// written without ".0", as `JSONEncoder` writes it.
-    static func number(_ value: Double) -> String {
-        precondition(value.isFinite, "JSON has no \(value)")
-        let text = "\(value)"
-        return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
-    }
-
-    static func string(_ value: String, into text: inout String) {
-        text += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: text.unicodeScalars.append(scalar)
-            }
-        }
-        text += "\""
     }
 }

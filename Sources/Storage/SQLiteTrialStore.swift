@@ -180,12 +180,14 @@ extension SQLiteTrialStore {
         }
     }
 
+    // The statements below run once or twice per trial: prepared once per connection and reused.
+
     public func insertTrial(in study: StudyID, configuration: TrialModel.Configuration, worker: String, at date: Date) throws -> Trial {
         let params = try Self.encode(configuration)
         return try write { db in
-            try db.execute(
-                sql: "INSERT INTO trial (study_id, state, params, attempt, worker, started_at) VALUES (?, 'running', ?, 1, ?, ?)",
-                arguments: [study.rawValue, params, worker, date.timeIntervalSince1970])
+            try db.cachedStatement(
+                sql: "INSERT INTO trial (study_id, state, params, attempt, worker, started_at) VALUES (?, 'running', ?, 1, ?, ?)"
+            ).execute(arguments: [study.rawValue, params, worker, date.timeIntervalSince1970])
             return Trial(id: TrialID(db.lastInsertedRowID), state: .running, configuration: configuration,
                          attempt: 1, worker: worker, startedAt: date)
         }
@@ -193,20 +195,20 @@ extension SQLiteTrialStore {
 
     public func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws {
         try write { db in
-            try db.execute(
-                sql: "UPDATE trial SET state = ?, attempt = ?, worker = ?, started_at = ?, step = NULL, value = NULL WHERE id = ?",
-                arguments: [state.rawValue, attempt, worker, date.timeIntervalSince1970, trial.rawValue])
-            try db.execute(sql: "DELETE FROM report WHERE trial_id = ?", arguments: [trial.rawValue])
+            try db.cachedStatement(
+                sql: "UPDATE trial SET state = ?, attempt = ?, worker = ?, started_at = ?, step = NULL, value = NULL WHERE id = ?"
+            ).execute(arguments: [state.rawValue, attempt, worker, date.timeIntervalSince1970, trial.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM report WHERE trial_id = ?").execute(arguments: [trial.rawValue])
         }
     }
 
     public func record(_ report: TrialReport, at date: Date) throws {
         try write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO report (trial_id, step, value, reported_at) VALUES (?, ?, ?, ?)",
-                arguments: [report.trial.rawValue, report.step, report.value, date.timeIntervalSince1970])
-            try db.execute(sql: "UPDATE trial SET step = MAX(COALESCE(step, 0), ?) WHERE id = ?",
-                           arguments: [report.step, report.trial.rawValue])
+            try db.cachedStatement(
+                sql: "INSERT OR REPLACE INTO report (trial_id, step, value, reported_at) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [report.trial.rawValue, report.step, report.value, date.timeIntervalSince1970])
+            try db.cachedStatement(sql: "UPDATE trial SET step = MAX(COALESCE(step, 0), ?) WHERE id = ?")
+                .execute(arguments: [report.step, report.trial.rawValue])
         }
     }
 
@@ -215,12 +217,11 @@ extension SQLiteTrialStore {
         at date: Date
     ) throws {
         try write { db in
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE trial SET state = ?, value = ?, step = COALESCE(?, step), reason = ?, stderr_tail = ?,
                     finished_at = ? WHERE id = ?
-                    """,
-                arguments: [state.rawValue, value, step, reason, stderrTail, date.timeIntervalSince1970, trial.rawValue])
+                    """
+            ).execute(arguments: [state.rawValue, value, step, reason, stderrTail, date.timeIntervalSince1970, trial.rawValue])
         }
     }
 

@@ -159,7 +159,10 @@ struct FleetBench: AsyncParsableCommand {
                         let body = String(decoding: frames[2], as: UTF8.self)
                         let id = Self.integer(after: "\"trial_id\":", in: body) ?? 0
                         let attempt = Self.integer(after: "\"attempt\":", in: body) ?? 1
-                        if let since = members[index].waitingSince { outcome.latencies.append((clock.now - since).seconds) }
+                        // Steady state only: the first trials of 1,000 workers joining at once queue up.
+                        if steadyStart != nil, let since = members[index].waitingSince {
+                            outcome.latencies.append((clock.now - since).seconds)
+                        }
                         members[index].waitingSince = clock.now
                         send(index, "RESULT", #"{"trial_id":\#(id),"attempt":\#(attempt),"status":"completed","value":0.5,"step":1}"#)
                     case "ACK":

@@ -10,8 +10,9 @@ import WireProtocol
 /// result before acknowledging it, enforces the budget, and says BYE at the end.
 ///
 /// All study state lives in this actor. Messages, timer ticks and finished
-/// suggestions arrive as events on one stream and are handled one at a time; the
-/// sampler runs in a separate task, so a slow suggestion never delays heartbeats.
+/// suggestions are queued as events and handled in batches, one event at a time; each
+/// batch is stored in one transaction before its replies go out. A slow sampler runs in
+/// a separate task, so a suggestion never delays heartbeats.
 public actor StudyCoordinator {
     enum Event: Sendable {
         case inbound(PeerID, [Data])

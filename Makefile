@@ -3,7 +3,7 @@
 
 SWIFT ?= swift
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT_PACKAGES := libzmq3-dev libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g-dev pkg-config iproute2 python3 python3-pip shellcheck
+APT_PACKAGES := libzmq3-dev libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g-dev pkg-config iproute2 iptables python3 python3-pip shellcheck
 
 .PHONY: deps build test demo bench clean
 

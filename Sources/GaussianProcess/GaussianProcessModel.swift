@@ -222,11 +222,19 @@ public struct GaussianProcessModel: Sendable {
     /// Hyperparameters and standardization constants are kept; the Cholesky factor is extended by a
     /// bordered update in O(n²p + p³) instead of being recomputed.
     public func conditionedOnFantasies(_ points: [[Double]]) throws(GaussianProcessError) -> GaussianProcessModel {
+        try conditionedOnFantasies(points, values: nil)
+    }
+
+    /// The model with `points` observed at `values` (raw units); at the posterior mean when nil.
+    public func conditionedOnFantasies(_ points: [[Double]], values given: [Double]?) throws(GaussianProcessError)
+        -> GaussianProcessModel
+    {
         guard !points.isEmpty else { return self }
         guard points.allSatisfy({ $0.count == dimension }) else { throw .invalidInput("fantasy points must have \(dimension) coordinates") }
+        guard given == nil || given!.count == points.count else { throw .invalidInput("one fantasy value per point") }
         let p = points.count, n = count
         let flat = points.flatMap { $0 }
-        let fantasy = predict(rowMajor: flat, count: p).mean
+        let fantasy = given ?? predict(rowMajor: flat, count: p).mean
         let scaledNew = kernel.scaled(rowMajor: flat, count: p)
         let cross = kernel.crossCovariance(scaledA: scaledInputs, countA: n, scaledB: scaledNew, countB: p)
         var block = kernel.crossCovariance(scaledA: scaledNew, countA: p, scaledB: scaledNew, countB: p)

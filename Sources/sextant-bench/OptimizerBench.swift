@@ -23,6 +23,12 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "Samplers: gp-ei, random.")
     var optimizers = "gp-ei,random"
 
+    @Option(help: "GP-EI: keep-away radius around pending points, in lengthscales.")
+    var pendingRadius = BayesianOptimizer.Configuration().pendingRadius
+
+    @Option(help: "GP-EI: Monte Carlo samples of pending outcomes (0 or 1: kriging believer only).")
+    var fantasySamples = BayesianOptimizer.Configuration().fantasySamples
+
     @Option(help: "Functions (comma-separated).")
     var functions = TestFunction.all.map(\.name).joined(separator: ",")
 
@@ -70,7 +76,10 @@ struct OptimizerBench: AsyncParsableCommand {
                              budget: .init(trials: trials),
                              optimizer: .init(kind: optimizer == "random" ? .random : .gpEI, initialTrials: 8, seed: seed),
                              space: space)
-        let gp = GPEISampler(seed: seed, initialTrials: 8)
+        var configuration = BayesianOptimizer.Configuration()
+        configuration.pendingRadius = pendingRadius
+        configuration.fantasySamples = fantasySamples
+        let gp = GPEISampler(seed: seed, initialTrials: 8, configuration: configuration)
         let random = RandomSampler(seed: seed)
         var trialsSoFar: [Trial] = []
         var values: [Double] = [], latencies: [Double] = []

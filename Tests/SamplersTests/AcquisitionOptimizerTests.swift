@@ -34,6 +34,34 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
         }
     }
 
+    @Test func monteCarloFantasiesAverageEIAndTheirGradientMatchesFiniteDifferences() throws {
+        let (xs, ys) = sampleData(count: 15, dimension: 3, seed: 4)
+        let model = try GaussianProcessModel(
+            inputs: xs, values: ys, hyperparameters: Hyperparameters(lengthscales: [0.3, 0.5, 0.8], outputscale: 1.2, noiseVariance: 1e-4))
+        let pending = [0.2, 0.7, 0.4]
+        // Conditioning on the posterior mean is the believer.
+        let mean = model.predict([pending]).mean[0]
+        let believer = try model.conditionedOnFantasies([pending])
+        let explicit = try model.conditionedOnFantasies([pending], values: [mean])
+        let probe = [0.25, 0.6, 0.5]
+        #expect(abs(believer.predict([probe]).mean[0] - explicit.predict([probe]).mean[0]) < 1e-9)
+        // Two fantasies: the acquisition is the log of the mean of their EIs.
+        let low = try model.conditionedOnFantasies([pending], values: [mean - 1])
+        let high = try model.conditionedOnFantasies([pending], values: [mean + 1])
+        let incumbent = ys.min()!
+        let mixed = LogEIAcquisition(samples: [(low, min(incumbent, mean - 1)), (high, min(incumbent, mean + 1))])
+        let a = LogEIAcquisition(model: low, incumbent: min(incumbent, mean - 1)).values(rowMajor: probe, count: 1)[0]
+        let b = LogEIAcquisition(model: high, incumbent: min(incumbent, mean + 1)).values(rowMajor: probe, count: 1)[0]
+        #expect(abs(mixed.values(rowMajor: probe, count: 1)[0] - log((exp(a) + exp(b)) / 2)) < 1e-9)
+        var rng = Xoshiro256StarStar(seed: 9)
+        for _ in 0..<6 {
+            let x = (0..<3).map { _ in rng.nextUnitDouble() }
+            let analytic = mixed.valueAndGradient(at: x)
+            let numeric = centralDifference({ mixed.valueAndGradient(at: $0).value }, at: x)
+            for j in 0..<3 { #expect(abs(analytic.gradient[j] - numeric[j]) < 1e-5 * max(1, abs(numeric[j]))) }
+        }
+    }
+
     @Test func optimizerBeatsRawCandidatesAndRespectsLevels() throws {
         let dims: [DimensionKind] = [.continuous, .discrete(levels: [0, 0.25, 0.5, 0.75, 1]), .categorical(count: 3)]
         var rng = Xoshiro256StarStar(seed: 5)

@@ -16,36 +16,71 @@
 public import GaussianProcess
 import Foundation
 
-/// LogEI acquisition a(x) for minimization on a fixed model and incumbent f*.
+/// LogEI acquisition a(x) for minimization on a fixed model and incumbent f*; or, with several
+/// fantasy models (Monte Carlo samples of the pending trials' outcomes), the log of the mean EI
+/// over them, each against its own incumbent (as qLogEI does with fantasies).
 public struct LogEIAcquisition: Sendable {
-    /// Posterior model (possibly with fantasies for pending points).
-    public let model: GaussianProcessModel
-    /// Incumbent f*: best (lowest) observed value.
-    public let incumbent: Double
+    /// Posterior models: one, or one per fantasy sample.
+    public let models: [GaussianProcessModel]
+    /// Incumbent f* per model: best (lowest) observed or fantasized value.
+    public let incumbents: [Double]
+
+    /// The first model (all share dimension and inputs but the fantasized values).
+    public var model: GaussianProcessModel { models[0] }
+    public var incumbent: Double { incumbents[0] }
 
     /// Creates the acquisition function.
     public init(model: GaussianProcessModel, incumbent: Double) {
-        self.model = model
-        self.incumbent = incumbent
+        self.models = [model]
+        self.incumbents = [incumbent]
     }
 
-    /// a(x_j) for m row-major points (m×d), one batched posterior evaluation.
+    /// The mean EI over fantasy samples, in log space.
+    public init(samples: [(model: GaussianProcessModel, incumbent: Double)]) {
+        precondition(!samples.isEmpty)
+        self.models = samples.map(\.model)
+        self.incumbents = samples.map(\.incumbent)
+    }
+
+    /// log((1/S) Σ exp(a_s)), stable.
+    static func logMeanExp(_ values: [Double]) -> Double {
+        guard let top = values.max(), top.isFinite else { return values.max() ?? -.infinity }
+        return top + log(values.reduce(0) { $0 + exp($1 - top) } / Double(values.count))
+    }
+
+    /// a(x_j) for m row-major points (m×d), one batched posterior evaluation per model.
     public func values(rowMajor points: [Double], count m: Int) -> [Double] {
-        let posterior = model.predict(rowMajor: points, count: m)
-        return (0..<m).map {
-            LogExpectedImprovement.value(mean: posterior.mean[$0], standardDeviation: posterior.variance[$0].squareRoot(), incumbent: incumbent)
+        let perModel = zip(models, incumbents).map { model, incumbent in
+            let posterior = model.predict(rowMajor: points, count: m)
+            return (0..<m).map {
+                LogExpectedImprovement.value(mean: posterior.mean[$0], standardDeviation: posterior.variance[$0].squareRoot(), incumbent: incumbent)
+            }
         }
+        if perModel.count == 1 { return perModel[0] }
+        return (0..<m).map { j in Self.logMeanExp(perModel.map { $0[j] }) }
     }
 
     /// a(x) and ∇a(x) (length d) at one point.
     public func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
-        let p = model.predictWithGradient(at: x)
-        let e = LogExpectedImprovement.evaluate(mean: p.mean, standardDeviation: p.standardDeviation, incumbent: incumbent)
-        var gradient = [Double](repeating: 0, count: x.count)
-        if e.value.isFinite {
-            for j in 0..<x.count { gradient[j] = e.dMean * p.meanGradient[j] + e.dStandardDeviation * p.standardDeviationGradient[j] }
+        let parts = zip(models, incumbents).map { model, incumbent -> (value: Double, gradient: [Double]) in
+            let p = model.predictWithGradient(at: x)
+            let e = LogExpectedImprovement.evaluate(mean: p.mean, standardDeviation: p.standardDeviation, incumbent: incumbent)
+            var gradient = [Double](repeating: 0, count: x.count)
+            if e.value.isFinite {
+                for j in 0..<x.count { gradient[j] = e.dMean * p.meanGradient[j] + e.dStandardDeviation * p.standardDeviationGradient[j] }
+            }
+            return (e.value, gradient)
         }
-        return (e.value, gradient)
+        if parts.count == 1 { return parts[0] }
+        let value = Self.logMeanExp(parts.map(\.value))
+        var gradient = [Double](repeating: 0, count: x.count)
+        guard value.isFinite else { return (value, gradient) }
+        // ∇ log mean exp(a_s) = Σ_s softmax(a)_s ∇a_s.
+        for part in parts where part.value.isFinite {
+            let weight = exp(part.value - value) / Double(parts.count)
+            for j in 0..<x.count { gradient[j] += weight * part.gradient[j] }
+        }
+        return (value, gradient)
     }
 }
 

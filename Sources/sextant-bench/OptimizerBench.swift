@@ -29,6 +29,9 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "GP-EI: Monte Carlo samples of pending outcomes (0 or 1: kriging believer only).")
     var fantasySamples = BayesianOptimizer.Configuration().fantasySamples
 
+    @Option(help: "GP-EI: fantasy draws cut to the posterior mean ± this many standard deviations.")
+    var fantasyClip = Double.infinity
+
     @Option(help: "Functions (comma-separated).")
     var functions = TestFunction.all.map(\.name).joined(separator: ",")
 
@@ -79,6 +82,7 @@ struct OptimizerBench: AsyncParsableCommand {
         var configuration = BayesianOptimizer.Configuration()
         configuration.pendingRadius = pendingRadius
         configuration.fantasySamples = fantasySamples
+        configuration.fantasyClip = fantasyClip
         let gp = GPEISampler(seed: seed, initialTrials: 8, configuration: configuration)
         let random = RandomSampler(seed: seed)
         var trialsSoFar: [Trial] = []

@@ -44,6 +44,8 @@ public struct BayesianOptimizer: Sendable {
         /// helped Branin and Hartmann-6 but made Rosenbrock-4 much worse (docs/benchmarks.md).
         /// The count used is cut to keep samples × n within `fantasyWork`.
         public var fantasySamples: Int = 0
+        /// Fantasy draws are cut to the posterior mean ± this many standard deviations (∞).
+        public var fantasyClip: Double = .infinity
         /// Samples × observations allowed for Monte Carlo fantasies (600).
         public var fantasyWork: Int = 600
         /// Best observed points around which extra candidates are drawn (5).
@@ -176,7 +178,8 @@ public struct BayesianOptimizer: Sendable {
                 var best = incumbent
                 for point in snapped {
                     let posterior = sampled.predict([point])
-                    let value = posterior.mean[0] + max(posterior.variance[0], 0).squareRoot() * noise.nextGaussian()
+                    let z = min(max(noise.nextGaussian(), -configuration.fantasyClip), configuration.fantasyClip)
+                    let value = posterior.mean[0] + max(posterior.variance[0], 0).squareRoot() * z
                     sampled = try sampled.conditionedOnFantasies([point], values: [value])
                     best = min(best, value)
                 }

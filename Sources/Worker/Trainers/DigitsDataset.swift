@@ -24,13 +24,33 @@ struct DigitsDataset: Sendable {
         guard let compressed = Data(base64Encoded: compressedCSV, options: .ignoreUnknownCharacters) else {
             throw TrainerError("the embedded digits data are not valid base64")
         }
-        let text = String(decoding: try gunzip(compressed), as: UTF8.self)
+        // Every field is a small non-negative integer (pixels 0-16, then the label): parsed byte by
+        // byte, as each trial process loads the data before its first epoch.
         var rows: [(features: [Float], label: Int)] = []
-        for line in text.split(separator: "\n") where !line.isEmpty {
-            let fields = line.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+        var fields: [Int] = []
+        fields.reserveCapacity(pixels + 1)
+        var current: Int?
+        func endRow() throws {
+            if let value = current { fields.append(value) }
+            current = nil
+            guard !fields.isEmpty else { return }
             guard fields.count == pixels + 1 else { throw TrainerError("a digits row has \(fields.count) fields") }
-            rows.append((fields.prefix(pixels).map { $0 / 16 }, Int(fields[pixels])))
+            rows.append((fields.prefix(pixels).map { Float($0) / 16 }, fields[pixels]))
+            fields.removeAll(keepingCapacity: true)
         }
+        for byte in try gunzip(compressed) {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): current = (current ?? 0) * 10 + Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: ","):
+                guard let value = current else { throw TrainerError("an empty field in the digits data") }
+                fields.append(value)
+                current = nil
+            case UInt8(ascii: "\n"): try endRow()
+            case UInt8(ascii: " "), UInt8(ascii: "\r"), UInt8(ascii: "\t"): continue
+            default: throw TrainerError("unexpected byte \(byte) in the digits data")
+            }
+        }
+        try endRow()
         var generator = SplitMix64(seed: 20_241_123)
         rows.shuffle(using: &generator)
         let validation = rows.count / 5

@@ -68,13 +68,18 @@ struct DemoCommand: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(100))
         }
         let progress = DemoProgress(spec: spec, interactive: isatty(1) == 1)
-        while coordinator.isRunning {
-            try await Task.sleep(for: .milliseconds(500))
+        func showProgress() {
             if let store = try? SQLiteTrialStore(readingAt: db), let record = try? store.latestStudy(),
                let trials = try? store.trials(in: record.id), let reports = try? store.reports(in: record.id) {
                 progress.show(trials: trials, reports: reports)
             }
         }
+        while coordinator.isRunning {
+            try await Task.sleep(for: .milliseconds(500))
+            showProgress()
+        }
+        // The study may end between two looks: show where it ended.
+        showProgress()
         progress.finish()
         for child in children.dropFirst() where child.isRunning {
             try await Task.sleep(for: .seconds(1))

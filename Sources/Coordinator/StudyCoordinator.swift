@@ -147,9 +147,7 @@ public actor StudyCoordinator {
                 if end != nil { break }
             }
         }
-        let replies = outbox ?? []
-        outbox = nil
-        for (peer, message) in replies { transport.send(WireCodec.encode(message), to: peer) }
+        for (peer, message) in outbox ?? [] { transport.send(WireCodec.encode(message), to: peer) }
     }
 
     func recordLatency(_ latency: Duration) {

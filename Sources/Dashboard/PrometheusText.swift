@@ -26,7 +26,7 @@ public enum PrometheusText {
         if let value = snapshot.best?.value, value.isFinite {
             metric("sextant_best_value", "gauge", "Best value of the metric so far.")
             lines.append("sextant_best_value{study=\"\(study)\",metric=\"\(label(snapshot.spec.metric.name))\","
-                + "goal=\"\(snapshot.spec.metric.goal.rawValue)\"} \(number(value))")
+                + "goal=\"\(snapshot.spec.metric.goal.rawValue)\"} \(JSONText.number(value))")
         }
         if let status = snapshot.coordinator {
             metric("sextant_workers_connected", "gauge", "Workers connected to the coordinator.")
@@ -35,10 +35,10 @@ public enum PrometheusText {
             lines.append("sextant_worker_slots{study=\"\(study)\"} \(status.workers.reduce(0) { $0 + $1.slots })")
             metric("sextant_suggest_latency_seconds", "histogram", "Time the optimizer took to suggest a trial.")
             let histogram = status.suggestLatency
-            for (bound, count) in zip(LatencyHistogram.bounds.map(number) + ["+Inf"], histogram.cumulative) {
+            for (bound, count) in zip(LatencyHistogram.bounds.map(JSONText.number) + ["+Inf"], histogram.cumulative) {
                 lines.append("sextant_suggest_latency_seconds_bucket{study=\"\(study)\",le=\"\(bound)\"} \(count)")
             }
-            lines.append("sextant_suggest_latency_seconds_sum{study=\"\(study)\"} \(number(histogram.sum))")
+            lines.append("sextant_suggest_latency_seconds_sum{study=\"\(study)\"} \(JSONText.number(histogram.sum))")
             lines.append("sextant_suggest_latency_seconds_count{study=\"\(study)\"} \(histogram.count)")
         }
         return lines.joined(separator: "\n") + "\n"
@@ -48,10 +48,5 @@ public enum PrometheusText {
     static func label(_ text: String) -> String {
         text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
-    }
-
-    static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
     }
 }

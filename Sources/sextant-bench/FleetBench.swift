@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Glibc
 import ZeroMQ
 
 /// Many workers on one coordinator: a load process holds `--workers` DEALER connections
@@ -58,7 +57,8 @@ struct FleetBench: AsyncParsableCommand {
               lr: {type: float, low: 0.0001, high: 1.0, log: true}
               layers: {type: int, low: 1, high: 6}
             """.write(to: study, atomically: true, encoding: .utf8)
-        let endpoint = "tcp://127.0.0.1:\(Self.freePort())"
+        guard let port = freeLoopbackPort() else { throw ValidationError("no free local port") }
+        let endpoint = "tcp://127.0.0.1:\(port)"
         let log = directory.appendingPathComponent("coordinator.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
         let coordinator = Process()
@@ -184,21 +184,6 @@ struct FleetBench: AsyncParsableCommand {
         }
         for member in members { member.socket.close() }
         return outcome
-    }
-
-    /// A TCP port the kernel just handed out for 127.0.0.1 (bound to port 0, then released).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static func integer(after key: String, in text: String) -> Int64? {

@@ -47,7 +47,7 @@ struct TransportBench: AsyncParsableCommand {
         let serverKeys = try CurveKeyPair.generate(), clientKeys = try CurveKeyPair.generate()
         let zap = curve ? try ZAPHandler(context: context, allowedKeys: [clientKeys.publicKey]) { _, _, _ in } : nil
         defer { zap?.stop() }
-        let port = Int.random(in: 20_000...40_000)
+        guard let port = freeLoopbackPort() else { throw ValidationError("no free local port") }
         let endpoint = "tcp://127.0.0.1:\(port)"
         let ready = DispatchSemaphore(value: 0)
         let server = Thread {
@@ -118,7 +118,8 @@ struct TransportBench: AsyncParsableCommand {
               y: {type: float, low: 0.0, high: 1.0}
               z: {type: int, low: 1, high: 6}
             """.write(to: study, atomically: true, encoding: .utf8)
-        let endpoint = "tcp://127.0.0.1:\(Int.random(in: 40_001...60_000))"
+        guard let port = freeLoopbackPort() else { throw ValidationError("no free local port") }
+        let endpoint = "tcp://127.0.0.1:\(port)"
         let db = directory.appendingPathComponent("bench.db").path
         let coordinator = try launch(binary, ["coordinator", study.path, "--bind", endpoint, "--db", db])
         // A no-op objective whose value still varies, so a model has something to fit.

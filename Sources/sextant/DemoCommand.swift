@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Storage
 import TrialModel
+import ZeroMQ
 import Worker
 
 struct DemoCommand: AsyncParsableCommand {
@@ -45,7 +46,8 @@ struct DemoCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let db = folder.appendingPathComponent("demo.db").path
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-        let endpoint = "tcp://127.0.0.1:\(try Self.freePort())"
+        guard let port = freeLoopbackPort() else { throw ValidationError("no free local port") }
+        let endpoint = "tcp://127.0.0.1:\(port)"
         let binary = WorkerCommand.executablePath
         let started = Date()
 
@@ -127,21 +129,6 @@ struct DemoCommand: AsyncParsableCommand {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process
-    }
-
-    /// A loopback TCP port that was free a moment ago.
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ValidationError("no free local port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dashboard
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -188,7 +187,7 @@ struct StatusView {
 
     static func fetch(base: String, token: String?) async throws -> StatusView {
         let root = base.hasSuffix("/") ? String(base.dropLast()) : base
-        func get(_ path: String) async throws -> Any {
+        func get(_ path: String) async throws -> Data {
             guard let url = URL(string: root + path) else { throw StatusError(description: "not a URL: \(base)") }
             var request = URLRequest(url: url, timeoutInterval: 10)
             if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -203,55 +202,80 @@ struct StatusView {
                 throw StatusError(description: "\(root) needs the dashboard token: --token TOKEN or SEXTANT_DASHBOARD_TOKEN")
             }
             guard code == 200 else { throw StatusError(description: "\(root)\(path) answered HTTP \(code)") }
-            return try JSONSerialization.jsonObject(with: data)
+            return data
         }
-        let study = try await get("/api/study") as? [String: Any] ?? [:]
-        let trialObjects = try await get("/api/trials") as? [[String: Any]] ?? []
-        let workerObjects = try await get("/api/workers") as? [[String: Any]] ?? []
-        guard let specObject = study["spec"],
-              let spec = try? JSONDecoder().decode(StudySpec.self, from: JSONSerialization.data(withJSONObject: specObject))
-        else { throw StatusError(description: "\(root)/api/study is not a Sextant study") }
-        let trials = trialObjects.compactMap { trial(from: $0, space: spec.space) }
-        let workers = workerObjects.map { object in
-            Worker(name: object["name"] as? String ?? "?", host: object["host"] as? String,
-                   slots: object["slots"] as? Int ?? 0, running: (object["running"] as? [Int]).map { $0.map(Int64.init) } ?? [],
-                   secondsSinceHeartbeat: object["last_heartbeat_seconds"] as? Double ?? 0)
+        let (studyData, trialData, workerData) = (try await get("/api/study"), try await get("/api/trials"),
+                                                  try await get("/api/workers"))
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            return try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
         }
+        let study: StudySummary, trials: [APITrial], workers: [APIWorker]
+        do {
+            study = try decoder.decode(StudySummary.self, from: studyData)
+            trials = try decoder.decode([APITrial].self, from: trialData)
+            workers = try decoder.decode([APIWorker].self, from: workerData)
+        } catch {
+            throw StatusError(description: "\(root)/api does not look like a Sextant dashboard: \(error)")
+        }
+        var studyObject = try JSONSerialization.jsonObject(with: studyData) as? [String: Any] ?? [:]
+        studyObject["spec"] = nil
         let document: [String: Any] = [
-            "study": study.filter { $0.key != "spec" }, "trials": trialObjects, "workers": workerObjects,
+            "study": studyObject, "trials": try JSONSerialization.jsonObject(with: trialData),
+            "workers": try JSONSerialization.jsonObject(with: workerData),
         ]
         let text = String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted]),
                           as: UTF8.self)
-        return StatusView(spec: spec, state: study["state"] as? String ?? "?", trials: trials, workers: workers,
-                          etaSeconds: study["eta_seconds"] as? Double, jsonText: text)
+        return StatusView(
+            spec: study.spec, state: study.state, trials: trials.map(\.trial),
+            workers: workers.map {
+                Worker(name: $0.name, host: $0.host, slots: $0.slots, running: $0.running,
+                       secondsSinceHeartbeat: $0.lastHeartbeatSeconds)
+            },
+            etaSeconds: study.etaSeconds, jsonText: text)
+    }
+
+    /// The fields of `/api/study`, `/api/trials` and `/api/workers` that `status` shows.
+    struct StudySummary: Decodable {
+        var spec: StudySpec
+        var state: String
+        var etaSeconds: Double?
+        enum CodingKeys: String, CodingKey { case spec, state, etaSeconds = "eta_seconds" }
+    }
+
+    struct APITrial: Decodable {
+        var id: Int64
+        var state: TrialState
+        var params: Configuration
+        var value: Double?
+        var step: Int?
+        var attempt: Int
+        var worker: String?
+        var startedAt: Date?
+        var finishedAt: Date?
+        var reason: String?
+        enum CodingKeys: String, CodingKey {
+            case id, state, params, value, step, attempt, worker, reason
+            case startedAt = "started_at", finishedAt = "finished_at"
+        }
+        var trial: Trial {
+            Trial(id: TrialID(id), state: state, configuration: params, value: value, step: step, attempt: attempt,
+                  worker: worker, startedAt: startedAt, finishedAt: finishedAt, reason: reason)
+        }
+    }
+
+    struct APIWorker: Decodable {
+        var name: String
+        var host: String?
+        var slots: Int
+        var running: [Int64]
+        var lastHeartbeatSeconds: Double
+        enum CodingKeys: String, CodingKey { case name, host, slots, running, lastHeartbeatSeconds = "last_heartbeat_seconds" }
     }
 
     init(spec: StudySpec, state: String, trials: [Trial], workers: [Worker]?, etaSeconds: Double?, jsonText: String) {
         self.spec = spec; self.state = state; self.trials = trials; self.workers = workers
         self.etaSeconds = etaSeconds; self.jsonText = jsonText
-    }
-
-    /// A trial from its `/api/trials` object; parameter values take their types from the space.
-    static func trial(from object: [String: Any], space: SearchSpace) -> Trial? {
-        guard let id = object["id"] as? Int, let state = (object["state"] as? String).flatMap(TrialState.init) else { return nil }
-        let params = object["params"] as? [String: Any] ?? [:]
-        var values: [String: ParameterValue] = [:]
-        for parameter in space.parameters {
-            guard let raw = params[parameter.name] else { continue }
-            switch parameter.domain {
-            case .float: if let number = raw as? Double { values[parameter.name] = .double(number) }
-            case .int: if let number = raw as? Int { values[parameter.name] = .int(number) }
-            case .categorical(let choices):
-                values[parameter.name] = choices.first { StudyDocument.json($0) as? NSObject == raw as? NSObject }
-                    ?? choices.first { $0.description == "\(raw)" }
-            }
-        }
-        func date(_ key: String) -> Date? {
-            (object[key] as? String).flatMap { try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse($0) }
-        }
-        return Trial(
-            id: TrialID(Int64(id)), state: state, configuration: Configuration(values), value: object["value"] as? Double,
-            step: object["step"] as? Int, attempt: object["attempt"] as? Int ?? 1, worker: object["worker"] as? String,
-            startedAt: date("started_at"), finishedAt: date("finished_at"), reason: object["reason"] as? String)
     }
 }

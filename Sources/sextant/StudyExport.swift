@@ -22,8 +22,6 @@ struct StudyExport {
     var spec: StudySpec { study.spec }
     var best: Trial? { trials.best(for: spec.metric.goal) }
 
-    static func iso(_ date: Date) -> String { StudyDocument.iso(date) }
-
     func jsonText() throws -> String {
         let root: [String: Any] = [
             "study": StudyDocument.study(study, trials: trials), "trials": trials.map(StudyDocument.trial),
@@ -40,8 +38,8 @@ struct StudyExport {
         for trial in trials {
             let value: String = trial.value.map { "\($0)" } ?? ""
             let step: String = trial.step.map { String($0) } ?? ""
-            let started: String = trial.startedAt.map(Self.iso) ?? ""
-            let finished: String = trial.finishedAt.map(Self.iso) ?? ""
+            let started: String = trial.startedAt.map(StudyDocument.iso) ?? ""
+            let finished: String = trial.finishedAt.map(StudyDocument.iso) ?? ""
             var fields: [String] = ["\(trial.id)", trial.state.rawValue, value, step, "\(trial.attempt)"]
             fields += [trial.worker ?? "", started, finished, trial.reason ?? ""]
             fields += names.map { trial.configuration[$0]?.description ?? "" }

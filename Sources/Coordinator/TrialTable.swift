@@ -21,12 +21,10 @@ struct TrialTable {
             if let position = positions[id] {
                 counts[ordered[position].state, default: 0] -= 1
                 ordered[position] = trial
-            } else if let last = ordered.last, last.id > id {
-                // Out of order (not expected: ids grow): insert in place and renumber.
-                let position = ordered.firstIndex { $0.id > id } ?? ordered.count
-                ordered.insert(trial, at: position)
-                for index in position..<ordered.count { positions[ordered[index].id] = index }
             } else {
+                // New trials come in id order: the store numbers them upward, and a resumed
+                // study is loaded sorted by id.
+                assert(ordered.last.map { $0.id < id } ?? true, "trial \(id) added out of order")
                 positions[id] = ordered.count
                 ordered.append(trial)
             }

@@ -83,23 +83,17 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// Solves L x = b in place (b: n).
-    public func solveLower(_ b: inout [Double]) {
-        precondition(b.count == order)
-        guard order > 0 else { return }
-        lower.withUnsafeBufferPointer { l in
-            b.withUnsafeMutableBufferPointer { x in
-                cblas_dtrsv(CblasColMajor, CblasLower, CblasNoTrans, CblasNonUnit, Int32(order), l.baseAddress, Int32(order), x.baseAddress, 1)
-            }
-        }
-    }
+    public func solveLower(_ b: inout [Double]) { solve(&b, CblasNoTrans) }
 
     /// Solves Lᵀ x = b in place (b: n).
-    public func solveUpper(_ b: inout [Double]) {
+    public func solveUpper(_ b: inout [Double]) { solve(&b, CblasTrans) }
+
+    private func solve(_ b: inout [Double], _ transpose: CBLAS_TRANSPOSE) {
         precondition(b.count == order)
         guard order > 0 else { return }
         lower.withUnsafeBufferPointer { l in
             b.withUnsafeMutableBufferPointer { x in
-                cblas_dtrsv(CblasColMajor, CblasLower, CblasTrans, CblasNonUnit, Int32(order), l.baseAddress, Int32(order), x.baseAddress, 1)
+                cblas_dtrsv(CblasColMajor, CblasLower, transpose, CblasNonUnit, Int32(order), l.baseAddress, Int32(order), x.baseAddress, 1)
             }
         }
     }

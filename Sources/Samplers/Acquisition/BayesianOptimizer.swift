@@ -28,12 +28,17 @@ public struct Suggestion: Sendable {
 public struct BayesianOptimizer: Sendable {
     /// Tuning knobs; defaults meet ≤ 50 ms at n = 200, d = 6 (release build).
     public struct Configuration: Sendable {
-        /// Raw Sobol candidates for the acquisition search (768).
-        public var candidates: Int = 768
-        /// Extra candidates drawn around the best observed points (256).
-        public var localCandidates: Int = 256
-        /// Local acquisition refinements (10).
-        public var starts: Int = 10
+        /// The acquisition search: 768 Sobol candidates, 256 around the best points, 10 local
+        /// refinements of 30 L-BFGS iterations, results kept 1e-6 (∞-norm) from every observed
+        /// and pending point.
+        public var acquisition: AcquisitionOptimizer.Configuration = {
+            var search = AcquisitionOptimizer.Configuration()
+            search.candidates = 768
+            search.localCandidates = 256
+            search.starts = 10
+            search.maxIterations = 30
+            return search
+        }()
         /// A suggestion stays outside the ellipsoid of radii `pendingRadius · ℓ_j` around each pending
         /// point when it can (0.05): with a nearly noise-free model the believer alone lets suggestions
         /// crowd within 1e-3 of each other.
@@ -50,8 +55,6 @@ public struct BayesianOptimizer: Sendable {
         public var fantasyWork: Int = 600
         /// Best observed points around which extra candidates are drawn (5).
         public var anchors: Int = 5
-        /// L-BFGS iterations per acquisition refinement (30).
-        public var acquisitionIterations: Int = 30
         /// Random hyperparameter restarts when there is no warm start (4).
         public var fitRestarts: Int = 4
         /// Random hyperparameter restarts when a warm start is given and n ≤ `smallDataLimit` (1).
@@ -71,8 +74,6 @@ public struct BayesianOptimizer: Sendable {
         public var minimumFitEvaluations: Int = 5
         /// Fit stops when ‖∇U‖∞ ≤ this · n; U grows like n, so this is a per-observation tolerance (1e-4).
         public var fitGradientTolerance: Double = 1e-4
-        /// Minimum ∞-norm distance between the suggestion and any observed or pending point (1e-6).
-        public var minimumSeparation: Double = 1e-6
         /// Creates the defaults.
         public init() {}
     }
@@ -128,7 +129,7 @@ public struct BayesianOptimizer: Sendable {
             var sequence = QuasiRandomSequence(dimension: d, seed: sequenceSeed.next())
             for _ in 0..<4096 {
                 let p = zip(sequence.next(), dimensions).map { $1.snap($0) }
-                let clash = excluded.contains { e in zip(e, p).allSatisfy { abs($0 - $1) <= configuration.minimumSeparation } }
+                let clash = excluded.contains { e in zip(e, p).allSatisfy { abs($0 - $1) <= configuration.acquisition.minimumSeparation } }
                 if !clash {
                     return Suggestion(point: p, hyperparameters: nil, predictedMean: .nan, predictedStandardDeviation: .nan, logExpectedImprovement: -.infinity)
                 }
@@ -189,14 +190,8 @@ public struct BayesianOptimizer: Sendable {
         } else {
             acquisition = LogEIAcquisition(model: fantasy, incumbent: incumbent)
         }
-        var acquisitionConfiguration = AcquisitionOptimizer.Configuration()
-        acquisitionConfiguration.candidates = configuration.candidates
-        acquisitionConfiguration.localCandidates = configuration.localCandidates
-        acquisitionConfiguration.starts = configuration.starts
-        acquisitionConfiguration.maxIterations = configuration.acquisitionIterations
-        acquisitionConfiguration.minimumSeparation = configuration.minimumSeparation
         var acquisitionSeed = root.derived(stream: 3)
-        let best = try AcquisitionOptimizer(configuration: acquisitionConfiguration).maximize(
+        let best = try AcquisitionOptimizer(configuration: configuration.acquisition).maximize(
             acquisition, dimensions: dimensions, excluded: excluded, seed: acquisitionSeed.next(),
             anchors: values.indices.sorted { values[$0] < values[$1] }.prefix(configuration.anchors).map { observations[$0] },
             keepAway: pending, radii: model.hyperparameters.lengthscales.map { configuration.pendingRadius * $0 })

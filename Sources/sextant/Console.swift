@@ -1,5 +1,7 @@
+import ArgumentParser
 import Foundation
 import Logging
+import TrialModel
 
 /// Writes progress lines and errors; stdout is flushed per line so pipes see progress live.
 enum Console {
@@ -10,6 +12,16 @@ enum Console {
 
     static func error(_ text: String) {
         FileHandle.standardError.write(Data("error: \(text)\n".utf8))
+    }
+
+    /// The study file at `path`; a bad one is reported in one line and exits with status 2.
+    static func studyFile(_ path: String) throws -> StudySpec {
+        do {
+            return try StudyFile.load(path: path)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(2)
+        }
     }
 
     static func bootstrapLogging(_ options: LoggingOptions) {

@@ -120,13 +120,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     func run() async throws {
         Console.bootstrapLogging(logging)
         let logger = Logger(label: "sextant.coordinator")
-        let spec: StudySpec
-        do {
-            spec = try StudyFile.load(path: studyFile)
-        } catch {
-            Console.error(error.description)
-            throw ExitCode(2)
-        }
+        let spec = try Console.studyFile(studyFile)
         let sampler: any Sampler
         do {
             sampler = try makeSampler(for: spec)

@@ -35,13 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let spec: StudySpec
-        do {
-            spec = try StudyFile.load(path: study)
-        } catch {
-            Console.error(error.description)
-            throw ExitCode(2)
-        }
+        let spec = try Console.studyFile(study)
         let folder = URL(fileURLWithPath: directory)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let db = folder.appendingPathComponent("demo.db").path

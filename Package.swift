@@ -81,11 +81,11 @@ let package = Package(
             exclude: ["make_logei_fixtures.py"]
         ),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "TrialModel"]),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel", "GaussianProcess"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "Pruning", "TrialModel", "WireProtocol"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel", "WireProtocol"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "Storage", "Coordinator"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "Storage", "Coordinator", "GaussianProcess"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
     ]
 )

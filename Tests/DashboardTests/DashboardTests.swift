@@ -1,6 +1,7 @@
 import Coordinator
 @testable import Dashboard
 import Foundation
+import GaussianProcess
 import Storage
 import Testing
 import TrialModel
@@ -12,20 +13,8 @@ struct ParameterImportanceTests {
         Parameter(name: "opt", domain: .categorical([.string("sgd"), .string("adam")])),
     ])
 
-    /// A fixed sequence, so the tests see the same trials every run.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static func trials(_ value: (Double, Double, String) -> Double) -> [Trial] {
-        var random = SplitMix(state: 42)
+        var random = SplitMix64(seed: 42)
         return (0..<40).map { index in
             let lr = pow(10, Double.random(in: -5...0, using: &random))
             let noise = Double.random(in: 0...1, using: &random)
@@ -46,7 +35,7 @@ struct ParameterImportanceTests {
 
     @Test func categoricalsAreGroupedByCategoryAndParametersWithoutEffectScoreLow() {
         // The value depends on the optimizer and on noise that is no parameter.
-        var random = SplitMix(state: 7)
+        var random = SplitMix64(seed: 7)
         let shares = ParameterImportance.shares(
             trials: Self.trials { _, _, opt in (opt == "adam" ? 0 : 1) + Double.random(in: 0...0.5, using: &random) },
             space: Self.space)

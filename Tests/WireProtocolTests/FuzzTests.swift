@@ -1,4 +1,5 @@
 import Foundation
+import GaussianProcess
 import Testing
 import TrialModel
 import WireProtocol
@@ -8,15 +9,11 @@ import WireProtocol
 @Suite struct FuzzTests {
     static let iterations = ProcessInfo.processInfo.environment["SEXTANT_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 20_000
 
+    /// Edits drawn from a fixed stream, so a crash found here reproduces.
     struct Mutator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random: SplitMix64
+        init(state: UInt64) { random = SplitMix64(seed: state) }
+        mutating func next() -> UInt64 { random.next() }
 
         /// One random edit: flip, insert, delete, duplicate a span, or splice in a JSON token.
         mutating func mutate(_ bytes: [UInt8]) -> [UInt8] {

@@ -32,7 +32,16 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "GP-EI: fantasy draws cut to the posterior mean ± this many standard deviations.")
     var fantasyClip = Double.infinity
 
-    @Option(help: "Functions (comma-separated).")
+    @Option(help: "GP-EI: values this many interquartile ranges above the upper quartile are compressed (inf: off).")
+    var outlierFence = BayesianOptimizer.Configuration().outlierFence
+
+    @Flag(help: "GP-EI: fit on half-rank warped values.")
+    var halfRank = false
+
+    @Flag(help: "Also print each seed's regret after 20 and after all trials.")
+    var perSeed = false
+
+    @Option(help: "Functions (comma-separated): branin, hartmann6, ackley5, rosenbrock4, branin-diverging.")
     var functions = TestFunction.all.map(\.name).joined(separator: ",")
 
     func run() async throws {
@@ -40,7 +49,7 @@ struct OptimizerBench: AsyncParsableCommand {
         for optimizer in optimizers.split(separator: ",").map(String.init) {
             for concurrency in workers.split(separator: ",").compactMap({ Int($0) }) {
                 for name in functions.split(separator: ",").map(String.init) {
-                    guard let function = TestFunction.all.first(where: { $0.name == name }) else {
+                    guard let function = (TestFunction.all + TestFunction.extra).first(where: { $0.name == name }) else {
                         throw ValidationError("unknown function \(name)")
                     }
                     var regret20: [Double] = [], regret50: [Double] = [], latencies: [Double] = []
@@ -50,6 +59,11 @@ struct OptimizerBench: AsyncParsableCommand {
                         regret20.append(run.best(after: min(20, trials)) - function.minimum)
                         regret50.append(run.best(after: trials) - function.minimum)
                         latencies += run.latencies
+                        if perSeed {
+                            print(String(format: "  seed %2d  %@  regret@20 %10.4g  regret@%d %10.4g", seed,
+                                         name.padding(toLength: 12, withPad: " ", startingAt: 0),
+                                         regret20.last!, trials, regret50.last!))
+                        }
                         duplicates += run.duplicates
                     }
                     let figures = String(format: "%7d %@ %10.4g %10.4g %11.2f %11d", concurrency,
@@ -83,6 +97,8 @@ struct OptimizerBench: AsyncParsableCommand {
         configuration.pendingRadius = pendingRadius
         configuration.fantasySamples = fantasySamples
         configuration.fantasyClip = fantasyClip
+        configuration.outlierFence = outlierFence
+        configuration.halfRankWarping = halfRank
         let gp = GPEISampler(seed: seed, initialTrials: 8, configuration: configuration)
         let random = RandomSampler(seed: seed)
         var trialsSoFar: [Trial] = []

@@ -9,11 +9,18 @@ struct TestFunction: Sendable {
     let evaluate: @Sendable ([Double]) -> Double
 
     static let all: [TestFunction] = [branin, hartmann6, ackley5, rosenbrock4]
+    static let extra: [TestFunction] = [braninDiverging]
 
     static let branin = TestFunction(name: "branin", bounds: [(-5, 10), (0, 15)], minimum: 0.397887357729738) { x in
         let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)
         let u = x[1] - b * x[0] * x[0] + c * x[0] - 6
         return u * u + 10 * (1 - t) * cos(x[0]) + 10
+    }
+
+    /// Branin whose upper-right part of the domain "diverges" (a huge loss), as a too-high learning rate does.
+    static let braninDiverging = TestFunction(name: "branin-diverging", bounds: [(-5, 10), (0, 15)], minimum: 0.397887357729738) { x in
+        if x[0] + x[1] > 14 { return 1e6 * (1 + x[0] + x[1]) }
+        return branin.evaluate(x)
     }
 
     static let hartmann6 = TestFunction(

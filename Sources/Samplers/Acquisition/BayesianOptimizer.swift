@@ -16,11 +16,11 @@ public struct Suggestion: Sendable {
     public var point: [Double]
     /// Hyperparameters fitted on this call (`nil` when there were no observations); pass back as `warmStart`.
     public var hyperparameters: Hyperparameters?
-    /// Posterior mean at `point` (raw units; fantasy model).
+    /// Posterior mean at `point` (units of the values the model was fit on; fantasy model).
     public var predictedMean: Double
-    /// Posterior latent standard deviation at `point` (raw units; fantasy model).
+    /// Posterior latent standard deviation at `point` (the same units; fantasy model).
     public var predictedStandardDeviation: Double
-    /// LogEI at `point` (raw units; −∞ if no model was used).
+    /// LogEI at `point` (the same units; −∞ if no model was used).
     public var logExpectedImprovement: Double
 }
 
@@ -43,6 +43,11 @@ public struct BayesianOptimizer: Sendable {
         /// point when it can (0.05): with a nearly noise-free model the believer alone lets suggestions
         /// crowd within 1e-3 of each other.
         public var pendingRadius = 0.05
+        /// Values more than this many interquartile ranges above the upper quartile are compressed
+        /// logarithmically before the fit (`OutputWarping.compressingOutliers`; 3, ∞ turns it off).
+        public var outlierFence: Double = 3
+        /// Fit the GP to half-rank warped values (`OutputWarping.halfRank`; off).
+        public var halfRankWarping = false
         /// Monte Carlo samples of the pending trials' outcomes; the acquisition is then the mean
         /// EI over them, each against the best of the observed and its fantasized values (0 or 1:
         /// the kriging believer alone, the default). Off by default: measured with 4 workers it
@@ -84,6 +89,12 @@ public struct BayesianOptimizer: Sendable {
     /// Creates an optimizer.
     public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
 
+    /// The values the GP is fit on: `values` (to minimize) through the configured output warping.
+    public func modelValues(_ values: [Double]) -> [Double] {
+        let warped = configuration.halfRankWarping ? OutputWarping.halfRank(values) : values
+        return OutputWarping.compressingOutliers(warped, fence: configuration.outlierFence)
+    }
+
     /// Fit options used for `n` observations (restarts and evaluation caps shrink as n grows).
     public func fitOptions(count n: Int, warm: Bool) -> FitOptions {
         var options = FitOptions()
@@ -105,7 +116,7 @@ public struct BayesianOptimizer: Sendable {
     ///
     /// - Parameters:
     ///   - observations: n points in [0,1]^d (already encoded).
-    ///   - values: n finite values to MINIMIZE.
+    ///   - values: n finite values to MINIMIZE; the model is fit on `modelValues(values)`.
     ///   - pending: points under evaluation; the suggestion avoids them (kriging believer).
     ///   - dimensions: kind of each of the d coordinates.
     ///   - seed: all randomness derives from it.
@@ -137,6 +148,7 @@ public struct BayesianOptimizer: Sendable {
             throw AcquisitionError.noDistinctCandidate
         }
 
+        let values = modelValues(values)
         let model = try fit(observations: observations, values: values, dimensions: dimensions, seed: seed,
                             warmStart: warmStart)
         return try suggest(using: model, observations: observations, values: values, pending: pending,
@@ -157,7 +169,8 @@ public struct BayesianOptimizer: Sendable {
     }
 
     /// Maximizes LogEI under `model` conditioned on the pending points (kriging believer), avoiding
-    /// every observed and pending point. `observations`/`values` are those `model` was fitted to.
+    /// every observed and pending point. `observations`/`values` are those `model` was fitted to
+    /// (after `modelValues`).
     public func suggest(
         using model: GaussianProcessModel, observations: [[Double]], values: [Double], pending: [[Double]],
         dimensions: [DimensionKind], seed: UInt64

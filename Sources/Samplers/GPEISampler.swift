@@ -9,9 +9,9 @@ import Synchronization
 ///   always minimizes); pruned trials are observations too, at their last reported value,
 ///   which is pessimistic for a metric that improves with steps: the model learns that the
 ///   region looked poor without being told it is as bad as a failure.
-/// - The model sees the values through `BayesianOptimizer.modelValues`: by default, values far
-///   above the bulk (a diverged run) are compressed logarithmically, so one of them cannot flatten
-///   the standardized outputs of all the others.
+/// - The model sees the values through `BayesianOptimizer.modelValues`: by default, a band of
+///   values cut off far above the rest (diverged runs) is moved down next to them, so it cannot
+///   flatten the standardized outputs of all the others.
 /// - Failed trials are not observations (a crash says nothing about the metric) but are
 ///   treated like running trials: the suggestion stays away from their exact points.
 /// - Running and pending trials are handled by the kriging believer, so concurrent

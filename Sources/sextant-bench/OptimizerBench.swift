@@ -32,8 +32,8 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "GP-EI: fantasy draws cut to the posterior mean ± this many standard deviations.")
     var fantasyClip = Double.infinity
 
-    @Option(help: "GP-EI: values this many interquartile ranges above the upper quartile are compressed (inf: off).")
-    var outlierFence = BayesianOptimizer.Configuration().outlierFence
+    @Option(help: "GP-EI: a band of values beyond a gap this many times the range of the rest is moved next to it (inf: off).")
+    var outlierGap = BayesianOptimizer.Configuration().outlierGap
 
     @Flag(help: "GP-EI: fit on half-rank warped values.")
     var halfRank = false
@@ -97,7 +97,7 @@ struct OptimizerBench: AsyncParsableCommand {
         configuration.pendingRadius = pendingRadius
         configuration.fantasySamples = fantasySamples
         configuration.fantasyClip = fantasyClip
-        configuration.outlierFence = outlierFence
+        configuration.outlierGap = outlierGap
         configuration.halfRankWarping = halfRank
         let gp = GPEISampler(seed: seed, initialTrials: 8, configuration: configuration)
         let random = RandomSampler(seed: seed)

@@ -17,5 +17,10 @@ struct Summary {
         guard !sorted.isEmpty else { return .nan }
         return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
     }
-    var median: Double { quantile(0.5) }
+    /// The middle value; for an even count the mean of the two middle ones (as Python's `statistics.median`).
+    var median: Double {
+        guard !sorted.isEmpty else { return .nan }
+        let n = sorted.count
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
 }

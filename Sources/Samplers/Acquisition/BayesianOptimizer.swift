@@ -43,9 +43,10 @@ public struct BayesianOptimizer: Sendable {
         /// point when it can (0.05): with a nearly noise-free model the believer alone lets suggestions
         /// crowd within 1e-3 of each other.
         public var pendingRadius = 0.05
-        /// Values more than this many interquartile ranges above the upper quartile are compressed
-        /// logarithmically before the fit (`OutputWarping.compressingOutliers`; 3, ∞ turns it off).
-        public var outlierFence: Double = 3
+        /// A band of values separated from the rest by a gap wider than this many times the range of
+        /// the rest is moved down next to it before the fit (`OutputWarping.compressingOutliers`;
+        /// 10, ∞ turns it off).
+        public var outlierGap: Double = 10
         /// Fit the GP to half-rank warped values (`OutputWarping.halfRank`; off).
         public var halfRankWarping = false
         /// Monte Carlo samples of the pending trials' outcomes; the acquisition is then the mean
@@ -92,7 +93,7 @@ public struct BayesianOptimizer: Sendable {
     /// The values the GP is fit on: `values` (to minimize) through the configured output warping.
     public func modelValues(_ values: [Double]) -> [Double] {
         let warped = configuration.halfRankWarping ? OutputWarping.halfRank(values) : values
-        return OutputWarping.compressingOutliers(warped, fence: configuration.outlierFence)
+        return OutputWarping.compressingOutliers(warped, gap: configuration.outlierGap)
     }
 
     /// Fit options used for `n` observations (restarts and evaluation caps shrink as n grows).

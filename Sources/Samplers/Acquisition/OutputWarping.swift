@@ -1,33 +1,43 @@
 // Monotone transforms of the values a GP is fit on (to minimize), applied before standardization.
 //
-// Notation: y_1..y_n values, Q1/Q3 their quartiles (linear interpolation), IQR = Q3 − Q1,
-// m their median, Φ⁻¹ the standard normal quantile function.
+// Notation: y_1..y_n values, m their median, Φ⁻¹ the standard normal quantile function.
 
 import Foundation
 
 /// Output transforms for the GP: both keep the order of the values and the best one unchanged, so
 /// the incumbent and the anchors of the acquisition search stay where they were.
 public enum OutputWarping {
-    /// Values above the upper fence `F = Q3 + k · IQR` become `F + IQR · ln(1 + (y − F) / IQR)`;
-    /// the others are returned unchanged.
+    /// Values cut off from the rest by a wide gap are moved down next to them; the others are
+    /// returned unchanged.
     ///
-    /// A diverged training run (a loss of 1e9 among losses near 1) would otherwise set the output
-    /// scale on its own: standardized, every other value sits within a hair of the others and the
-    /// model sees a flat function. With k = 3 (Tukey's "far out" fence) the values of an ordinary
-    /// objective are rarely touched. Fewer than 4 values, or quartiles that coincide, are returned
-    /// as they are.
-    public static func compressingOutliers(_ values: [Double], fence k: Double) -> [Double] {
+    /// In the sorted values, the gap above the median that is widest relative to the range of
+    /// everything below it (`R`, from the best value to the gap's lower end `L`), when it is wider
+    /// than `gap` times that range, separates a band of outliers `[U, top]`: a diverged training run, a sentinel such as 1e9. Each value y of
+    /// the band becomes `L + R · (1 + ln(1 + (y − U) / (top − U)))`: the band starts one range
+    /// above the rest and spans at most ln 2 ≈ 0.69 of it, in the same order.
+    ///
+    /// Standardized raw, such a band sets the output scale by itself and every other value looks
+    /// the same to the model. A continuous spread of values, however wide (Rosenbrock's tails), has
+    /// no such gap and is left alone. Fewer than 4 values are returned as they are.
+    public static func compressingOutliers(_ values: [Double], gap: Double) -> [Double] {
         let n = values.count
-        guard n >= 4, k.isFinite else { return values }
+        guard n >= 4, gap.isFinite else { return values }
         let sorted = values.sorted()
-        func quantile(_ p: Double) -> Double {
-            let h = p * Double(n - 1), i = Int(h.rounded(.down))
-            return i + 1 < n ? sorted[i] + (h - Double(i)) * (sorted[i + 1] - sorted[i]) : sorted[n - 1]
+        // The widest gap relative to the range below it, among those above the median.
+        var cut = -1, widest = gap
+        for i in (n - 1) / 2..<(n - 1) {
+            let range = sorted[i] - sorted[0]
+            guard range > 0 else { continue }
+            let ratio = (sorted[i + 1] - sorted[i]) / range
+            if ratio > widest { widest = ratio; cut = i }
         }
-        let q3 = quantile(0.75), spread = q3 - quantile(0.25)
-        guard spread > 0, spread.isFinite else { return values }
-        let fence = q3 + k * spread
-        return values.map { $0 > fence ? fence + spread * log1p(($0 - fence) / spread) : $0 }
+        guard cut >= 0 else { return values }
+        let lower = sorted[cut], range = lower - sorted[0], upper = sorted[cut + 1], top = sorted[n - 1]
+        return values.map { y in
+            guard y > lower else { return y }
+            let within = top > upper ? log1p((y - upper) / (top - upper)) : 0
+            return lower + range * (1 + within)
+        }
     }
 
     /// Half-rank warping: values at or below the median are kept; each value above it becomes

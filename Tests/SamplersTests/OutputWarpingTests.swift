@@ -60,24 +60,21 @@ import TrialModel
             let u: Double = y - b * x * x + c * x - 6
             return u * u + 10 * (1 - t) * cos(x) + 10
         }
-        let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for seed in 0..<10 {
-                group.addTask {
-                    let spec = StudySpec(name: "diverging", metric: .init(name: "loss", goal: .minimize),
-                                         budget: .init(trials: 40),
-                                         optimizer: .init(kind: .gpEI, initialTrials: 8, seed: UInt64(seed)), space: space)
-                    let sampler = GPEISampler(seed: UInt64(seed), initialTrials: 8)
-                    var trials: [Trial] = []
-                    for index in 0..<40 {
-                        let next = try #require(try sampler.suggestNow(StudyHistory(spec: spec, trials: trials)))
-                        trials.append(Trial(id: TrialID(Int64(index + 1)), state: .completed, configuration: next, value: loss(next)))
-                    }
-                    return trials.compactMap(\.value).min()! - 0.397887 < 0.05
-                }
+        // One seed after another, yielding after each suggestion: the suites running beside this one
+        // (coordinator actors on the same small thread pool) are not starved.
+        var successes = 0
+        for seed in 0..<10 {
+            let spec = StudySpec(name: "diverging", metric: .init(name: "loss", goal: .minimize),
+                                 budget: .init(trials: 40),
+                                 optimizer: .init(kind: .gpEI, initialTrials: 8, seed: UInt64(seed)), space: space)
+            let sampler = GPEISampler(seed: UInt64(seed), initialTrials: 8)
+            var trials: [Trial] = []
+            for index in 0..<40 {
+                let next = try #require(try sampler.suggestNow(StudyHistory(spec: spec, trials: trials)))
+                trials.append(Trial(id: TrialID(Int64(index + 1)), state: .completed, configuration: next, value: loss(next)))
+                await Task.yield()
             }
-            var count = 0
-            for try await ok in group where ok { count += 1 }
-            return count
+            if trials.compactMap(\.value).min()! - 0.397887 < 0.05 { successes += 1 }
         }
         #expect(successes >= 8, "\(successes) of 10 seeds reached the minimum next to the diverging region")
     }

@@ -12,9 +12,10 @@ public enum OutputWarping {
     ///
     /// In the sorted values, the gap above the median that is widest relative to the range of
     /// everything below it (`R`, from the best value to the gap's lower end `L`), when it is wider
-    /// than `gap` times that range, separates a band of outliers `[U, top]`: a diverged training run, a sentinel such as 1e9. Each value y of
-    /// the band becomes `L + R · (1 + ln(1 + (y − U) / (top − U)))`: the band starts one range
-    /// above the rest and spans at most ln 2 ≈ 0.69 of it, in the same order.
+    /// than `gap` times that range, separates a band of outliers `[U, top]`: diverged training
+    /// runs, a sentinel such as 1e9. Each value y of the band becomes
+    /// `L + R · (1 + ln(1 + (y − U) / (top − U)))`: the band starts one range above the rest and
+    /// spans at most ln 2 ≈ 0.69 of it, in the same order.
     ///
     /// Standardized raw, such a band sets the output scale by itself and every other value looks
     /// the same to the model. A continuous spread of values, however wide (Rosenbrock's tails), has

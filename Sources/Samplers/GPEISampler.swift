@@ -74,11 +74,12 @@ public final class GPEISampler: Sampler {
                 avoid.append(point)
             }
         }
-        values = optimizer.modelValues(values)
         let fallback = RandomSampler(seed: seed)
         if history.trials.count < initialTrials || observations.count < 2 {
             return fallback.suggestNow(history)
         }
+        // On all the values, before any subset: a gap is judged against the whole study.
+        values = optimizer.modelValues(values)
         let dimensions = Self.dimensions(of: space)
         let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
         let total = observations.count

@@ -19,25 +19,39 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
 }
 
 @Suite struct AcquisitionTests {
-    @Test func acquisitionGradientMatchesFiniteDifferences() throws {
+    /// A GP with fixed hyperparameters on 15 points of a smooth 3-d function, and its values.
+    static func fixedModel() throws -> ([Double], GaussianProcessModel) {
         let (xs, ys) = sampleData(count: 15, dimension: 3, seed: 4)
         let model = try GaussianProcessModel(
             inputs: xs, values: ys, hyperparameters: Hyperparameters(lengthscales: [0.3, 0.5, 0.8], outputscale: 1.2, noiseVariance: 1e-4))
-        let acquisition = LogEIAcquisition(model: model, incumbent: ys.min()!)
-        var rng = Xoshiro256StarStar(seed: 8)
-        for _ in 0..<8 {
-            let x = (0..<3).map { _ in rng.nextUnitDouble() }
+        return (ys, model)
+    }
+
+    /// Checks the analytic gradient of `acquisition` against central differences at `points` random
+    /// points of the unit cube; returns the points.
+    @discardableResult
+    static func expectGradientMatchesFiniteDifferences(_ acquisition: LogEIAcquisition, points: Int, seed: UInt64) -> [[Double]] {
+        var rng = Xoshiro256StarStar(seed: seed)
+        let d = acquisition.model.dimension
+        return (0..<points).map { _ in
+            let x = (0..<d).map { _ in rng.nextUnitDouble() }
             let analytic = acquisition.valueAndGradient(at: x)
             let numeric = centralDifference({ acquisition.valueAndGradient(at: $0).value }, at: x)
-            for j in 0..<3 { #expect(abs(analytic.gradient[j] - numeric[j]) < 1e-5 * max(1, abs(numeric[j]))) }
-            #expect(abs(analytic.value - acquisition.values(rowMajor: x, count: 1)[0]) < 1e-10)
+            for j in 0..<d { #expect(abs(analytic.gradient[j] - numeric[j]) < 1e-5 * max(1, abs(numeric[j]))) }
+            return x
+        }
+    }
+
+    @Test func acquisitionGradientMatchesFiniteDifferences() throws {
+        let (ys, model) = try Self.fixedModel()
+        let acquisition = LogEIAcquisition(model: model, incumbent: ys.min()!)
+        for x in Self.expectGradientMatchesFiniteDifferences(acquisition, points: 8, seed: 8) {
+            #expect(abs(acquisition.valueAndGradient(at: x).value - acquisition.values(rowMajor: x, count: 1)[0]) < 1e-10)
         }
     }
 
     @Test func monteCarloFantasiesAverageEIAndTheirGradientMatchesFiniteDifferences() throws {
-        let (xs, ys) = sampleData(count: 15, dimension: 3, seed: 4)
-        let model = try GaussianProcessModel(
-            inputs: xs, values: ys, hyperparameters: Hyperparameters(lengthscales: [0.3, 0.5, 0.8], outputscale: 1.2, noiseVariance: 1e-4))
+        let (ys, model) = try Self.fixedModel()
         let pending = [0.2, 0.7, 0.4]
         // Conditioning on the posterior mean is the believer.
         let mean = model.predict([pending]).mean[0]
@@ -53,13 +67,7 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
         let a = LogEIAcquisition(model: low, incumbent: min(incumbent, mean - 1)).values(rowMajor: probe, count: 1)[0]
         let b = LogEIAcquisition(model: high, incumbent: min(incumbent, mean + 1)).values(rowMajor: probe, count: 1)[0]
         #expect(abs(mixed.values(rowMajor: probe, count: 1)[0] - log((exp(a) + exp(b)) / 2)) < 1e-9)
-        var rng = Xoshiro256StarStar(seed: 9)
-        for _ in 0..<6 {
-            let x = (0..<3).map { _ in rng.nextUnitDouble() }
-            let analytic = mixed.valueAndGradient(at: x)
-            let numeric = centralDifference({ mixed.valueAndGradient(at: $0).value }, at: x)
-            for j in 0..<3 { #expect(abs(analytic.gradient[j] - numeric[j]) < 1e-5 * max(1, abs(numeric[j]))) }
-        }
+        Self.expectGradientMatchesFiniteDifferences(mixed, points: 6, seed: 9)
     }
 
     @Test func optimizerBeatsRawCandidatesAndRespectsLevels() throws {

@@ -80,7 +80,7 @@ public enum OutputWarping {
 
 extension Array where Element == Double {
     /// The first index whose element satisfies `belongs` (the array is partitioned by it).
-    func partitioningIndex(where belongs: (Double) -> Bool) -> Int {
+    fileprivate func partitioningIndex(where belongs: (Double) -> Bool) -> Int {
         var low = 0, high = count
         while low < high {
             let middle = (low + high) / 2

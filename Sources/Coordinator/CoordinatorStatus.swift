@@ -73,8 +73,5 @@ extension StudyCoordinator {
             startedAt: startedDate, stopping: shutdownDeadline != nil)
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        let parts = duration.components
-        return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration / .seconds(1) }
 }

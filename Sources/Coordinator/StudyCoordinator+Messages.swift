@@ -51,13 +51,12 @@ extension StudyCoordinator {
             guard let trial = trials[id], !trial.state.isFinished else { continue }
             if unclaimed.removeValue(forKey: id) != nil {
                 try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: Date())
-                trials[id]?.worker = hello.worker
+                trials.update(id) { $0.worker = hello.worker }
                 logger.info("trial reclaimed by its worker", metadata: ["trial": "\(id)", "worker": "\(hello.worker)"])
             } else if let index = requeued.firstIndex(of: id) {
                 requeued.remove(at: index)
                 try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: Date())
-                trials[id]?.state = .running
-                trials[id]?.worker = hello.worker
+                trials.update(id) { $0.state = .running; $0.worker = hello.worker }
             }
             running.insert(id)
         }
@@ -88,12 +87,7 @@ extension StudyCoordinator {
             !running.contains(id) && (worker.assignedAt[id].map { $0 < cutoff } ?? true)
         }
         guard !missing.isEmpty else { return }
-        for id in missing {
-            worker.running.remove(id)
-            worker.assignedAt[id] = nil
-        }
-        workers[peer] = worker
-        maybeFree.insert(peer)
+        for id in missing { release(id, from: worker, peer: peer) }
         for id in missing { try requeue(id, reason: "worker \(worker.name) never received it") }
         dispatch()
     }
@@ -111,7 +105,7 @@ extension StudyCoordinator {
             return
         }
         try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: Date())
-        trials[report.trial]?.step = max(trial.step ?? 0, report.step)
+        trials.update(report.trial) { $0.step = max(trial.step ?? 0, report.step) }
         reports.record(trial: report.trial, step: report.step, value: report.value)
         let prune = pruner?.shouldPrune(trial: report.trial, step: report.step, history: reports) ?? false
         if prune {
@@ -122,12 +116,7 @@ extension StudyCoordinator {
 
     func complete(_ result: TrialResult, from peer: PeerID) throws {
         let holds = workers[peer]?.running.contains(result.trial) == true
-        if let worker = workers[peer] {
-            worker.running.remove(result.trial)
-            worker.assignedAt[result.trial] = nil
-            workers[peer] = worker
-            maybeFree.insert(peer)
-        }
+        if let worker = workers[peer] { release(result.trial, from: worker, peer: peer) }
         // A repeated RESULT (its ACK was lost) or one for an unknown trial is acknowledged and ignored.
         guard let trial = trials[result.trial], !trial.state.isFinished else {
             send(.ack(Ack(trial: result.trial)), to: peer)
@@ -168,11 +157,13 @@ extension StudyCoordinator {
         try store.finish(id, state: state, value: value, step: step, reason: reason, stderrTail: stderrTail, at: now)
         requeued.removeAll { $0 == id }
         unclaimed[id] = nil
-        trials[id]?.state = state
-        trials[id]?.value = value
-        if let step { trials[id]?.step = step }
-        trials[id]?.reason = reason
-        trials[id]?.finishedAt = now
+        trials.update(id) { trial in
+            trial.state = state
+            trial.value = value
+            if let step { trial.step = step }
+            trial.reason = reason
+            trial.finishedAt = now
+        }
         let best = trials.best
         onEvent(.trialFinished(TrialSummary(
             id: id.rawValue, state: state.rawValue, value: value, reason: reason,
@@ -209,8 +200,7 @@ extension StudyCoordinator {
         }
         try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: Date())
         reports.forget(trial: id)
-        trials[id]?.state = .pending
-        trials[id]?.worker = nil
+        trials.update(id) { $0.state = .pending; $0.worker = nil }
         requeued.append(id)
         logger.info("trial requeued", metadata: ["trial": "\(id)", "reason": "\(reason)"])
     }
@@ -312,16 +302,20 @@ extension StudyCoordinator {
         if !stored {
             try store.restart(trial.id, attempt: attempt, worker: worker.name, state: .running, at: Date())
         }
-        trials[trial.id]?.state = .running
-        trials[trial.id]?.attempt = attempt
-        trials[trial.id]?.worker = worker.name
+        trials.update(trial.id) { $0.state = .running; $0.attempt = attempt; $0.worker = worker.name }
         worker.running.insert(trial.id)
         worker.assignedAt[trial.id] = clock.now
-        workers[peer] = worker
         send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
                                     metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds)), to: peer)
         onEvent(.trialStarted(id: trial.id.rawValue, worker: worker.name,
                               params: TrialFormatting.describe(trial.configuration, in: spec.space)))
+    }
+
+    /// Frees the slot `id` held on `worker`; the worker may now take another trial.
+    func release(_ id: TrialID, from worker: WorkerState, peer: PeerID) {
+        worker.running.remove(id)
+        worker.assignedAt[id] = nil
+        maybeFree.insert(peer)
     }
 
     /// The worker with the most free slots (ties: the one that joined first by name).
@@ -360,11 +354,13 @@ extension StudyCoordinator {
             events?.finish()
             return
         }
-        for trial in trials.ordered where !trial.state.isFinished {
-            try store.finish(trial.id, state: .failed, value: nil, step: nil,
-                             reason: "study stopped: \(reason)", stderrTail: nil, at: Date())
+        try store.batch {
+            for trial in trials.ordered where !trial.state.isFinished {
+                try store.finish(trial.id, state: .failed, value: nil, step: nil,
+                                 reason: "study stopped: \(reason)", stderrTail: nil, at: Date())
+            }
+            try store.setState(end == .budgetSpent ? "finished" : "stopped", of: study.id)
         }
-        try store.setState(end == .budgetSpent ? "finished" : "stopped", of: study.id)
         for peer in workers.keys { send(.bye(Bye(reason: "study \(reason)")), to: peer) }
         events?.finish()
     }

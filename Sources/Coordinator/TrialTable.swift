@@ -31,13 +31,19 @@ struct TrialTable {
             counts[trial.state, default: 0] += 1
             if trial.state == .completed, let value = trial.value, value.isFinite {
                 if let current = best, let bestValue = current.value, current.id != id {
-                    let better = goal == .minimize ? value < bestValue : value > bestValue
-                    if better || (value == bestValue && id < current.id) { best = trial }
+                    if goal.isBetter(value, than: bestValue) || (value == bestValue && id < current.id) { best = trial }
                 } else {
                     best = trial
                 }
             }
         }
+    }
+
+    /// Changes a stored trial in place: one write, so the counts and the best are updated once.
+    mutating func update(_ id: TrialID, _ change: (inout Trial) -> Void) {
+        guard var trial = self[id] else { return }
+        change(&trial)
+        self[id] = trial
     }
 
     var count: Int { ordered.count }

@@ -4,7 +4,6 @@ import Hummingbird
 public import Logging
 import NIOCore
 public import Storage
-import Synchronization
 
 /// Where the dashboard reads the study from.
 public protocol DashboardSource: Sendable {
@@ -35,44 +34,6 @@ public actor LiveStudySource: DashboardSource {
     }
 }
 
-/// A value delivered once, from any thread, to one waiter (the bound port, or why binding failed).
-final class Once: Sendable {
-    enum State {
-        case empty
-        case waiting(CheckedContinuation<Int, any Error>)
-        case done(Result<Int, any Error>)
-    }
-
-    let state = Mutex<State>(.empty)
-
-    func resume(with result: Result<Int, any Error>) {
-        let waiter: CheckedContinuation<Int, any Error>? = state.withLock { state in
-            switch state {
-            case .empty:
-                state = .done(result)
-                return nil
-            case .waiting(let continuation):
-                state = .done(result)
-                return continuation
-            case .done:
-                return nil
-            }
-        }
-        waiter?.resume(with: result)
-    }
-
-    func value() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<Int, any Error>? = state.withLock { state in
-                if case .done(let result) = state { return result }
-                state = .waiting(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(with: ready) }
-        }
-    }
-}
-
 /// Why the dashboard did not start.
 public struct DashboardError: Error, CustomStringConvertible {
     public var description: String
@@ -95,7 +56,8 @@ public final class DashboardServer: Sendable {
         var quiet = logger
         quiet.logLevel = .critical
         let logger = quiet
-        let once = Once()
+        // The bound port, or why binding failed: the first of them wins.
+        let (bound, binding) = AsyncThrowingStream<Int, any Error>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let task = Task {
             let router = Router()
             router.add(middleware: TokenMiddleware(token: token))
@@ -103,18 +65,22 @@ public final class DashboardServer: Sendable {
             let application = Application(
                 router: router,
                 configuration: .init(address: .hostname(host, port: port), serverName: "sextant"),
-                onServerRunning: { channel in once.resume(with: .success(channel.localAddress?.port ?? port)) },
+                onServerRunning: { channel in
+                    binding.yield(channel.localAddress?.port ?? port)
+                    binding.finish()
+                },
                 logger: logger)
             do {
                 try await application.run()
-                once.resume(with: .failure(DashboardError(description: "stopped")))
+                binding.finish(throwing: DashboardError(description: "stopped"))
             } catch {
-                once.resume(with: .failure(error))
+                binding.finish(throwing: error)
                 throw error
             }
         }
         do {
-            let actual = try await once.value()
+            var ports = bound.makeAsyncIterator()
+            guard let actual = try await ports.next() else { throw DashboardError(description: "stopped") }
             return DashboardServer(host: host, port: actual, task: task)
         } catch {
             task.cancel()

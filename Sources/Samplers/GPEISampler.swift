@@ -139,7 +139,7 @@ public final class GPEISampler: Sampler {
         let spread = limit - bestCount
         // Evenly strided over `others`, ending on its last element.
         let picked = (0..<spread).map { k in others[(others.count - 1) - (spread - 1 - k) * (others.count - 1) / max(spread - 1, 1)] }
-        return Array(Set(best).union(picked)).sorted()
+        return Array(chosen.union(picked)).sorted()
     }
 
     /// Integers with at most this many values are searched level by level; wider ones as continuous, then rounded.

@@ -81,25 +81,22 @@ public final class SQLiteTrialStore: TrialStore {
 
     public func batch<T>(_ body: () throws -> T) throws -> T {
         if batchSlot.database(on: pthread_self()) != nil { return try body() }
-        return try write { db in
-            batchSlot.set(db, thread: pthread_self())
-            defer { batchSlot.set(nil, thread: pthread_self()) }
-            return try body()
+        do {
+            return try pool.write { db in
+                batchSlot.set(db, thread: pthread_self())
+                defer { batchSlot.set(nil, thread: pthread_self()) }
+                return try body()
+            }
+        } catch let error as DatabaseError {
+            // The caller's own errors pass through as they are; only the database's are relabelled.
+            throw StorageError("database write failed: \(error)")
         }
     }
 
     private func write<T>(_ body: (Database) throws -> T) throws -> T {
-        // Inside `batch` on its thread: part of that transaction.
-        if let db = batchSlot.database(on: pthread_self()) {
-            do {
-                return try body(db)
-            } catch let error as StorageError {
-                throw error
-            } catch {
-                throw StorageError("database write failed: \(error)")
-            }
-        }
         do {
+            // Inside `batch` on its thread: part of that transaction.
+            if let db = batchSlot.database(on: pthread_self()) { return try body(db) }
             return try pool.write(body)
         } catch let error as StorageError {
             throw error

@@ -43,7 +43,7 @@ struct StatusCommand: AsyncParsableCommand {
             repeat {
                 let view = try await load()
                 if json {
-                    Console.line(view.jsonText)
+                    Console.line(try view.jsonText())
                 } else {
                     if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
                     Console.line(Self.table(view, limit: watch ? min(limit, 15) : limit))
@@ -174,7 +174,8 @@ struct StatusView {
     /// Connected workers; nil when read from a database.
     var workers: [Worker]?
     var etaSeconds: Double?
-    var jsonText: String
+    /// The `--json` output, built only when asked for.
+    var jsonText: () throws -> String
 
     init(export: StudyExport) throws {
         spec = export.spec
@@ -182,7 +183,7 @@ struct StatusView {
         trials = export.trials
         workers = nil
         etaSeconds = nil
-        jsonText = try export.jsonText()
+        jsonText = { try export.jsonText() }
     }
 
     static func fetch(base: String, token: String?) async throws -> StatusView {
@@ -219,14 +220,16 @@ struct StatusView {
         } catch {
             throw StatusError(description: "\(root)/api does not look like a Sextant dashboard: \(error)")
         }
-        var studyObject = try JSONSerialization.jsonObject(with: studyData) as? [String: Any] ?? [:]
-        studyObject["spec"] = nil
-        let document: [String: Any] = [
-            "study": studyObject, "trials": try JSONSerialization.jsonObject(with: trialData),
-            "workers": try JSONSerialization.jsonObject(with: workerData),
-        ]
-        let text = String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted]),
+        let text = {
+            var studyObject = try JSONSerialization.jsonObject(with: studyData) as? [String: Any] ?? [:]
+            studyObject["spec"] = nil
+            let document: [String: Any] = [
+                "study": studyObject, "trials": try JSONSerialization.jsonObject(with: trialData),
+                "workers": try JSONSerialization.jsonObject(with: workerData),
+            ]
+            return String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted]),
                           as: UTF8.self)
+        }
         return StatusView(
             spec: study.spec, state: study.state, trials: trials.map(\.trial),
             workers: workers.map {
@@ -274,7 +277,8 @@ struct StatusView {
         enum CodingKeys: String, CodingKey { case name, host, slots, running, lastHeartbeatSeconds = "last_heartbeat_seconds" }
     }
 
-    init(spec: StudySpec, state: String, trials: [Trial], workers: [Worker]?, etaSeconds: Double?, jsonText: String) {
+    init(spec: StudySpec, state: String, trials: [Trial], workers: [Worker]?, etaSeconds: Double?,
+         jsonText: @escaping () throws -> String) {
         self.spec = spec; self.state = state; self.trials = trials; self.workers = workers
         self.etaSeconds = etaSeconds; self.jsonText = jsonText
     }

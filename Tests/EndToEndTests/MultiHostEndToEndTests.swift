@@ -167,16 +167,21 @@ import Testing
         let command = ["--", "sh", "-c", "touch started-$SEXTANT_TRIAL_ID; sleep 0.3; echo loss=$SEXTANT_PARAM_X"]
         let coordinator = try SextantProcess(["coordinator", first, "--bind", "tcp://0.0.0.0:\(port)", "--db", "first.db"],
                                              in: box.directory, name: "c1", namespace: hosts.coordinator)
-        /// One worker on each worker host, each connecting over its own link.
-        func startWorkers(_ command: [String], run: Int) throws -> [SextantProcess] {
-            [
-                try SextantProcess(["worker", worker1Endpoint, "--name", "host-a"] + command,
-                                   in: box.directory, name: "a\(run)", namespace: hosts.worker1),
-                try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress2):\(port)", "--name", "host-b"] + command,
-                                   in: box.directory, name: "b\(run)", namespace: hosts.worker2),
-            ]
+        /// One worker on each worker host, each connecting over its own link. The one behind the
+        /// impaired link starts first and has joined before the other starts: a lost SYN can
+        /// delay its connection by seconds, and the study must not end without it.
+        func startWorkers(_ command: [String], run: Int, coordinator: SextantProcess) async throws -> [SextantProcess] {
+            let first = try SextantProcess(["worker", worker1Endpoint, "--name", "host-a"] + command,
+                                           in: box.directory, name: "a\(run)", namespace: hosts.worker1)
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !coordinator.stdout.contains("worker host-a joined"), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let second = try SextantProcess(["worker", "tcp://\(hosts.coordinatorAddress2):\(port)", "--name", "host-b"] + command,
+                                            in: box.directory, name: "b\(run)", namespace: hosts.worker2)
+            return [first, second]
         }
-        let workers = try startWorkers(command, run: 1)
+        let workers = try await startWorkers(command, run: 1, coordinator: coordinator)
         #expect(await coordinator.wait(timeout: .seconds(60)) == 0, "coordinator: \(coordinator.stderr)")
         for worker in workers { #expect(await worker.wait(timeout: .seconds(15)) == 0) }
         let firstTrials = try await box.exportedTrials(db: "first.db")
@@ -197,7 +202,7 @@ import Testing
         let slow = ["--", "sh", "-c", "sleep 2; echo loss=$SEXTANT_PARAM_X"]
         let coordinator2 = try SextantProcess(["coordinator", second, "--bind", "tcp://0.0.0.0:\(port)", "--db", "second.db"],
                                               in: box.directory, name: "c2", namespace: hosts.coordinator)
-        let workers2 = try startWorkers(slow, run: 2)
+        let workers2 = try await startWorkers(slow, run: 2, coordinator: coordinator2)
         defer { for process in workers2 + [coordinator2] { process.kill() } }
         let deadline = ContinuousClock.now + .seconds(20)
         while !coordinator2.stdout.contains("started on host-b"), ContinuousClock.now < deadline {

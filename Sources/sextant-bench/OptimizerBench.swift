@@ -11,8 +11,11 @@ struct OptimizerBench: AsyncParsableCommand {
         abstract: "Median simple regret after 20 and 50 trials, and suggest latency, per function."
     )
 
-    @Option(help: "Seeds per function (0, 1, ...).")
+    @Option(help: "Seeds per function (first-seed, first-seed + 1, ...).")
     var seeds = 10
+
+    @Option(help: "First seed.")
+    var firstSeed = 0
 
     @Option(help: "Trials per study.")
     var trials = 50
@@ -22,6 +25,9 @@ struct OptimizerBench: AsyncParsableCommand {
 
     @Option(help: "Samplers: gp-ei, random.")
     var optimizers = "gp-ei,random"
+
+    @Option(help: "Suggest the first N trials one at a time, each after every earlier result; the rest with the workers in flight (what blindness costs at the end only).")
+    var sequentialTrials = 0
 
     @Option(help: "GP-EI: keep-away radius around pending points, in lengthscales.")
     var pendingRadius = BayesianOptimizer.Configuration().pendingRadius
@@ -54,7 +60,7 @@ struct OptimizerBench: AsyncParsableCommand {
                     }
                     var regret20: [Double] = [], regret50: [Double] = [], latencies: [Double] = []
                     var duplicates = 0
-                    for seed in 0..<seeds {
+                    for seed in firstSeed..<(firstSeed + seeds) {
                         let run = try study(function, optimizer: optimizer, seed: UInt64(seed), workers: concurrency)
                         regret20.append(run.best(after: min(20, trials)) - function.minimum)
                         regret50.append(run.best(after: trials) - function.minimum)
@@ -84,7 +90,8 @@ struct OptimizerBench: AsyncParsableCommand {
     }
 
     /// One study. With `workers` > 1 it keeps that many trials in flight: each time the oldest
-    /// finishes, the next suggestion is made with the others still running (pending).
+    /// finishes, the next suggestion is made with the others still running (pending). Trials
+    /// before `sequentialTrials` finish before the next suggestion.
     func study(_ function: TestFunction, optimizer: String, seed: UInt64, workers: Int) throws -> Run {
         let space = SearchSpace(function.bounds.enumerated().map { index, bound in
             Parameter(name: "x\(index)", domain: .float(low: bound.low, high: bound.high, log: false))
@@ -122,7 +129,7 @@ struct OptimizerBench: AsyncParsableCommand {
         while trialsSoFar.count < trials {
             trialsSoFar.append(try suggest())
             inFlight.append(trialsSoFar.count - 1)
-            if inFlight.count >= workers { finish(inFlight.removeFirst()) }
+            while inFlight.count >= (trialsSoFar.count < sequentialTrials ? 1 : workers) { finish(inFlight.removeFirst()) }
         }
         for index in inFlight { finish(index) }
         let duplicates = trialsSoFar.count - Set(trialsSoFar.map(\.configuration)).count

@@ -304,9 +304,12 @@ extension GaussianProcessModel {
     ///
     /// Starts: `warmStart` (clamped to bounds) if given, the prior mode, then `options.restarts` draws from the
     /// priors using `Xoshiro256StarStar(seed:)`; the start with the lowest U(θ) wins. Deterministic in `seed`.
+    /// θ is fitted to outputs centered on their mean; the returned model's prior mean is
+    /// ȳ + `priorMeanOffset` · σ_y (see `init(inputs:values:dimensions:hyperparameters:priorMeanOffset:)`).
     public static func fit(
         inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil,
-        warmStart: Hyperparameters? = nil, options: FitOptions = FitOptions(), seed: UInt64 = 0
+        warmStart: Hyperparameters? = nil, options: FitOptions = FitOptions(), seed: UInt64 = 0,
+        priorMeanOffset: Double = 0
     ) throws(GaussianProcessError) -> GaussianProcessModel {
         guard let d = inputs.first?.count ?? dimensions?.count, d > 0 else { throw .invalidInput("dimension must be positive") }
         let dims = dimensions ?? Array(repeating: .continuous, count: d)
@@ -314,7 +317,8 @@ extension GaussianProcessModel {
             throw .invalidInput("inconsistent shapes")
         }
         let hp = fitHyperparameters(inputs: inputs, values: values, dimensions: dims, warmStart: warmStart, options: options, seed: seed)
-        return try GaussianProcessModel(inputs: inputs, values: values, dimensions: dims, hyperparameters: hp)
+        return try GaussianProcessModel(inputs: inputs, values: values, dimensions: dims, hyperparameters: hp,
+                                        priorMeanOffset: priorMeanOffset)
     }
 
     /// MAP hyperparameters only (see `fit`); falls back to the prior mode if every start fails.

@@ -43,7 +43,7 @@ public struct GaussianProcessModel: Sendable {
     public let inputs: [Double]
     /// Raw training outputs, length n (fantasy outputs included).
     public let values: [Double]
-    /// Output mean ȳ used for standardization.
+    /// The constant prior mean, ȳ + `priorMeanOffset` · σ_y; outputs are standardized around it.
     public let outputMean: Double
     /// Output standard deviation σ_y used for standardization.
     public let outputScale: Double
@@ -62,13 +62,17 @@ public struct GaussianProcessModel: Sendable {
     ///   - inputs: n points of the unit cube, each of length d.
     ///   - values: n raw outputs.
     ///   - dimensions: d dimension kinds (default all continuous).
+    ///   - priorMeanOffset: k in the prior mean ȳ + k·σ_y (0: the observed mean). A positive k makes
+    ///     the model expect worse than average values far from every observation.
     public init(
-        inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil, hyperparameters: Hyperparameters
+        inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil, hyperparameters: Hyperparameters,
+        priorMeanOffset: Double = 0
     ) throws(GaussianProcessError) {
         let d = hyperparameters.lengthscales.count
         guard inputs.count == values.count else { throw .invalidInput("\(inputs.count) inputs but \(values.count) values") }
         guard inputs.allSatisfy({ $0.count == d }) else { throw .invalidInput("every input must have \(d) coordinates") }
-        let (mean, scale) = Standardization.meanAndScale(values)
+        let (observedMean, scale) = Standardization.meanAndScale(values)
+        let mean = observedMean + priorMeanOffset * scale
         try self.init(
             flatInputs: inputs.flatMap { $0 }, values: values, standardized: values.map { ($0 - mean) / scale },
             outputMean: mean, outputScale: scale,

@@ -117,7 +117,8 @@ public final class GPEISampler: Sampler {
         if let previous, previous.model.dimension == dimensions.count, n > Self.refitEveryResultUpTo,
            Double(n) < Double(previous.optimizedAt) * (1 + Self.refitGrowth),
            let model = try? GaussianProcessModel(inputs: observations, values: values, dimensions: dimensions,
-                                                 hyperparameters: previous.model.hyperparameters) {
+                                                 hyperparameters: previous.model.hyperparameters,
+                                                 priorMeanOffset: optimizer.configuration.priorMeanOffset) {
             cache.withLock { $0 = FittedModel(key: key, model: model, optimizedAt: previous.optimizedAt) }
             return model
         }

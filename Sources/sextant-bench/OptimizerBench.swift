@@ -41,13 +41,16 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "GP-EI: a band of values beyond a gap this many times the range of the rest is moved next to it (inf: off).")
     var outlierGap = BayesianOptimizer.Configuration().outlierGap
 
+    @Option(help: "GP-EI: prior mean this many standard deviations above the values' mean.")
+    var priorMeanOffset = BayesianOptimizer.Configuration().priorMeanOffset
+
     @Flag(help: "GP-EI: fit on half-rank warped values.")
     var halfRank = false
 
     @Flag(help: "Also print each seed's regret after 20 and after all trials.")
     var perSeed = false
 
-    @Option(help: "Functions (comma-separated): branin, hartmann6, ackley5, rosenbrock4, branin-diverging.")
+    @Option(help: "Functions (comma-separated): branin, hartmann6, ackley5, rosenbrock4; branin-diverging; held out from tuning: hartmann3, levy4, styblinski-tang4, six-hump-camel.")
     var functions = TestFunction.all.map(\.name).joined(separator: ",")
 
     func run() async throws {
@@ -55,7 +58,7 @@ struct OptimizerBench: AsyncParsableCommand {
         for optimizer in optimizers.split(separator: ",").map(String.init) {
             for concurrency in workers.split(separator: ",").compactMap({ Int($0) }) {
                 for name in functions.split(separator: ",").map(String.init) {
-                    guard let function = (TestFunction.all + TestFunction.extra).first(where: { $0.name == name }) else {
+                    guard let function = (TestFunction.all + TestFunction.extra + TestFunction.heldOut).first(where: { $0.name == name }) else {
                         throw ValidationError("unknown function \(name)")
                     }
                     var regret20: [Double] = [], regret50: [Double] = [], latencies: [Double] = []
@@ -106,6 +109,7 @@ struct OptimizerBench: AsyncParsableCommand {
         configuration.fantasyClip = fantasyClip
         configuration.outlierGap = outlierGap
         configuration.halfRankWarping = halfRank
+        configuration.priorMeanOffset = priorMeanOffset
         let gp = GPEISampler(seed: seed, initialTrials: 8, configuration: configuration)
         let random = RandomSampler(seed: seed)
         var trialsSoFar: [Trial] = []

@@ -10,6 +10,44 @@ struct TestFunction: Sendable {
 
     static let all: [TestFunction] = [branin, hartmann6, ackley5, rosenbrock4]
     static let extra: [TestFunction] = [braninDiverging]
+    /// Functions that no default was tuned on, to check that a change generalizes.
+    static let heldOut: [TestFunction] = [hartmann3, levy4, styblinskiTang4, sixHumpCamel]
+
+    static let hartmann3 = TestFunction(
+        name: "hartmann3", bounds: Array(repeating: (0, 1), count: 3), minimum: -3.86278214782076
+    ) { x in
+        let alpha = [1.0, 1.2, 3.0, 3.2]
+        let a: [[Double]] = [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]]
+        let p: [[Double]] = [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+        var total = 0.0
+        for i in 0..<4 {
+            var inner = 0.0
+            for j in 0..<3 { inner += a[i][j] * (x[j] - p[i][j] * 1e-4) * (x[j] - p[i][j] * 1e-4) }
+            total -= alpha[i] * exp(-inner)
+        }
+        return total
+    }
+
+    static let levy4 = TestFunction(name: "levy4", bounds: Array(repeating: (-10, 10), count: 4), minimum: 0) { x in
+        let w = x.map { 1 + ($0 - 1) / 4 }
+        let last = w[w.count - 1]
+        var sum = pow(sin(Double.pi * w[0]), 2)
+        for i in 0..<(w.count - 1) {
+            sum += (w[i] - 1) * (w[i] - 1) * (1 + 10 * pow(sin(Double.pi * w[i] + 1), 2))
+        }
+        return sum + (last - 1) * (last - 1) * (1 + pow(sin(2 * Double.pi * last), 2))
+    }
+
+    static let styblinskiTang4 = TestFunction(
+        name: "styblinski-tang4", bounds: Array(repeating: (-5, 5), count: 4), minimum: -39.16616570377142 * 4
+    ) { x in
+        x.reduce(0) { $0 + ($1 * $1 * $1 * $1 - 16 * $1 * $1 + 5 * $1) / 2 }
+    }
+
+    static let sixHumpCamel = TestFunction(name: "six-hump-camel", bounds: [(-3, 3), (-2, 2)], minimum: -1.031628453489877) { x in
+        let a = x[0], b = x[1]
+        return (4 - 2.1 * a * a + a * a * a * a / 3) * a * a + a * b + (-4 + 4 * b * b) * b * b
+    }
 
     static let branin = TestFunction(name: "branin", bounds: [(-5, 10), (0, 15)], minimum: 0.397887357729738) { x in
         let b = 5.1 / (4 * Double.pi * Double.pi), c = 5 / Double.pi, t = 1 / (8 * Double.pi)

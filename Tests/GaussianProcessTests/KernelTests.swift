@@ -90,6 +90,38 @@ func maternReference(_ r: Double) -> Double {
         }
     }
 
+    @Test func priorMeanOffsetMatchesClosedForm() throws {
+        // Prior mean m = ȳ + k·σ_y: μ(x) = m + σ_y · k(x)ᵀ K⁻¹ (y − m)/σ_y; the variance does not change.
+        let xs = [[0.1, 0.2], [0.6, 0.9]]
+        let ys = [1.0, 3.0]
+        let offset = 4.0
+        let centered = try GaussianProcessModel(inputs: xs, values: ys, hyperparameters: hp)
+        let shifted = try GaussianProcessModel(inputs: xs, values: ys, hyperparameters: hp, priorMeanOffset: offset)
+        let kernel = Matern52Kernel(lengthscales: hp.lengthscales, outputscale: hp.outputscale)
+        let sd = 2.0.squareRoot(), prior = 2.0 + offset * sd
+        #expect(abs(shifted.outputMean - prior) < 1e-12)
+        let a = 1.3 + 0.01, b = kernel(xs[0], xs[1])
+        let det = a * a - b * b
+        let inv = [[a / det, -b / det], [-b / det, a / det]]
+        let yt = ys.map { ($0 - prior) / sd }
+        for x in [[0.3, 0.5], [0.1, 0.2], [0.9, 0.05]] {
+            let k = [kernel(xs[0], x), kernel(xs[1], x)]
+            var mu = 0.0
+            for i in 0..<2 { for j in 0..<2 { mu += k[i] * inv[i][j] * yt[j] } }
+            let p = shifted.predict([x])
+            #expect(abs(p.mean[0] - (prior + sd * mu)) < 1e-12)
+            #expect(abs(p.variance[0] - centered.predict([x]).variance[0]) < 1e-12)
+            let g = shifted.predictWithGradient(at: x)
+            #expect(abs(g.mean - p.mean[0]) < 1e-12)
+        }
+        // Near the data the model still follows it; far away it expects the pessimistic prior mean.
+        #expect(abs(shifted.predict([[0.1, 0.2]]).mean[0] - 1) < 0.1)
+        let far = Hyperparameters(lengthscales: [0.01, 0.01], outputscale: 1.3, noiseVariance: 0.01)
+        let local = try GaussianProcessModel(inputs: xs, values: ys, hyperparameters: far, priorMeanOffset: offset)
+        #expect(abs(local.predict([[0.95, 0.05]]).mean[0] - prior) < 1e-9)
+        #expect(local.predict([[0.95, 0.05]]).mean[0] > ys.max()!)
+    }
+
     @Test func posteriorGradientsMatchFiniteDifferences() throws {
         var rng = Xoshiro256StarStar(seed: 7)
         let dims: [DimensionKind] = [.continuous, .continuous, .categorical(count: 3)]

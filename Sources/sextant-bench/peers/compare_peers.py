@@ -63,6 +63,35 @@ def branin_diverging(x):
     return branin(x)
 
 
+HARTMANN3_A = [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]]
+HARTMANN3_P = [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
+
+
+def hartmann3(x):
+    total = 0.0
+    for i in range(4):
+        inner = sum(HARTMANN3_A[i][j] * (x[j] - HARTMANN3_P[i][j] * 1e-4) ** 2 for j in range(3))
+        total -= HARTMANN_ALPHA[i] * math.exp(-inner)
+    return total
+
+
+def levy(x):
+    w = [1 + (v - 1) / 4 for v in x]
+    total = math.sin(math.pi * w[0]) ** 2
+    for v in w[:-1]:
+        total += (v - 1) ** 2 * (1 + 10 * math.sin(math.pi * v + 1) ** 2)
+    return total + (w[-1] - 1) ** 2 * (1 + math.sin(2 * math.pi * w[-1]) ** 2)
+
+
+def styblinski_tang(x):
+    return sum((v ** 4 - 16 * v ** 2 + 5 * v) / 2 for v in x)
+
+
+def six_hump_camel(x):
+    a, b = x
+    return (4 - 2.1 * a * a + a ** 4 / 3) * a * a + a * b + (-4 + 4 * b * b) * b * b
+
+
 # name: (function, bounds per dimension, known minimum)
 FUNCTIONS = {
     "branin": (branin, [(-5.0, 10.0), (0.0, 15.0)], 0.397887357729738),
@@ -73,6 +102,11 @@ FUNCTIONS = {
 # Not in the default set: the robustness case of docs/benchmarks.md.
 EXTRA_FUNCTIONS = {
     "branin-diverging": (branin_diverging, [(-5.0, 10.0), (0.0, 15.0)], 0.397887357729738),
+    # Held out: no default of Sextant's optimizer was chosen on them.
+    "hartmann3": (hartmann3, [(0.0, 1.0)] * 3, -3.86278214782076),
+    "levy4": (levy, [(-10.0, 10.0)] * 4, 0.0),
+    "styblinski-tang4": (styblinski_tang, [(-5.0, 5.0)] * 4, -39.16616570377142 * 4),
+    "six-hump-camel": (six_hump_camel, [(-3.0, 3.0), (-2.0, 2.0)], -1.031628453489877),
 }
 
 

@@ -11,6 +11,22 @@ func branin(_ u: [Double]) -> Double {
     return q * q + 10 * (1 - t) * cos(x) + 10
 }
 
+/// Hartmann-6 on [0, 1]^6; global minimum −3.322368.
+func hartmann6(_ x: [Double]) -> Double {
+    let alpha = [1.0, 1.2, 3.0, 3.2]
+    let a: [[Double]] = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                         [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+    let p: [[Double]] = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                         [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
+    var total = 0.0
+    for i in 0..<4 {
+        var inner = 0.0
+        for j in 0..<6 { inner += a[i][j] * (x[j] - p[i][j] * 1e-4) * (x[j] - p[i][j] * 1e-4) }
+        total -= alpha[i] * exp(-inner)
+    }
+    return total
+}
+
 func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [Double]) {
     var rng = Xoshiro256StarStar(seed: seed)
     let xs = (0..<n).map { _ in (0..<d).map { _ in rng.nextUnitDouble() } }
@@ -138,32 +154,56 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
         #expect(s.point.count == 2 && s.hyperparameters == nil)
     }
 
+    /// Best value of one study: 8 scrambled-Sobol points, then GP-LogEI steps up to `trials`.
+    static func study(
+        _ f: @escaping @Sendable ([Double]) -> Double, dimension d: Int, trials: Int, seed: Int,
+        optimizer: BayesianOptimizer = BayesianOptimizer()
+    ) async throws -> Double {
+        let dims = [DimensionKind](repeating: .continuous, count: d)
+        var sequence = QuasiRandomSequence(dimension: d, seed: UInt64(1000 + seed))
+        var xs: [[Double]] = (0..<8).map { _ in sequence.next() }
+        var ys = xs.map(f)
+        var warm: Hyperparameters? = nil
+        while xs.count < trials {
+            let s = try optimizer.suggest(observations: xs, values: ys, pending: [], dimensions: dims,
+                                          seed: UInt64(seed * 1000 + xs.count), warmStart: warm)
+            warm = s.hyperparameters
+            xs.append(s.point)
+            ys.append(f(s.point))
+            await Task.yield()  // lets the suites beside this one run on the small thread pool
+        }
+        return ys.min()!
+    }
+
+    /// Best values of `seeds` studies run side by side.
+    static func studies(
+        _ f: @escaping @Sendable ([Double]) -> Double, dimension d: Int, trials: Int, seeds: Int,
+        optimizer: BayesianOptimizer = BayesianOptimizer()
+    ) async throws -> [Double] {
+        try await withThrowingTaskGroup(of: Double.self) { group in
+            for seed in 0..<seeds {
+                group.addTask { try await study(f, dimension: d, trials: trials, seed: seed, optimizer: optimizer) }
+            }
+            var best: [Double] = []
+            for try await value in group { best.append(value) }
+            return best
+        }
+    }
+
     /// 8 scrambled-Sobol points, then 32 GP-LogEI steps; the best value must reach 0.397887 + 0.05 for ≥ 8 of 10 seeds.
     @Test func braninEndToEnd() async throws {
-        let optimizer = BayesianOptimizer()  // default configuration
-        let dims = self.dims
-        let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for seed in 0..<10 {
-                group.addTask {
-                    var sequence = QuasiRandomSequence(dimension: 2, seed: UInt64(1000 + seed))
-                    var xs: [[Double]] = (0..<8).map { _ in sequence.next() }
-                    var ys = xs.map(branin)
-                    var warm: Hyperparameters? = nil
-                    while xs.count < 40 {
-                        let s = try optimizer.suggest(observations: xs, values: ys, pending: [], dimensions: dims,
-                                                      seed: UInt64(seed * 1000 + xs.count), warmStart: warm)
-                        warm = s.hyperparameters
-                        xs.append(s.point)
-                        ys.append(branin(s.point))
-                        await Task.yield()  // lets the suites beside this one run on the small thread pool
-                    }
-                    return ys.min()! - 0.397887 < 0.05
-                }
-            }
-            var count = 0
-            for try await ok in group where ok { count += 1 }
-            return count
-        }
+        let best = try await Self.studies(branin, dimension: 2, trials: 40, seeds: 10)
+        let successes = best.filter { $0 - 0.397887 < 0.05 }.count
         #expect(successes >= 8, "\(successes) of 10 seeds reached the Branin minimum")
+    }
+
+    /// Hartmann-6 has its global minimum inside the cube and a local one at regret 0.12. In 50
+    /// trials the default optimizer must refine the global one to within 1e-3 for ≥ 4 of 5 seeds:
+    /// a GP whose prior mean is the values' mean spends most trials on the faces of the cube and
+    /// gets 2 of 5 there.
+    @Test func hartmann6ReachesTheGlobalMinimum() async throws {
+        let best = try await Self.studies(hartmann6, dimension: 6, trials: 50, seeds: 5)
+        let successes = best.filter { $0 + 3.322368 < 1e-3 }.count
+        #expect(successes >= 4, "\(successes) of 5 seeds within 1e-3 of the Hartmann-6 minimum: \(best)")
     }
 }

@@ -51,10 +51,10 @@ public struct BayesianOptimizer: Sendable {
         public var halfRankWarping = false
         /// The GP's prior mean sits this many standard deviations of the values above their mean
         /// (8; 0 is the usual centered prior). Far from every observation the model then expects a
-        /// poor value, so expected improvement there comes from variance alone only when that is
-        /// large. Without it most suggestions after the first dozen land on a face of the cube
-        /// (docs/optimizer.md); with it regret after 50 trials fell on all eight benchmark
-        /// functions but one.
+        /// poor value, and expected improvement there needs a large variance. Centered, most
+        /// suggestions after the first twenty trials of a 6-d study sat on a face of the cube;
+        /// with 8, regret after 50 trials fell on all eight benchmark functions, sequentially and
+        /// with 4 workers (docs/benchmarks.md).
         public var priorMeanOffset: Double = 8
         /// Monte Carlo samples of the pending trials' outcomes; the acquisition is then the mean
         /// EI over them, each against the best of the observed and its fantasized values (0 or 1:

@@ -44,8 +44,8 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "GP-EI: prior mean this many standard deviations above the values' mean.")
     var priorMeanOffset = BayesianOptimizer.Configuration().priorMeanOffset
 
-    @Flag(help: "GP-EI: fit on half-rank warped values.")
-    var halfRank = false
+    @Option(help: "GP-EI: fit on half-rank warped values (true/false).")
+    var halfRank = BayesianOptimizer.Configuration().halfRankWarping
 
     @Flag(help: "Also print each seed's regret after 20 and after all trials.")
     var perSeed = false

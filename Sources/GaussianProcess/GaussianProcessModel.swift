@@ -63,7 +63,8 @@ public struct GaussianProcessModel: Sendable {
     ///   - values: n raw outputs.
     ///   - dimensions: d dimension kinds (default all continuous).
     ///   - priorMeanOffset: k in the prior mean ȳ + k·σ_y (0: the observed mean). A positive k makes
-    ///     the model expect worse than average values far from every observation.
+    ///     the model expect worse than average values far from every observation. Ignored (0) when
+    ///     the values have no spread (n < 2 or all equal).
     public init(
         inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil, hyperparameters: Hyperparameters,
         priorMeanOffset: Double = 0
@@ -72,7 +73,9 @@ public struct GaussianProcessModel: Sendable {
         guard inputs.count == values.count else { throw .invalidInput("\(inputs.count) inputs but \(values.count) values") }
         guard inputs.allSatisfy({ $0.count == d }) else { throw .invalidInput("every input must have \(d) coordinates") }
         let (observedMean, scale) = Standardization.meanAndScale(values)
-        let mean = observedMean + priorMeanOffset * scale
+        // With no spread to measure the offset in (one value, or all equal), the prior stays centred.
+        let hasSpread = Standardization.spread(values, mean: observedMean) != nil
+        let mean = observedMean + (hasSpread ? priorMeanOffset * scale : 0)
         try self.init(
             flatInputs: inputs.flatMap { $0 }, values: values, standardized: values.map { ($0 - mean) / scale },
             outputMean: mean, outputScale: scale,
@@ -256,12 +259,16 @@ public enum Standardization {
     /// (ȳ, σ_y): sample mean and sample standard deviation (n − 1 divisor); σ_y = 1 when n < 2 or the spread is ~0.
     public static func meanAndScale(_ y: [Double]) -> (mean: Double, scale: Double) {
         guard !y.isEmpty else { return (0, 1) }
-        let n = Double(y.count)
-        let mean = y.reduce(0, +) / n
-        guard y.count > 1 else { return (mean, 1) }
+        let mean = y.reduce(0, +) / Double(y.count)
+        return (mean, spread(y, mean: mean) ?? 1)
+    }
+
+    /// The sample standard deviation of `y` around `mean`; nil when n < 2 or the spread is ~0.
+    static func spread(_ y: [Double], mean: Double) -> Double? {
+        guard y.count > 1 else { return nil }
         let ss = y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-        let sd = (ss / (n - 1)).squareRoot()
-        if !(sd > 1e-12 * max(1, abs(mean))) || !sd.isFinite { return (mean, 1) }
-        return (mean, sd)
+        let sd = (ss / Double(y.count - 1)).squareRoot()
+        guard sd > 1e-12 * max(1, abs(mean)), sd.isFinite else { return nil }
+        return sd
     }
 }

@@ -120,6 +120,11 @@ func maternReference(_ r: Double) -> Double {
         let local = try GaussianProcessModel(inputs: xs, values: ys, hyperparameters: far, priorMeanOffset: offset)
         #expect(abs(local.predict([[0.95, 0.05]]).mean[0] - prior) < 1e-9)
         #expect(local.predict([[0.95, 0.05]]).mean[0] > ys.max()!)
+        // No spread to measure the offset in: one value, or equal values, keep a centred prior.
+        let single = try GaussianProcessModel(inputs: [[0.5, 0.5]], values: [0.25], hyperparameters: hp, priorMeanOffset: offset)
+        #expect(single.outputMean == 0.25)
+        let flat = try GaussianProcessModel(inputs: xs, values: [2, 2], hyperparameters: hp, priorMeanOffset: offset)
+        #expect(flat.outputMean == 2)
     }
 
     @Test func posteriorGradientsMatchFiniteDifferences() throws {

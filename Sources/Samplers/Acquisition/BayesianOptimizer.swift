@@ -48,9 +48,9 @@ public struct BayesianOptimizer: Sendable {
         /// 10, ∞ turns it off).
         public var outlierGap: Double = 10
         /// Fit the GP to half-rank warped values (`OutputWarping.halfRank`; on). With the prior mean
-        /// offset, measured over 30 seeds it lowered regret after 50 trials on six of eight benchmark
-        /// functions, by 25x on Rosenbrock-4 and 180x on the six-hump camel, whose bad values are far
-        /// out (docs/benchmarks.md).
+        /// offset, measured over 30 seeds it lowered regret after 50 trials on five of eight benchmark
+        /// functions (six with 4 workers), by 25x on Rosenbrock-4 and 180x on the six-hump camel,
+        /// whose bad values are far out (docs/benchmarks.md).
         public var halfRankWarping = true
         /// The GP's prior mean sits this many standard deviations of the values above their mean
         /// (8; 0 is the usual centered prior). Far from every observation the model then expects a

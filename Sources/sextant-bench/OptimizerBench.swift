@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GaussianProcess
 import Samplers
 import TrialModel
 
@@ -28,6 +29,9 @@ struct OptimizerBench: AsyncParsableCommand {
 
     @Option(help: "Suggest the first N trials one at a time, each after every earlier result; the rest with the workers in flight (what blindness costs at the end only).")
     var sequentialTrials = 0
+
+    @Option(help: "Standard deviation of Gaussian noise added to every value the optimizer sees (0); regret is then that of the trial with the best observed value, at its true value.")
+    var noise = 0.0
 
     @Option(help: "GP-EI: keep-away radius around pending points, in lengthscales.")
     var pendingRadius = BayesianOptimizer.Configuration().pendingRadius
@@ -86,10 +90,18 @@ struct OptimizerBench: AsyncParsableCommand {
     }
 
     struct Run {
+        /// What the optimizer was told, in completion order (the true values plus any noise).
+        var observed: [Double]
+        /// The noise-free values of the same trials.
         var values: [Double]
         var latencies: [Double]
         var duplicates: Int
-        func best(after count: Int) -> Double { values.prefix(count).min() ?? .nan }
+        /// The true value of the trial with the best observed value among the first `count`: the
+        /// configuration a user would pick.
+        func best(after count: Int) -> Double {
+            guard let index = observed.prefix(count).indices.min(by: { observed[$0] < observed[$1] }) else { return .nan }
+            return values[index]
+        }
     }
 
     /// One study. With `workers` > 1 it keeps that many trials in flight: each time the oldest
@@ -122,12 +134,16 @@ struct OptimizerBench: AsyncParsableCommand {
             latencies.append((clock.now - start).seconds)
             return Trial(id: TrialID(Int64(trialsSoFar.count + 1)), state: .running, configuration: configuration!)
         }
+        var observed: [Double] = []
+        var noiseSource = Xoshiro256StarStar(seed: 0x5EED_0000 &+ seed)
         func finish(_ index: Int) {
             let x = space.parameters.map { trialsSoFar[index].configuration[$0.name]?.numericValue ?? .nan }
             let value = function.evaluate(x)
+            let seen = noise > 0 ? value + noise * noiseSource.nextGaussian() : value
             trialsSoFar[index].state = .completed
-            trialsSoFar[index].value = value
+            trialsSoFar[index].value = seen
             values.append(value)
+            observed.append(seen)
         }
         var inFlight: [Int] = []
         while trialsSoFar.count < trials {
@@ -137,6 +153,6 @@ struct OptimizerBench: AsyncParsableCommand {
         }
         for index in inFlight { finish(index) }
         let duplicates = trialsSoFar.count - Set(trialsSoFar.map(\.configuration)).count
-        return Run(values: values, latencies: latencies, duplicates: duplicates)
+        return Run(observed: observed, values: values, latencies: latencies, duplicates: duplicates)
     }
 }

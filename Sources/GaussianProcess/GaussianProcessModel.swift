@@ -72,10 +72,10 @@ public struct GaussianProcessModel: Sendable {
         let d = hyperparameters.lengthscales.count
         guard inputs.count == values.count else { throw .invalidInput("\(inputs.count) inputs but \(values.count) values") }
         guard inputs.allSatisfy({ $0.count == d }) else { throw .invalidInput("every input must have \(d) coordinates") }
-        let (observedMean, scale) = Standardization.meanAndScale(values)
+        let (observedMean, spread) = Standardization.meanAndSpread(values)
+        let scale = spread ?? 1
         // With no spread to measure the offset in (one value, or all equal), the prior stays centred.
-        let hasSpread = Standardization.spread(values, mean: observedMean) != nil
-        let mean = observedMean + (hasSpread ? priorMeanOffset * scale : 0)
+        let mean = observedMean + (spread == nil ? 0 : priorMeanOffset * scale)
         try self.init(
             flatInputs: inputs.flatMap { $0 }, values: values, standardized: values.map { ($0 - mean) / scale },
             outputMean: mean, outputScale: scale,
@@ -258,17 +258,18 @@ public struct GaussianProcessModel: Sendable {
 public enum Standardization {
     /// (ȳ, σ_y): sample mean and sample standard deviation (n − 1 divisor); σ_y = 1 when n < 2 or the spread is ~0.
     public static func meanAndScale(_ y: [Double]) -> (mean: Double, scale: Double) {
-        guard !y.isEmpty else { return (0, 1) }
-        let mean = y.reduce(0, +) / Double(y.count)
-        return (mean, spread(y, mean: mean) ?? 1)
+        let (mean, spread) = meanAndSpread(y)
+        return (mean, spread ?? 1)
     }
 
-    /// The sample standard deviation of `y` around `mean`; nil when n < 2 or the spread is ~0.
-    static func spread(_ y: [Double], mean: Double) -> Double? {
-        guard y.count > 1 else { return nil }
+    /// ȳ and the sample standard deviation; the latter nil when n < 2 or the spread is ~0.
+    static func meanAndSpread(_ y: [Double]) -> (mean: Double, spread: Double?) {
+        guard !y.isEmpty else { return (0, nil) }
+        let mean = y.reduce(0, +) / Double(y.count)
+        guard y.count > 1 else { return (mean, nil) }
         let ss = y.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
         let sd = (ss / Double(y.count - 1)).squareRoot()
-        guard sd > 1e-12 * max(1, abs(mean)), sd.isFinite else { return nil }
-        return sd
+        guard sd > 1e-12 * max(1, abs(mean)), sd.isFinite else { return (mean, nil) }
+        return (mean, sd)
     }
 }

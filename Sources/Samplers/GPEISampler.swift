@@ -9,9 +9,10 @@ import Synchronization
 ///   always minimizes); pruned trials are observations too, at their last reported value,
 ///   which is pessimistic for a metric that improves with steps: the model learns that the
 ///   region looked poor without being told it is as bad as a failure.
-/// - The model sees the values through `BayesianOptimizer.modelValues`: by default, a band of
-///   values cut off far above the rest (diverged runs) is moved down next to them, so it cannot
-///   flatten the standardized outputs of all the others.
+/// - The model sees the values through `BayesianOptimizer.modelValues`: by default half-rank
+///   warped, and a band of values cut off far above the rest (diverged runs) moved down next to
+///   them, so neither can flatten the standardized outputs of all the others. Its prior mean is
+///   set on the bad side of the values (`priorMeanOffset`).
 /// - Failed trials are not observations (a crash says nothing about the metric) but are
 ///   treated like running trials: the suggestion stays away from their exact points.
 /// - Running and pending trials are handled by the kriging believer, so concurrent
@@ -116,9 +117,8 @@ public final class GPEISampler: Sampler {
         let n = total ?? observations.count
         if let previous, previous.model.dimension == dimensions.count, n > Self.refitEveryResultUpTo,
            Double(n) < Double(previous.optimizedAt) * (1 + Self.refitGrowth),
-           let model = try? GaussianProcessModel(inputs: observations, values: values, dimensions: dimensions,
-                                                 hyperparameters: previous.model.hyperparameters,
-                                                 priorMeanOffset: optimizer.configuration.priorMeanOffset) {
+           let model = try? optimizer.model(observations: observations, values: values, dimensions: dimensions,
+                                            hyperparameters: previous.model.hyperparameters) {
             cache.withLock { $0 = FittedModel(key: key, model: model, optimizedAt: previous.optimizedAt) }
             return model
         }

@@ -16,16 +16,8 @@ struct TestFunction: Sendable {
     static let hartmann3 = TestFunction(
         name: "hartmann3", bounds: Array(repeating: (0, 1), count: 3), minimum: -3.86278214782076
     ) { x in
-        let alpha = [1.0, 1.2, 3.0, 3.2]
-        let a: [[Double]] = [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]]
-        let p: [[Double]] = [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]]
-        var total = 0.0
-        for i in 0..<4 {
-            var inner = 0.0
-            for j in 0..<3 { inner += a[i][j] * (x[j] - p[i][j] * 1e-4) * (x[j] - p[i][j] * 1e-4) }
-            total -= alpha[i] * exp(-inner)
-        }
-        return total
+        hartmann(x, a: [[3, 10, 30], [0.1, 10, 35], [3, 10, 30], [0.1, 10, 35]],
+                 p: [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]])
     }
 
     static let levy4 = TestFunction(name: "levy4", bounds: Array(repeating: (-10, 10), count: 4), minimum: 0) { x in
@@ -64,15 +56,19 @@ struct TestFunction: Sendable {
     static let hartmann6 = TestFunction(
         name: "hartmann6", bounds: Array(repeating: (0, 1), count: 6), minimum: -3.32236801141551
     ) { x in
+        hartmann(x, a: [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                        [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]],
+                 p: [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
+                     [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+    }
+
+    /// The Hartmann family: −Σ_i α_i exp(−Σ_j a_ij (x_j − p_ij·10⁻⁴)²), α = (1, 1.2, 3, 3.2).
+    static func hartmann(_ x: [Double], a: [[Double]], p: [[Double]]) -> Double {
         let alpha = [1.0, 1.2, 3.0, 3.2]
-        let a: [[Double]] = [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
-                             [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
-        let p: [[Double]] = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                             [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]]
         var total = 0.0
         for i in 0..<4 {
             var inner = 0.0
-            for j in 0..<6 { inner += a[i][j] * (x[j] - p[i][j] * 1e-4) * (x[j] - p[i][j] * 1e-4) }
+            for j in x.indices { inner += a[i][j] * (x[j] - p[i][j] * 1e-4) * (x[j] - p[i][j] * 1e-4) }
             total -= alpha[i] * exp(-inner)
         }
         return total

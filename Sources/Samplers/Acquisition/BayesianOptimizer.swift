@@ -179,6 +179,15 @@ public struct BayesianOptimizer: Sendable {
             options: options, seed: fitSeed.next(), priorMeanOffset: configuration.priorMeanOffset)
     }
 
+    /// The GP on `observations` with `hyperparameters` as they are (no fit), and the configured
+    /// prior mean. `values` as for `fit`.
+    public func model(
+        observations: [[Double]], values: [Double], dimensions: [DimensionKind], hyperparameters: Hyperparameters
+    ) throws -> GaussianProcessModel {
+        try GaussianProcessModel(inputs: observations, values: values, dimensions: dimensions,
+                                 hyperparameters: hyperparameters, priorMeanOffset: configuration.priorMeanOffset)
+    }
+
     /// Maximizes LogEI under `model` conditioned on the pending points (kriging believer), avoiding
     /// every observed and pending point. `observations`/`values` are those `model` was fitted to
     /// (after `modelValues`).

@@ -37,12 +37,17 @@ HARTMANN_P = [[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004
 HARTMANN_ALPHA = [1.0, 1.2, 3.0, 3.2]
 
 
-def hartmann6(x):
+def hartmann(x, a, p):
+    """The Hartmann family: -sum_i alpha_i exp(-sum_j a_ij (x_j - p_ij 1e-4)^2)."""
     total = 0.0
     for i in range(4):
-        inner = sum(HARTMANN_A[i][j] * (x[j] - HARTMANN_P[i][j] * 1e-4) ** 2 for j in range(6))
+        inner = sum(a[i][j] * (x[j] - p[i][j] * 1e-4) ** 2 for j in range(len(x)))
         total -= HARTMANN_ALPHA[i] * math.exp(-inner)
     return total
+
+
+def hartmann6(x):
+    return hartmann(x, HARTMANN_A, HARTMANN_P)
 
 
 def ackley(x):
@@ -68,11 +73,7 @@ HARTMANN3_P = [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381,
 
 
 def hartmann3(x):
-    total = 0.0
-    for i in range(4):
-        inner = sum(HARTMANN3_A[i][j] * (x[j] - HARTMANN3_P[i][j] * 1e-4) ** 2 for j in range(3))
-        total -= HARTMANN_ALPHA[i] * math.exp(-inner)
-    return total
+    return hartmann(x, HARTMANN3_A, HARTMANN3_P)
 
 
 def levy(x):

@@ -79,12 +79,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
         host == "localhost" || host.hasPrefix("127.") || host == "::1"
     }
 
-    /// 24 random bytes as URL-safe base64.
+    /// 24 random bytes as 48 hex digits: safe in a URL, a shell and a command line. (URL-safe
+    /// base64 began with "-" one time in 64, and `--token -…` then read as a missing value.)
     static func newToken() -> String {
         var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<24).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
+        return (0..<24).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
     }
 
     /// Starts the dashboard, or returns nil with `--no-dashboard`. When the default address is

@@ -234,6 +234,8 @@ import Testing
         let shown = try await Self.dashboardURL(of: coordinator)
         let token = try #require(shown.components(separatedBy: "?token=").last)
         #expect(token.count >= 32, "a generated token: \(shown)")
+        // Hex digits only: it can follow `--token` on a command line (never read as an option).
+        #expect(token.allSatisfy { $0.isHexDigit }, "a generated token: \(shown)")
         let port = try #require(shown.split(separator: ":").last?.split(separator: "/").first)
         let base = "http://127.0.0.1:\(port)/"
 

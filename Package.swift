@@ -27,26 +27,32 @@ let package = Package(
             providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]
         ),
         .target(name: "ZeroMQ", dependencies: ["CZeroMQ"]),
+        .target(name: "SeededRandom"),
+        .target(name: "Timekeeping"),
         .target(name: "TrialModel", dependencies: [.product(name: "Yams", package: "Yams")]),
-        .target(name: "GaussianProcess", dependencies: ["CLAPACK"]),
-        .target(name: "Samplers", dependencies: ["TrialModel", "GaussianProcess"]),
+        .target(name: "GaussianProcess", dependencies: ["CLAPACK", "SeededRandom"]),
+        .target(name: "Samplers", dependencies: ["TrialModel", "GaussianProcess", "SeededRandom"]),
         .target(name: "Pruning", dependencies: ["TrialModel"]),
         .target(name: "WireProtocol", dependencies: ["TrialModel"]),
+        .target(name: "Transport"),
+        .target(name: "ZeroMQTransport", dependencies: ["Transport", "ZeroMQ"]),
+        .target(name: "TransportTesting", dependencies: ["Transport"]),
         .target(name: "Storage", dependencies: ["TrialModel", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(
             name: "Coordinator",
             dependencies: [
-                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "ZeroMQ",
+                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "Transport", "Timekeeping",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "Worker",
             dependencies: [
-                "TrialModel", "WireProtocol", "ZeroMQ", "CLAPACK", "CZlib", "GaussianProcess",
+                "TrialModel", "WireProtocol", "Transport", "Timekeeping",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "Trainers", dependencies: ["TrialModel", "SeededRandom", "CLAPACK", "CZlib"]),
         .target(
             name: "Dashboard",
             dependencies: [
@@ -59,7 +65,8 @@ let package = Package(
         .executableTarget(
             name: "sextant",
             dependencies: [
-                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "Coordinator", "Worker", "ZeroMQ", "Dashboard",
+                "TrialModel", "Samplers", "Pruning", "WireProtocol", "Storage", "Coordinator", "Worker", "Trainers",
+                "Transport", "ZeroMQ", "ZeroMQTransport", "Timekeeping", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -67,25 +74,41 @@ let package = Package(
         
         .executableTarget(
             name: "sextant-bench",
-            dependencies: ["ZeroMQ", "TrialModel", "Samplers", "GaussianProcess", "Worker", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "ZeroMQ", "Transport", "ZeroMQTransport", "TrialModel", "Samplers", "GaussianProcess", "SeededRandom", "Trainers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["peers", "scripts"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: ["Transport", "TransportTesting", "ZeroMQTransport", "ZeroMQ", "Timekeeping"]
+        ),
         .testTarget(name: "TrialModelTests", dependencies: ["TrialModel"]),
 
         .testTarget(
-            name: "GaussianProcessTests", dependencies: ["GaussianProcess"], exclude: ["make_gp_fixtures.py"]
+            name: "GaussianProcessTests", dependencies: ["GaussianProcess", "SeededRandom"], exclude: ["make_gp_fixtures.py"]
         ),
         .testTarget(
-            name: "SamplersTests", dependencies: ["Samplers", "TrialModel", "GaussianProcess"],
+            name: "SamplersTests", dependencies: ["Samplers", "TrialModel", "GaussianProcess", "SeededRandom"],
             exclude: ["make_logei_fixtures.py"]
         ),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "TrialModel"]),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel", "GaussianProcess"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel", "SeededRandom"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
-        .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "Pruning", "TrialModel", "WireProtocol"]),
-        .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel", "WireProtocol"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "Storage", "Coordinator", "GaussianProcess"]),
+        .testTarget(
+            name: "CoordinatorTests",
+            dependencies: [
+                "Coordinator", "Storage", "Samplers", "Pruning", "TrialModel", "WireProtocol", "Transport",
+                "TransportTesting", "Timekeeping", "SeededRandom",
+            ]
+        ),
+        .testTarget(
+            name: "WorkerTests",
+            dependencies: ["Worker", "TrialModel", "WireProtocol", "Transport", "TransportTesting", "Timekeeping"]
+        ),
+        .testTarget(name: "TrainersTests", dependencies: ["Trainers", "TrialModel"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "Storage", "Coordinator", "SeededRandom"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
     ]
 )

@@ -61,7 +61,7 @@ public struct CoordinatorStatus: Sendable {
 extension StudyCoordinator {
     /// A snapshot of the workers and suggestion timings.
     public func status() -> CoordinatorStatus {
-        let now = clock.now
+        let now = timekeeper.now
         let workers = workers.values.map { worker in
             WorkerStatus(
                 name: worker.name, host: worker.host, slots: worker.slots,

@@ -3,6 +3,8 @@ import Logging
 import Pruning
 import Samplers
 import Storage
+import Timekeeping
+import Transport
 import TrialModel
 import WireProtocol
 
@@ -23,7 +25,7 @@ extension StudyCoordinator {
             logger.warning("dropped a message that is not protocol v1", metadata: ["peer": "\(peer)", "error": "\(error)"])
             return
         }
-        workers[peer]?.lastSeen = clock.now
+        workers[peer]?.lastSeen = timekeeper.now
         switch message {
         case .hello(let hello): try join(peer, hello)
         case .report(let report): try record(report, from: peer)
@@ -50,12 +52,12 @@ extension StudyCoordinator {
         for id in hello.running {
             guard let trial = trials[id], !trial.state.isFinished else { continue }
             if unclaimed.removeValue(forKey: id) != nil {
-                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: Date())
+                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: timekeeper.date)
                 trials.update(id) { $0.worker = hello.worker }
                 logger.info("trial reclaimed by its worker", metadata: ["trial": "\(id)", "worker": "\(hello.worker)"])
             } else if let index = requeued.firstIndex(of: id) {
                 requeued.remove(at: index)
-                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: Date())
+                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: timekeeper.date)
                 trials.update(id) { $0.state = .running; $0.worker = hello.worker }
             }
             running.insert(id)
@@ -65,8 +67,8 @@ extension StudyCoordinator {
         // trials assigned to this connection stay assigned until their RESULT arrives.
         if let known = workers[peer] { running.formUnion(known.running) }
         let state = WorkerState(name: hello.worker, host: hello.host ?? workers[peer]?.host, slots: slots,
-                                running: running, lastSeen: clock.now)
-        if let known = workers[peer] { state.joinedAt = known.joinedAt }
+                                running: running, lastSeen: timekeeper.now,
+                                joinedAt: workers[peer]?.joinedAt ?? timekeeper.date)
         workers[peer] = state
         maybeFree.insert(peer)
         send(.welcome(Welcome(study: spec.name, metric: spec.metric.name, goal: spec.metric.goal,
@@ -82,7 +84,7 @@ extension StudyCoordinator {
     /// result for never reached it (a TRIAL lost on the way): free the slot and requeue them.
     func reconcile(_ peer: PeerID, running: Set<TrialID>) throws {
         guard let worker = workers[peer] else { return }
-        let cutoff = clock.now - configuration.heartbeatInterval * 2
+        let cutoff = timekeeper.now - configuration.heartbeatInterval * 2
         let missing = worker.running.filter { id in
             !running.contains(id) && (worker.assignedAt[id].map { $0 < cutoff } ?? true)
         }
@@ -104,12 +106,13 @@ extension StudyCoordinator {
             send(.decision(Decision(trial: report.trial, step: report.step, action: .continue)), to: peer)
             return
         }
-        try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: Date())
+        try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: timekeeper.date)
         trials.update(report.trial) { $0.step = max(trial.step ?? 0, report.step) }
         reports.record(trial: report.trial, step: report.step, value: report.value)
         let prune = pruner?.shouldPrune(trial: report.trial, step: report.step, history: reports) ?? false
         if prune {
             logger.info("trial pruned", metadata: ["trial": "\(report.trial)", "step": "\(report.step)"])
+            if pruneDecisions[report.trial] == nil { pruneDecisions[report.trial] = report.step }
         }
         send(.decision(Decision(trial: report.trial, step: report.step, action: prune ? .prune : .continue)), to: peer)
     }
@@ -145,6 +148,9 @@ extension StudyCoordinator {
             state = .failed
             reason = reason ?? "completed without a finite value"
             value = nil
+        } else if state == .completed, let step = pruneDecisions[result.trial] {
+            // The command ended on its own before the decision reached it: it ran to its end.
+            reason = "ran to its end; the pruner's decision at step \(step) came too late to stop it"
         }
         try end(result.trial, state: state, value: value, step: result.step, reason: reason, stderrTail: result.stderrTail)
         send(.ack(Ack(trial: result.trial)), to: peer)
@@ -153,10 +159,11 @@ extension StudyCoordinator {
 
     /// Stores a trial's final state, updates the in-memory study and reports it.
     func end(_ id: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?) throws {
-        let now = Date()
+        let now = timekeeper.date
         try store.finish(id, state: state, value: value, step: step, reason: reason, stderrTail: stderrTail, at: now)
         requeued.removeAll { $0 == id }
         unclaimed[id] = nil
+        pruneDecisions[id] = nil
         trials.update(id) { trial in
             trial.state = state
             trial.value = value
@@ -171,7 +178,7 @@ extension StudyCoordinator {
     }
 
     func tick() throws {
-        let now = clock.now
+        let now = timekeeper.now
         for (id, deadline) in unclaimed where now >= deadline {
             unclaimed[id] = nil
             try requeue(id, reason: "its worker did not rejoin after the restart")
@@ -198,8 +205,9 @@ extension StudyCoordinator {
             try end(id, state: .failed, value: nil, step: nil, reason: why, stderrTail: nil)
             return
         }
-        try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: Date())
+        try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: timekeeper.date)
         reports.forget(trial: id)
+        pruneDecisions[id] = nil
         trials.update(id) { $0.state = .pending; $0.worker = nil }
         requeued.append(id)
         logger.info("trial requeued", metadata: ["trial": "\(id)", "reason": "\(reason)"])
@@ -234,6 +242,7 @@ extension StudyCoordinator {
         let sampler = self.sampler
         let events = self.events
         Task.detached {
+            // Latency is computing time, measured on the machine's clock whatever the timekeeper.
             let clock = ContinuousClock()
             let start = clock.now
             do {
@@ -255,6 +264,7 @@ extension StudyCoordinator {
     /// A failure is queued as the suggestion's result, where it stops the study as it would
     /// from a separate task.
     func suggestInline() {
+        let clock = ContinuousClock()
         while canStartNewTrial, let peer = peerWithFreeSlot() {
             let start = clock.now
             do {
@@ -274,7 +284,7 @@ extension StudyCoordinator {
 
     /// Stores a new trial for `configuration` and sends it to `peer`.
     func place(_ configuration: Configuration, on peer: PeerID) throws {
-        let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name, at: Date())
+        let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name, at: timekeeper.date)
         trials[trial.id] = trial
         try assign(trial, attempt: 1, to: peer, stored: true)
     }
@@ -300,11 +310,11 @@ extension StudyCoordinator {
     func assign(_ trial: Trial, attempt: Int, to peer: PeerID, stored: Bool = false) throws {
         guard let worker = workers[peer] else { return }
         if !stored {
-            try store.restart(trial.id, attempt: attempt, worker: worker.name, state: .running, at: Date())
+            try store.restart(trial.id, attempt: attempt, worker: worker.name, state: .running, at: timekeeper.date)
         }
         trials.update(trial.id) { $0.state = .running; $0.attempt = attempt; $0.worker = worker.name }
         worker.running.insert(trial.id)
-        worker.assignedAt[trial.id] = clock.now
+        worker.assignedAt[trial.id] = timekeeper.now
         send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
                                     metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds)), to: peer)
         onEvent(.trialStarted(id: trial.id.rawValue, worker: worker.name,
@@ -357,7 +367,7 @@ extension StudyCoordinator {
         try store.batch {
             for trial in trials.ordered where !trial.state.isFinished {
                 try store.finish(trial.id, state: .failed, value: nil, step: nil,
-                                 reason: "study stopped: \(reason)", stderrTail: nil, at: Date())
+                                 reason: "study stopped: \(reason)", stderrTail: nil, at: timekeeper.date)
             }
             try store.setState(end == .budgetSpent ? "finished" : "stopped", of: study.id)
         }

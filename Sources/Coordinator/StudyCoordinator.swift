@@ -1,9 +1,11 @@
-public import Foundation
+import Foundation
 public import Logging
 public import Pruning
 public import Samplers
 public import Storage
-public import TrialModel
+public import Timekeeping
+public import Transport
+import TrialModel
 import WireProtocol
 
 /// Runs one study: registers workers, hands out trials, stores every report and
@@ -28,14 +30,15 @@ public actor StudyCoordinator {
         var host: String?
         var slots: Int
         var running: Set<TrialID>
-        var lastSeen: ContinuousClock.Instant
+        var lastSeen: Duration
         /// When each running trial was sent, to tell a lost TRIAL from one still in flight.
-        var assignedAt: [TrialID: ContinuousClock.Instant] = [:]
-        var joinedAt = Date()
+        var assignedAt: [TrialID: Duration] = [:]
+        var joinedAt: Date
         var free: Int { slots - running.count }
 
-        init(name: String, host: String?, slots: Int, running: Set<TrialID>, lastSeen: ContinuousClock.Instant) {
+        init(name: String, host: String?, slots: Int, running: Set<TrialID>, lastSeen: Duration, joinedAt: Date) {
             self.name = name; self.host = host; self.slots = slots; self.running = running; self.lastSeen = lastSeen
+            self.joinedAt = joinedAt
         }
     }
 
@@ -48,7 +51,8 @@ public actor StudyCoordinator {
     let configuration: CoordinatorConfiguration
     let logger: Logger
     let onEvent: @Sendable (StudyEvent) -> Void
-    let clock = ContinuousClock()
+    /// Heartbeats, liveness, reclaim and time budgets, and every stored time stamp.
+    let timekeeper: any Timekeeper
 
     var spec: StudySpec { study.spec }
     var trials: TrialTable
@@ -59,14 +63,17 @@ public actor StudyCoordinator {
     /// Trials waiting for a slot (requeued after their worker was lost).
     var requeued: [TrialID] = []
     /// Trials left running by a previous coordinator, waiting (until the deadline) for their worker.
-    var unclaimed: [TrialID: ContinuousClock.Instant] = [:]
+    var unclaimed: [TrialID: Duration] = [:]
     /// Set by `shutdown()`: no new trials; ends when nothing runs or the deadline passes.
-    var shutdownDeadline: ContinuousClock.Instant?
+    var shutdownDeadline: Duration?
+    /// The step at which the pruner first said stop, per running trial: a trial that completes
+    /// anyway ran to its end before the decision reached it, and keeps the decision as a note.
+    var pruneDecisions: [TrialID: Int] = [:]
     var suggestionInFlight = false
     var exhausted = false
     var end: StudyEnd?
-    var startedAt: ContinuousClock.Instant
-    var startedDate = Date()
+    var startedAt: Duration
+    var startedDate: Date
     var suggestLatency = LatencyHistogram()
     var lastSuggestSeconds: Double?
     var events: EventQueue<Event>?
@@ -76,8 +83,8 @@ public actor StudyCoordinator {
     public init(
         study: StudyRecord, store: any TrialStore, sampler: any Sampler, pruner: (any Pruner)? = nil,
         transport: any RouterTransport,
-        configuration: CoordinatorConfiguration = .init(), logger: Logger,
-        onEvent: @escaping @Sendable (StudyEvent) -> Void = { _ in }
+        configuration: CoordinatorConfiguration = .init(), timekeeper: any Timekeeper = SystemTimekeeper(),
+        logger: Logger, onEvent: @escaping @Sendable (StudyEvent) -> Void = { _ in }
     ) {
         self.study = study
         self.store = store
@@ -89,13 +96,15 @@ public actor StudyCoordinator {
         self.configuration = configuration
         self.logger = logger
         self.onEvent = onEvent
-        self.startedAt = ContinuousClock().now
+        self.timekeeper = timekeeper
+        self.startedAt = timekeeper.now
+        self.startedDate = timekeeper.date
     }
 
     /// Runs until the budget is spent; returns why the study ended.
     public func run() async throws -> StudyEnd {
-        startedAt = clock.now
-        startedDate = Date()
+        startedAt = timekeeper.now
+        startedDate = timekeeper.date
         try resume()
         let queue = EventQueue<Event>()
         events = queue
@@ -104,9 +113,10 @@ public actor StudyCoordinator {
             for await (peer, frames) in inbound { queue.push(.inbound(peer, frames)) }
         }
         let interval = configuration.heartbeatInterval
+        let timekeeper = self.timekeeper
         let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+            while true {
+                do { try await timekeeper.sleep(for: interval) } catch { return }
                 queue.push(.tick)
             }
         }
@@ -141,7 +151,7 @@ public actor StudyCoordinator {
                 case .suggested(let result, let latency):
                     recordLatency(latency)
                     try accept(result)
-                case .shutdown: if shutdownDeadline == nil { shutdownDeadline = clock.now + configuration.shutdownGrace }
+                case .shutdown: if shutdownDeadline == nil { shutdownDeadline = timekeeper.now + configuration.shutdownGrace }
                 }
                 if end == nil { checkEnd() }
                 if end != nil { break }
@@ -172,7 +182,7 @@ public actor StudyCoordinator {
         for report in try store.reports(in: study.id) {
             reports.record(trial: report.trial, step: report.step, value: report.value)
         }
-        let deadline = clock.now + configuration.reclaimGrace
+        let deadline = timekeeper.now + configuration.reclaimGrace
         for trial in try store.trials(in: study.id) {
             trials[trial.id] = trial
             if trial.state == .running {
@@ -192,11 +202,11 @@ public actor StudyCoordinator {
             end = .budgetSpent
         } else if let limit = spec.budget.maxFailures, failedCount >= limit {
             end = .tooManyFailures(failedCount)
-        } else if let seconds = spec.budget.maxSeconds, clock.now - startedAt >= .seconds(seconds) {
+        } else if let seconds = spec.budget.maxSeconds, timekeeper.now - startedAt >= .seconds(seconds) {
             end = .timeBudgetSpent
         } else if exhausted && activeCount == 0 && !suggestionInFlight {
             end = .budgetSpent
-        } else if let deadline = shutdownDeadline, workers.values.allSatisfy({ $0.running.isEmpty }) || clock.now >= deadline {
+        } else if let deadline = shutdownDeadline, workers.values.allSatisfy({ $0.running.isEmpty }) || timekeeper.now >= deadline {
             end = .interrupted
         }
     }

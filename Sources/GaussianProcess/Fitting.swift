@@ -19,6 +19,7 @@
 //                            N(−4, 1²) kept σ² ≳ 1e-3 and blurred the optimum (measured likewise).
 //   Box bounds on θ (see `HyperparameterBounds`) keep the problem well-posed; noise σ² ≥ 1e-6.
 
+import SeededRandom
 import CLAPACK
 import Foundation
 

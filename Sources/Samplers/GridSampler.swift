@@ -1,3 +1,4 @@
+import SeededRandom
 public import TrialModel
 import GaussianProcess
 

@@ -1,5 +1,4 @@
-public import struct Foundation.Data
-import Foundation
+public import Foundation
 import TrialModel
 
 /// One protocol message: its type and body.

@@ -9,8 +9,7 @@ struct MetricLine: Equatable {
     var value: Double
     var step: Int?
 
-    // NSRegularExpression is immutable after creation and documented thread-safe.
-    private nonisolated(unsafe) static let pair = try! NSRegularExpression(
+    private static let pair = try! NSRegularExpression(
         pattern: #"(?<![A-Za-z0-9_.\-])([A-Za-z_][A-Za-z0-9_.\-]*)\s*[=:]\s*([^\s,;]+)"#)
 
     /// The report in `line` for `metric`, or nil when the line does not report it.

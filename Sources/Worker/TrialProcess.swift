@@ -13,8 +13,8 @@ struct ProcessOutcome: Sendable {
     /// Reports in the order they appeared.
     var reports: [MetricLine]
     var stderrTail: String
-    var timedOut: Bool
-    /// Set when the command was stopped on purpose (pruned, non-finite report, shutdown).
+    /// Set when the worker stopped the command while it ran (pruned, timed out, non-finite
+    /// report, shutdown); nil when the command had ended on its own before any stop.
     var stopReason: StopReason?
     /// The reason the command gave in a `failed: REASON` line, if any.
     var failureReason: String? = nil
@@ -23,6 +23,7 @@ struct ProcessOutcome: Sendable {
 /// Why the worker stopped a command before it exited by itself.
 enum StopReason: Sendable, Equatable {
     case pruned
+    case timedOut
     case nonFiniteReport(Double)
     case shutdown
 }
@@ -43,7 +44,6 @@ final class TrialProcess: Sendable {
     private struct State {
         var pid: pid_t = 0
         var exited = false
-        var timedOut = false
         var stopReason: StopReason?
         var reports: [MetricLine] = []
         var failureReason: String?
@@ -60,14 +60,14 @@ final class TrialProcess: Sendable {
     /// Starts `arguments` with `environment` added to the worker's own; calls `onReport` for
     /// each metric line and `onExit` once, after the process and its pipes are done.
     func start(
-        arguments: [String], environment extra: [String: String], timeout: Double,
+        arguments: [String], environment extra: [String: String],
         onReport: @escaping @Sendable (MetricLine) -> Void,
         onExit: @escaping @Sendable (ProcessOutcome) -> Void
     ) {
         var stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
         guard !arguments.isEmpty, Self.makePipe(&stdoutPipe), Self.makePipe(&stderrPipe) else {
             onExit(ProcessOutcome(ending: .couldNotStart(arguments.isEmpty ? "empty command" : "pipe failed"),
-                                  reports: [], stderrTail: "", timedOut: false))
+                                  reports: [], stderrTail: ""))
             return
         }
         var environment = ProcessInfo.processInfo.environment
@@ -79,7 +79,7 @@ final class TrialProcess: Sendable {
         switch spawned {
         case .failure(let message):
             close(stdoutPipe[0]); close(stderrPipe[0])
-            onExit(ProcessOutcome(ending: .couldNotStart(message), reports: [], stderrTail: "", timedOut: false))
+            onExit(ProcessOutcome(ending: .couldNotStart(message), reports: [], stderrTail: ""))
             return
         case .success(let value):
             pid = value
@@ -112,21 +112,11 @@ final class TrialProcess: Sendable {
             kill(-pid, SIGKILL)
             group.leave()
         }
-        if timeout > 0 {
-            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { [self] in
-                let running = state.withLock { state -> Bool in
-                    guard !state.exited else { return false }
-                    state.timedOut = true
-                    return true
-                }
-                if running { terminate() }
-            }
-        }
         group.notify(queue: .global()) { [self] in
             let final = state.withLock { $0 }
             onExit(ProcessOutcome(
                 ending: ending.withLock { $0 }, reports: final.reports,
-                stderrTail: String(decoding: final.stderrTail, as: UTF8.self), timedOut: final.timedOut,
+                stderrTail: String(decoding: final.stderrTail, as: UTF8.self),
                 stopReason: final.stopReason, failureReason: final.failureReason))
         }
     }
@@ -139,13 +129,26 @@ final class TrialProcess: Sendable {
     }
 
     /// Stops the command: SIGTERM to its process group, SIGKILL after `killGrace` seconds.
+    /// A command that has already ended (reaped, or a zombie not reaped yet) is left alone and
+    /// keeps the outcome it earned on its own: a stop that comes too late changes nothing.
     func stop(_ reason: StopReason) {
         let first = state.withLock { state -> Bool in
-            guard state.stopReason == nil else { return false }
+            guard state.stopReason == nil, !state.exited, state.pid > 0, !Self.hasEnded(state.pid) else { return false }
             state.stopReason = reason
             return true
         }
         if first { terminate() }
+    }
+
+    /// The command's process id (its process group's too); 0 before it started.
+    var pid: pid_t { state.withLock { $0.pid } }
+
+    /// True when `pid` has exited, whether or not it was reaped yet; does not reap it.
+    static func hasEnded(_ pid: pid_t) -> Bool {
+        var info = siginfo_t()
+        if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 { return true }
+        // With WNOHANG, a child still running leaves the pid field zero.
+        return info._sifields._sigchld.si_pid == pid
     }
 
     private func terminate() {

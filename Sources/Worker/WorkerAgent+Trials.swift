@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Timekeeping
 import TrialModel
 import WireProtocol
 
@@ -21,15 +22,14 @@ extension WorkerAgent {
             logger.warning("dropped a message that is not protocol v1", metadata: ["error": "\(error)"])
             return
         }
-        lastHeard = clock.now
+        lastHeard = timekeeper.now
         switch message {
         case .welcome(let welcome):
             if !welcomed { onEvent(.joined(study: welcome.study)) }
             welcomed = true
             resendResults()
         case .trial(let assignment): start(assignment)
-        case .decision(let decision):
-            if decision.action == .prune { running[decision.trial]?.process.stop(.pruned) }
+        case .decision(let decision): decide(decision)
         case .ack(let ack): unacknowledged[ack.trial] = nil
         case .heartbeat: break
         case .bye(let bye):
@@ -41,6 +41,19 @@ extension WorkerAgent {
         }
     }
 
+    /// Applies a prune decision to the command it was made for. A decision for a step older
+    /// than the command's latest report is stale (the coordinator decides again on the newer
+    /// report), and one for a command that has ended changes nothing: see docs/protocol.md.
+    func decide(_ decision: Decision) {
+        guard decision.action == .prune, let trial = running[decision.trial] else { return }
+        guard decision.step >= (trial.lastStep ?? decision.step) else {
+            logger.debug("ignored a stale prune decision", metadata: [
+                "trial": "\(decision.trial)", "step": "\(decision.step)", "latest": "\(trial.lastStep ?? 0)"])
+            return
+        }
+        trial.process.stop(.pruned)
+    }
+
     func leave() {
         guard !done else { return }
         done = true
@@ -49,7 +62,7 @@ extension WorkerAgent {
     }
 
     func tick() {
-        let silence = clock.now - lastHeard
+        let silence = timekeeper.now - lastHeard
         if !welcomed || silence > configuration.heartbeatInterval * configuration.liveness {
             // The coordinator is not up yet, restarted, or unreachable: (re)join.
             welcomed = false
@@ -76,15 +89,23 @@ extension WorkerAgent {
         let process = TrialProcess(metric: assignment.metric)
         let used = Set(running.values.map(\.slot))
         let slot = (0...).first { !used.contains($0) } ?? 0
-        running[assignment.trial] = Running(assignment: assignment, process: process, slot: slot)
-        onEvent(.trialStarted(id: assignment.trial.rawValue, params: assignment.params.values
-            .sorted { $0.key < $1.key }.map { "\($0.key)=\(TrialFormatting.format($0.value))" }.joined(separator: " ")))
         let id = assignment.trial
         let events = self.events
+        var deadline: Task<Void, Never>?
+        if assignment.timeoutSeconds > 0 {
+            let timekeeper = self.timekeeper
+            let attempt = assignment.attempt
+            deadline = Task {
+                guard (try? await timekeeper.sleep(for: .seconds(assignment.timeoutSeconds))) != nil else { return }
+                events?.yield(.timedOut(id, attempt: attempt))
+            }
+        }
+        running[assignment.trial] = Running(assignment: assignment, process: process, slot: slot, deadline: deadline)
+        onEvent(.trialStarted(id: assignment.trial.rawValue, params: assignment.params.values
+            .sorted { $0.key < $1.key }.map { "\($0.key)=\(TrialFormatting.format($0.value))" }.joined(separator: " ")))
         process.start(
             arguments: template.arguments(for: assignment.params),
             environment: environment(trial: id, configuration: assignment.params, slot: slot),
-            timeout: assignment.timeoutSeconds,
             onReport: { line in events?.yield(.report(id, line)) },
             onExit: { outcome in events?.yield(.exited(id, outcome)) })
     }
@@ -104,13 +125,15 @@ extension WorkerAgent {
     func report(_ id: TrialID, _ line: MetricLine) {
         guard var trial = running[id] else { return }
         trial.reports += 1
+        let step = line.step ?? trial.reports
+        trial.lastStep = max(trial.lastStep ?? step, step)
         running[id] = trial
-        send(.report(Report(trial: id, attempt: trial.assignment.attempt, step: line.step ?? trial.reports,
-                            value: line.value)))
+        send(.report(Report(trial: id, attempt: trial.assignment.attempt, step: step, value: line.value)))
     }
 
     func finished(_ id: TrialID, _ outcome: ProcessOutcome) {
         guard let trial = running.removeValue(forKey: id) else { return }
+        trial.deadline?.cancel()
         let result = Self.result(for: trial.assignment, outcome: outcome)
         onEvent(.trialEnded(id: id.rawValue, outcome: result.outcome.rawValue, value: result.value, reason: result.reason))
         if outcome.stopReason == .shutdown { return }
@@ -127,11 +150,16 @@ extension WorkerAgent {
             TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .failed,
                         value: nil, step: step, reason: reason, stderrTail: tail)
         }
+        if let bad = outcome.reports.first(where: { !$0.value.isFinite }) {
+            return failed("reported a non-finite value (\(bad.value))")
+        }
         switch outcome.stopReason {
         case .pruned?:
-            let value = outcome.reports.last(where: { $0.value.isFinite })?.value
+            let value = outcome.reports.last?.value
             return TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .pruned,
                                value: value, step: step, reason: "pruned by the coordinator", stderrTail: nil)
+        case .timedOut?:
+            return failed("timed out after \(TrialFormatting.format(assignment.timeoutSeconds)) s")
         case .nonFiniteReport(let value)?:
             return failed("reported a non-finite value (\(value))")
         case .shutdown?:
@@ -141,9 +169,6 @@ extension WorkerAgent {
         }
         if let reason = outcome.failureReason, !reason.isEmpty {
             return failed(reason)
-        }
-        if outcome.timedOut {
-            return failed("timed out after \(TrialFormatting.format(assignment.timeoutSeconds)) s")
         }
         switch outcome.ending {
         case .couldNotStart(let message):
@@ -156,7 +181,6 @@ extension WorkerAgent {
             guard let last else {
                 return failed("exited 0 without reporting \(assignment.metric) (print a line such as \(assignment.metric)=0.123)")
             }
-            guard last.value.isFinite else { return failed("reported a non-finite value (\(last.value))") }
             return TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .completed,
                                value: last.value, step: step, reason: nil, stderrTail: nil)
         }

@@ -1,6 +1,8 @@
-public import Foundation
+import Foundation
 public import Logging
-public import TrialModel
+public import Timekeeping
+public import Transport
+import TrialModel
 import WireProtocol
 
 /// Settings of a worker, with defaults that suit a LAN.
@@ -56,6 +58,7 @@ public actor WorkerAgent {
         case tick
         case report(TrialID, MetricLine)
         case exited(TrialID, ProcessOutcome)
+        case timedOut(TrialID, attempt: Int)
         case leave
     }
 
@@ -65,6 +68,10 @@ public actor WorkerAgent {
         /// Which of the worker's slots runs it, from 0.
         var slot: Int
         var reports = 0
+        /// The step of the latest report: a prune decision for an earlier step is stale.
+        var lastStep: Int?
+        /// Wakes at the trial's timeout; cancelled when the command ends first.
+        var deadline: Task<Void, Never>?
     }
 
     let configuration: WorkerConfiguration
@@ -72,10 +79,11 @@ public actor WorkerAgent {
     let transport: any DealerTransport
     let logger: Logger
     let onEvent: @Sendable (WorkerEvent) -> Void
-    let clock = ContinuousClock()
+    /// Heartbeats, the coordinator's liveness and trial timeouts.
+    let timekeeper: any Timekeeper
 
     var welcomed = false
-    var lastHeard: ContinuousClock.Instant
+    var lastHeard: Duration
     var running: [TrialID: Running] = [:]
     /// Results sent but not yet acknowledged, resent on every heartbeat.
     var unacknowledged: [TrialID: TrialResult] = [:]
@@ -83,7 +91,8 @@ public actor WorkerAgent {
     var done = false
 
     public init(
-        configuration: WorkerConfiguration, runner: TrialRunner, transport: any DealerTransport, logger: Logger,
+        configuration: WorkerConfiguration, runner: TrialRunner, transport: any DealerTransport,
+        timekeeper: any Timekeeper = SystemTimekeeper(), logger: Logger,
         onEvent: @escaping @Sendable (WorkerEvent) -> Void = { _ in }
     ) {
         self.configuration = configuration
@@ -91,7 +100,8 @@ public actor WorkerAgent {
         self.transport = transport
         self.logger = logger
         self.onEvent = onEvent
-        self.lastHeard = ContinuousClock().now
+        self.timekeeper = timekeeper
+        self.lastHeard = timekeeper.now
     }
 
     /// Leaves the study (SIGTERM, SIGINT): running commands are stopped and their trials handed
@@ -109,9 +119,10 @@ public actor WorkerAgent {
             for await frames in inbound { continuation.yield(.inbound(frames)) }
         }
         let interval = configuration.heartbeatInterval
+        let timekeeper = self.timekeeper
         let ticker = Task {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+            while true {
+                do { try await timekeeper.sleep(for: interval) } catch { return }
                 continuation.yield(.tick)
             }
         }
@@ -126,6 +137,8 @@ public actor WorkerAgent {
             case .tick: tick()
             case .report(let id, let line): report(id, line)
             case .exited(let id, let outcome): finished(id, outcome)
+            case .timedOut(let id, let attempt):
+                if let trial = running[id], trial.assignment.attempt == attempt { trial.process.stop(.timedOut) }
             case .leave: leave()
             }
             if done && running.isEmpty { break }

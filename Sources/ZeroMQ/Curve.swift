@@ -1,5 +1,10 @@
 import CZeroMQ
 
+/// Text of a NUL-terminated C buffer.
+private func text(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
 /// A CURVE key pair in Z85 text (40 characters each).
 public struct CurveKeyPair: Sendable, Equatable {
     public let publicKey: String
@@ -9,7 +14,7 @@ public struct CurveKeyPair: Sendable, Equatable {
     public static func generate() throws(ZeroMQError) -> CurveKeyPair {
         var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZeroMQError("zmq_curve_keypair") }
-        return CurveKeyPair(publicKey: String(cString: publicKey), secretKey: String(cString: secretKey))
+        return CurveKeyPair(publicKey: text(publicKey), secretKey: text(secretKey))
     }
 
     /// The pair whose secret key is `secretKey` (Z85); throws if it is not a valid key.
@@ -17,7 +22,7 @@ public struct CurveKeyPair: Sendable, Equatable {
         guard secretKey.utf8.count == 40 else { throw ZeroMQError("zmq_curve_public", code: EINVAL) }
         var publicKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_public(&publicKey, secretKey) == 0 else { throw ZeroMQError("zmq_curve_public") }
-        self.init(publicKey: String(cString: publicKey), secretKey: secretKey)
+        self.init(publicKey: text(publicKey), secretKey: secretKey)
     }
 
     init(publicKey: String, secretKey: String) {
@@ -28,9 +33,9 @@ public struct CurveKeyPair: Sendable, Equatable {
     /// Z85 text of 32 raw key bytes.
     public static func z85(_ bytes: [UInt8]) -> String? {
         guard bytes.count == 32 else { return nil }
-        var text = [CChar](repeating: 0, count: 41)
-        guard zmq_z85_encode(&text, bytes, 32) != nil else { return nil }
-        return String(cString: text)
+        var encoded = [CChar](repeating: 0, count: 41)
+        guard zmq_z85_encode(&encoded, bytes, 32) != nil else { return nil }
+        return text(encoded)
     }
 }
 

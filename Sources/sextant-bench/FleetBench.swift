@@ -60,7 +60,7 @@ struct FleetBench: AsyncParsableCommand {
         guard let port = freeLoopbackPort() else { throw ValidationError("no free local port") }
         let endpoint = "tcp://127.0.0.1:\(port)"
         let log = directory.appendingPathComponent("coordinator.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let coordinator = Process()
         coordinator.executableURL = URL(fileURLWithPath: binary)
         coordinator.arguments = ["coordinator", study.path, "--bind", endpoint, "--db",

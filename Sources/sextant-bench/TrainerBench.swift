@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrialModel
-import Worker
+import Trainers
 
 /// Training speed of the built-in mlp-digits trainer, in epochs per second.
 struct TrainerBench: AsyncParsableCommand {

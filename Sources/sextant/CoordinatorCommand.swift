@@ -8,6 +8,7 @@ import Samplers
 import Storage
 import TrialModel
 import ZeroMQ
+import ZeroMQTransport
 
 struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Storage
+import Trainers
 import TrialModel
 import ZeroMQ
-import Worker
 
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrialModel
-import Worker
+import Trainers
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,7 @@ import Logging
 import TrialModel
 import Worker
 import ZeroMQ
+import ZeroMQTransport
 
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

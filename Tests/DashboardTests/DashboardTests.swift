@@ -1,3 +1,4 @@
+import SeededRandom
 import Coordinator
 @testable import Dashboard
 import Foundation

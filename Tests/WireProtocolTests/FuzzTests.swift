@@ -1,5 +1,5 @@
 import Foundation
-import GaussianProcess
+import SeededRandom
 import Testing
 import TrialModel
 import WireProtocol

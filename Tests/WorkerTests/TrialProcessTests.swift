@@ -7,14 +7,19 @@ import WireProtocol
 
 @Suite(.timeLimit(.minutes(1))) struct TrialProcessTests {
     /// Runs `arguments` to the end; returns the streamed reports and the outcome.
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 30)
+    /// `onReport` sees each report with the process, so a test can stop it at a report.
+    static func run(_ arguments: [String], environment: [String: String] = [:],
+                    onReport: @escaping @Sendable (MetricLine, TrialProcess) -> Void = { _, _ in })
         async -> (streamed: [MetricLine], outcome: ProcessOutcome)
     {
         let streamed = Mutex<[MetricLine]>([])
         let process = TrialProcess(metric: "loss")
         let outcome = await withCheckedContinuation { continuation in
-            process.start(arguments: arguments, environment: environment, timeout: timeout,
-                          onReport: { line in streamed.withLock { $0.append(line) } },
+            process.start(arguments: arguments, environment: environment,
+                          onReport: { line in
+                              streamed.withLock { $0.append(line) }
+                              onReport(line, process)
+                          },
                           onExit: { continuation.resume(returning: $0) })
         }
         return (streamed.withLock { $0 }, outcome)
@@ -68,15 +73,45 @@ import WireProtocol
         #expect(result.outcome == .failed && result.reason?.contains("non-finite") == true)
     }
 
-    @Test func timeoutKillsTheWholeProcessGroup() async throws {
-        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("sextant-child-\(UUID().uuidString)").path
-        // The child ignores SIGTERM and would write the marker after 4 s: SIGKILL must reach it too.
-        let script = "sh -c 'trap \"\" TERM; sleep 4; touch \(marker)' & echo loss=1; wait"
-        let (_, outcome) = await Self.run(["sh", "-c", script], timeout: 0.5)
-        #expect(outcome.timedOut)
+    @Test func stoppingKillsTheWholeProcessGroup() async throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("sextant-child-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: pidFile) }
+        // The child ignores SIGTERM: only the SIGKILL to the group after the grace ends it.
+        let script = "sh -c 'trap \"\" TERM; echo $$ > \(pidFile).tmp; mv \(pidFile).tmp \(pidFile); sleep 60' & "
+            + "while [ ! -f \(pidFile) ]; do sleep 0.01; done; echo loss=1; wait"
+        let (_, outcome) = await Self.run(["sh", "-c", script]) { _, process in process.stop(.timedOut) }
+        #expect(outcome.stopReason == .timedOut)
         let result = WorkerAgent.result(for: Self.assignment, outcome: outcome)
         #expect(result.outcome == .failed && result.reason == "timed out after 1 s")
-        try await Task.sleep(for: .seconds(5))
-        #expect(!FileManager.default.fileExists(atPath: marker))
+        let child = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        // The child is gone once reaped by its new parent; wait for that, never for a fixed time.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while kill(child, 0) == 0 || errno != ESRCH {
+            if ContinuousClock.now > deadline { Issue.record("process \(child) survived its group's SIGKILL"); break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test func aStopAfterTheCommandEndedChangesNothing() async {
+        // The stop comes after the command exited but before the worker has its outcome (the
+        // outcome waits for this report callback): the command ran to its end on its own.
+        let (_, outcome) = await Self.run(["sh", "-c", "echo loss=1"]) { _, process in
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !TrialProcess.hasEnded(process.pid) && ContinuousClock.now < deadline { usleep(1000) }
+            process.stop(.pruned)
+        }
+        #expect(outcome.stopReason == nil)
+        #expect(outcome.ending == .exited(0))
+        #expect(WorkerAgent.result(for: Self.assignment, outcome: outcome).outcome == .completed)
+    }
+
+    @Test func aPruneThatReachesTheRunningCommandPrunesIt() async {
+        let (_, outcome) = await Self.run(["sh", "-c", "echo loss=2; echo loss=1; sleep 60"]) { line, process in
+            if line.value == 1 { process.stop(.pruned) }
+        }
+        #expect(outcome.ending == .signaled(SIGTERM))
+        let result = WorkerAgent.result(for: Self.assignment, outcome: outcome)
+        #expect(result.outcome == .pruned && result.value == 1 && result.step == 2)
     }
 }

@@ -13,6 +13,7 @@
 //      refined points and all raw candidates are ranked together, so a distinct point always exists
 //      unless the whole (discrete) space is excluded.
 
+import SeededRandom
 public import GaussianProcess
 import Foundation
 

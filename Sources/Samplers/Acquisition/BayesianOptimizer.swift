@@ -7,6 +7,7 @@
 // well-suited to parallelize optimization", 2010): the model is conditioned on (P, μ(P)) with θ fixed,
 // which collapses σ near pending points so concurrent suggestions spread out.
 
+import SeededRandom
 public import GaussianProcess
 import Foundation
 

@@ -10,6 +10,7 @@
 // References: Bratley & Fox, "Algorithm 659" (TOMS 1988); Joe & Kuo, SIAM J. Sci. Comput. 30 (2008);
 // Matoušek, "On the L2-discrepancy for anchored boxes", J. Complexity 14 (1998); Owen (1995).
 
+import SeededRandom
 import GaussianProcess
 
 /// Randomized (scrambled) Sobol sequence; deterministic in `seed`, points in [0, 1)^d.

@@ -1,4 +1,5 @@
 public import struct Foundation.Data
+public import Transport
 public import ZeroMQ
 
 /// `RouterTransport` over a ZeroMQ ROUTER socket on its own thread.

@@ -1,6 +1,6 @@
 import CLAPACK
 import Foundation
-import GaussianProcess
+import SeededRandom
 
 /// Weights, gradients and scratch buffers of the perceptron (shapes in `MLPTrainer`'s notation).
 struct Network {

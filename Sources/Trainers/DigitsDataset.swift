@@ -1,6 +1,6 @@
 import CZlib
 import Foundation
-import GaussianProcess
+import SeededRandom
 
 /// The 8x8 handwritten digits, split once into training and validation sets.
 ///

@@ -1,6 +1,6 @@
 import CLAPACK
 import Foundation
-import GaussianProcess
+import SeededRandom
 
 /// One epoch's validation figures.
 public struct EpochReport: Sendable {
@@ -34,7 +34,7 @@ public struct MLPTrainer: Sendable {
 
     public init(settings: MLPSettings) throws {
         // These matrices are small (at most batch × a few hundred): BLAS threads cost more than they give.
-        ensureSingleThreadedBLAS()
+        _ = singleThreadedBLAS
         self.settings = settings
         self.data = try DigitsDataset.load()
     }
@@ -80,3 +80,6 @@ public struct MLPTrainer: Sendable {
         }
     }
 }
+
+/// The network's matrices are small: one BLAS thread per trainer, set once per process.
+private let singleThreadedBLAS: Void = { openblas_set_num_threads(1) }()

@@ -1,6 +1,6 @@
 import Testing
 import TrialModel
-import Worker
+import Trainers
 
 @Suite struct MLPTrainerTests {
     static func run(_ values: [String: ParameterValue]) throws -> Result<[EpochReport], TrainingFailure> {

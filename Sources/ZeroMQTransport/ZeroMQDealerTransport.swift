@@ -1,16 +1,6 @@
 public import struct Foundation.Data
+public import Transport
 public import ZeroMQ
-
-/// The worker's side of the network: one connection to the coordinator.
-///
-/// Contract: `inbound` yields each message's frames in arrival order; `send` never
-/// blocks; messages may be lost across a reconnect, which the protocol's retries cover.
-public protocol DealerTransport: Sendable {
-    var inbound: AsyncStream<[Data]> { get }
-    func send(_ frames: [Data])
-    /// Flushes queued messages (briefly) and closes the transport.
-    func close()
-}
 
 /// `DealerTransport` over a ZeroMQ DEALER socket on its own thread.
 public final class ZeroMQDealerTransport: DealerTransport {

@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "TrialModel", "Storage", "Coordinator",
+                "TrialModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
         .testTarget(name: "CoordinatorTests", dependencies: ["Coordinator", "Storage", "Samplers", "Pruning", "TrialModel", "WireProtocol"]),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "TrialModel", "WireProtocol"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "Storage", "Coordinator", "GaussianProcess"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "GaussianProcess"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
     ]
 )

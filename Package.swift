@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "TrialModel", "Storage", "Coordinator",
+                "TrialModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,7 +108,7 @@ let package = Package(
             dependencies: ["Worker", "TrialModel", "WireProtocol", "Transport", "TransportTesting", "Timekeeping"]
         ),
         .testTarget(name: "TrainersTests", dependencies: ["Trainers", "TrialModel"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "Storage", "Coordinator", "SeededRandom"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "TrialModel", "SeededRandom"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TrialModel"]),
     ]
 )

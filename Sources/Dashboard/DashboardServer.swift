@@ -1,38 +1,7 @@
-public import Coordinator
-public import Foundation
+import Foundation
 import Hummingbird
 public import Logging
 import NIOCore
-public import Storage
-
-/// Where the dashboard reads the study from.
-public protocol DashboardSource: Sendable {
-    func snapshot() async throws -> DashboardSnapshot
-}
-
-/// The study in a database, plus the live status of the coordinator running it.
-/// Snapshots are reused for `maxAge`, so many open pages cost one read a second.
-public actor LiveStudySource: DashboardSource {
-    let store: any TrialStore
-    let study: StudyRecord
-    let coordinator: StudyCoordinator?
-    let maxAge: TimeInterval
-    var cached: DashboardSnapshot?
-
-    public init(store: any TrialStore, study: StudyRecord, coordinator: StudyCoordinator?, maxAge: TimeInterval = 0.5) {
-        self.store = store; self.study = study; self.coordinator = coordinator; self.maxAge = maxAge
-    }
-
-    public func snapshot() async throws -> DashboardSnapshot {
-        if let cached, Date().timeIntervalSince(cached.takenAt) < maxAge { return cached }
-        let record = try store.study(named: study.spec.name) ?? study
-        let snapshot = DashboardSnapshot(
-            study: record, trials: try store.trials(in: study.id), reports: try store.reports(in: study.id),
-            coordinator: await coordinator?.status())
-        cached = snapshot
-        return snapshot
-    }
-}
 
 /// Why the dashboard did not start.
 public struct DashboardError: Error, CustomStringConvertible {
@@ -97,10 +66,13 @@ public final class DashboardServer: Sendable {
     static func addRoutes(to router: Router<BasicRequestContext>, source: any DashboardSource) {
         router.get("/healthz") { _, _ in Response.text("ok\n") }
         router.get("/") { _, _ in Response.html(DashboardPage.html) }
-        router.get("/api/study") { _, _ in try Response.json(StudyDocument.study(try await source.snapshot())) }
-        router.get("/api/trials") { _, _ in try Response.json(StudyDocument.trials(try await source.snapshot())) }
+        router.get("/api/study") { _, _ in try Response.json(StudyOverview(try await source.snapshot())) }
+        router.get("/api/trials") { _, _ in
+            let snapshot = try await source.snapshot()
+            return try Response.json(TrialEntry.withReports(snapshot.trials, reports: snapshot.reports))
+        }
         router.get("/api/workers") { _, _ in
-            try Response.json(StudyDocument.workers(try await source.snapshot().coordinator))
+            try Response.json((try await source.snapshot().live?.workers ?? []).map(WorkerEntry.init))
         }
         router.get("/metrics") { _, _ in
             Response.text(PrometheusText.render(try await source.snapshot()), type: "text/plain; version=0.0.4; charset=utf-8")
@@ -116,8 +88,8 @@ extension Response {
 
     static func html(_ page: String) -> Response { text(page, type: "text/html; charset=utf-8") }
 
-    static func json(_ object: Any) throws -> Response {
-        let data = try StudyDocument.data(object)
+    static func json(_ value: some Encodable) throws -> Response {
+        let data = try StudyDocument.data(value)
         return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
                         body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

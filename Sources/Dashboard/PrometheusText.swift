@@ -1,4 +1,3 @@
-import Coordinator
 import Foundation
 import TrialModel
 
@@ -28,14 +27,14 @@ public enum PrometheusText {
             lines.append("sextant_best_value{study=\"\(study)\",metric=\"\(label(snapshot.spec.metric.name))\","
                 + "goal=\"\(snapshot.spec.metric.goal.rawValue)\"} \(JSONText.number(value))")
         }
-        if let status = snapshot.coordinator {
+        if let status = snapshot.live {
             metric("sextant_workers_connected", "gauge", "Workers connected to the coordinator.")
             lines.append("sextant_workers_connected{study=\"\(study)\"} \(status.workers.count)")
             metric("sextant_worker_slots", "gauge", "Trial slots of the connected workers.")
             lines.append("sextant_worker_slots{study=\"\(study)\"} \(status.workers.reduce(0) { $0 + $1.slots })")
             metric("sextant_suggest_latency_seconds", "histogram", "Time the optimizer took to suggest a trial.")
             let histogram = status.suggestLatency
-            for (bound, count) in zip(LatencyHistogram.bounds.map(JSONText.number) + ["+Inf"], histogram.cumulative) {
+            for (bound, count) in zip(histogram.bounds.map(JSONText.number) + ["+Inf"], histogram.cumulative) {
                 lines.append("sextant_suggest_latency_seconds_bucket{study=\"\(study)\",le=\"\(bound)\"} \(count)")
             }
             lines.append("sextant_suggest_latency_seconds_sum{study=\"\(study)\"} \(JSONText.number(histogram.sum))")

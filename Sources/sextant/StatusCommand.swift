@@ -3,6 +3,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Dashboard
 import Storage
 import TrialModel
 
@@ -207,74 +208,36 @@ struct StatusView {
         }
         let (studyData, trialData, workerData) = (try await get("/api/study"), try await get("/api/trials"),
                                                   try await get("/api/workers"))
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .custom { decoder in
-            let text = try decoder.singleValueContainer().decode(String.self)
-            return try Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
-        }
-        let study: StudySummary, trials: [APITrial], workers: [APIWorker]
+        let decoder = StudyDocument.decoder()
+        var study: StudyOverview, trials: [TrialEntry], workers: [WorkerEntry]
         do {
-            study = try decoder.decode(StudySummary.self, from: studyData)
-            trials = try decoder.decode([APITrial].self, from: trialData)
-            workers = try decoder.decode([APIWorker].self, from: workerData)
+            study = try decoder.decode(StudyOverview.self, from: studyData)
+            trials = try decoder.decode([TrialEntry].self, from: trialData)
+            workers = try decoder.decode([WorkerEntry].self, from: workerData)
         } catch {
             throw StatusError(description: "\(root)/api does not look like a Sextant dashboard: \(error)")
         }
-        let text = {
-            var studyObject = try JSONSerialization.jsonObject(with: studyData) as? [String: Any] ?? [:]
-            studyObject["spec"] = nil
-            let document: [String: Any] = [
-                "study": studyObject, "trials": try JSONSerialization.jsonObject(with: trialData),
-                "workers": try JSONSerialization.jsonObject(with: workerData),
-            ]
-            return String(decoding: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted]),
-                          as: UTF8.self)
+        guard let spec = study.spec else {
+            throw StatusError(description: "\(root)/api/study does not say what the study file holds (no spec)")
         }
+        // `--json` shows what the API answered, less the study file.
+        study.spec = nil
+        let document = URLDocument(study: study, trials: trials, workers: workers)
         return StatusView(
-            spec: study.spec, state: study.state, trials: trials.map(\.trial),
+            spec: spec, state: study.summary.state, trials: trials.map(\.trial),
             workers: workers.map {
                 Worker(name: $0.name, host: $0.host, slots: $0.slots, running: $0.running,
                        secondsSinceHeartbeat: $0.lastHeartbeatSeconds)
             },
-            etaSeconds: study.etaSeconds, jsonText: text)
+            etaSeconds: study.etaSeconds,
+            jsonText: { String(decoding: try StudyDocument.encoder(pretty: true).encode(document), as: UTF8.self) })
     }
 
-    /// The fields of `/api/study`, `/api/trials` and `/api/workers` that `status` shows.
-    struct StudySummary: Decodable {
-        var spec: StudySpec
-        var state: String
-        var etaSeconds: Double?
-        enum CodingKeys: String, CodingKey { case spec, state, etaSeconds = "eta_seconds" }
-    }
-
-    struct APITrial: Decodable {
-        var id: Int64
-        var state: TrialState
-        var params: Configuration
-        var value: Double?
-        var step: Int?
-        var attempt: Int
-        var worker: String?
-        var startedAt: Date?
-        var finishedAt: Date?
-        var reason: String?
-        enum CodingKeys: String, CodingKey {
-            case id, state, params, value, step, attempt, worker, reason
-            case startedAt = "started_at", finishedAt = "finished_at"
-        }
-        var trial: Trial {
-            Trial(id: TrialID(id), state: state, configuration: params, value: value, step: step, attempt: attempt,
-                  worker: worker, startedAt: startedAt, finishedAt: finishedAt, reason: reason)
-        }
-    }
-
-    struct APIWorker: Decodable {
-        var name: String
-        var host: String?
-        var slots: Int
-        var running: [Int64]
-        var lastHeartbeatSeconds: Double
-        enum CodingKeys: String, CodingKey { case name, host, slots, running, lastHeartbeatSeconds = "last_heartbeat_seconds" }
+    /// The `--json` document with `--url`: the dashboard's three answers in one object.
+    struct URLDocument: Encodable {
+        var study: StudyOverview
+        var trials: [TrialEntry]
+        var workers: [WorkerEntry]
     }
 
     init(spec: StudySpec, state: String, trials: [Trial], workers: [Worker]?, etaSeconds: Double?,

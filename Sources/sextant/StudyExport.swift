@@ -22,12 +22,17 @@ struct StudyExport {
     var spec: StudySpec { study.spec }
     var best: Trial? { trials.best(for: spec.metric.goal) }
 
+    /// The `export --format json` document.
+    struct Document: Encodable {
+        var study: StudySummary
+        var trials: [TrialEntry]
+    }
+
     func jsonText() throws -> String {
-        let root: [String: Any] = [
-            "study": StudyDocument.study(study, trials: trials), "trials": trials.map(StudyDocument.trial),
-        ]
-        let data = try JSONSerialization.data(withJSONObject: root, options: [.sortedKeys, .prettyPrinted])
-        return String(decoding: data, as: UTF8.self)
+        let document = Document(
+            study: StudySummary(spec: spec, state: study.state, createdAt: study.createdAt, trials: trials),
+            trials: trials.map { TrialEntry($0) })
+        return String(decoding: try StudyDocument.encoder(pretty: true).encode(document), as: UTF8.self)
     }
 
     /// RFC 4180 CSV: the trial fields, then one column per parameter.

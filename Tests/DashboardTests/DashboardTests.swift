@@ -1,9 +1,6 @@
-import SeededRandom
-import Coordinator
 @testable import Dashboard
 import Foundation
-import GaussianProcess
-import Storage
+import SeededRandom
 import Testing
 import TrialModel
 
@@ -66,15 +63,15 @@ struct PrometheusTextTests {
             Trial(id: TrialID(3), state: .pruned, configuration: Configuration(["x": .double(0.3)]), value: 0.9),
             Trial(id: TrialID(4), state: .running, configuration: Configuration(["x": .double(0.4)])),
         ]
-        var histogram = LatencyHistogram()
-        for seconds in [0.0005, 0.003, 0.003, 20] { histogram.record(seconds: seconds) }
-        let status = CoordinatorStatus(
-            workers: [WorkerStatus(name: "w1", host: "a", slots: 2, running: [4], secondsSinceHeartbeat: 0.4, joinedAt: Date()),
-                      WorkerStatus(name: "w2", host: nil, slots: 3, running: [], secondsSinceHeartbeat: 0.1, joinedAt: Date())],
-            suggestLatency: histogram, lastSuggestSeconds: 20, startedAt: Date(), stopping: false)
-        let snapshot = DashboardSnapshot(
-            study: StudyRecord(id: StudyID(1), spec: spec, createdAt: Date(), state: "running"),
-            trials: trials, reports: [], coordinator: status)
+        // 0.0005 s, 0.003 s twice and 20 s, in the coordinator's buckets.
+        let bounds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+        let histogram = LiveStatus.Histogram(bounds: bounds, cumulative: [1, 1, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4],
+                                             sum: 20.0065)
+        let live = LiveStatus(
+            workers: [LiveStatus.Worker(name: "w1", host: "a", slots: 2, running: [4], secondsSinceHeartbeat: 0.4, joinedAt: Date()),
+                      LiveStatus.Worker(name: "w2", host: nil, slots: 3, running: [], secondsSinceHeartbeat: 0.1, joinedAt: Date())],
+            suggestLatency: histogram, startedAt: Date(), stopping: false)
+        let snapshot = DashboardSnapshot(spec: spec, state: "running", createdAt: Date(), trials: trials, reports: [], live: live)
         let lines = Set(PrometheusText.render(snapshot).split(separator: "\n").map(String.init))
         let study = #"study="demo \"q\"""#
         #expect(lines.contains("sextant_trials{\(study),state=\"completed\"} 2"))
@@ -92,28 +89,9 @@ struct PrometheusTextTests {
     }
 }
 
-struct StudyDocumentTests {
-    @Test func trialsCarryTheirLearningCurvesAndNonFiniteValuesBecomeNull() throws {
-        let spec = StudySpec(name: "s", metric: .init(name: "loss", goal: .minimize), budget: .init(trials: 3),
-                             space: SearchSpace([Parameter(name: "n", domain: .int(low: 1, high: 9, log: false))]))
-        let snapshot = DashboardSnapshot(
-            study: StudyRecord(id: StudyID(1), spec: spec, createdAt: Date(), state: "running"),
-            trials: [Trial(id: TrialID(7), state: .pruned, configuration: Configuration(["n": .int(3)]), value: 2, step: 2),
-                     Trial(id: TrialID(8), state: .failed, configuration: Configuration(["n": .int(4)]), value: .nan)],
-            reports: [TrialReport(trial: TrialID(7), step: 1, value: 3), TrialReport(trial: TrialID(7), step: 2, value: 2)],
-            coordinator: nil)
-        let text = String(decoding: try StudyDocument.data(StudyDocument.trials(snapshot)), as: UTF8.self)
-        #expect(text.contains(#""reports":[[1,3],[2,2]]"#), "\(text)")
-        #expect(text.contains(#""value":null"#))
-        #expect(text.contains(#""params":{"n":3}"#))
-    }
-}
-
 struct ProgressTests {
     @Test func timeLeftFollowsTheRateSinceTheCoordinatorStarted() {
         let start = Date(timeIntervalSince1970: 1000)
-        let space = SearchSpace([Parameter(name: "x", domain: .float(low: 0, high: 1, log: false))])
-        _ = space
         let finished = (1...5).map { index in
             Trial(id: TrialID(Int64(index)), state: .completed, configuration: Configuration([:]), value: 1,
                   finishedAt: start.addingTimeInterval(Double(index) * 10))

@@ -1,0 +1,68 @@
+public import Foundation
+public import TrialModel
+
+/// A study in brief: the `study` object of `sextant export --format json` and
+/// `status --json`, and the first fields of `/api/study`.
+public struct StudySummary: Codable, Sendable, Hashable {
+    /// The budget; a limit the study file does not set is left out.
+    public struct Budget: Codable, Sendable, Hashable {
+        public var trials: Int
+        public var maxSeconds: Double?
+        public var maxFailures: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case trials, maxSeconds = "max_seconds", maxFailures = "max_failures"
+        }
+
+        public init(_ budget: StudySpec.Budget) {
+            trials = budget.trials; maxSeconds = budget.maxSeconds; maxFailures = budget.maxFailures
+        }
+    }
+
+    public var name: String
+    /// `running`, `finished` or `stopped`.
+    public var state: String
+    /// The metric's name.
+    public var metric: String
+    public var goal: Goal
+    public var budget: Budget
+    public var optimizer: OptimizerKind
+    public var pruner: PrunerKind
+    /// Parameter names in the study file's order.
+    public var parameters: [String]
+    public var createdAt: Date
+    /// Trials by state, every state present.
+    public var counts: [String: Int]
+    /// The best completed trial's id; nil (null) before one completes.
+    public var bestTrial: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case name, state, metric, goal, budget, optimizer, pruner, parameters, counts
+        case createdAt = "created_at", bestTrial = "best_trial"
+    }
+
+    public init(spec: StudySpec, state: String, createdAt: Date, trials: [Trial]) {
+        name = spec.name; self.state = state; metric = spec.metric.name; goal = spec.metric.goal
+        budget = Budget(spec.budget); optimizer = spec.optimizer.kind; pruner = spec.pruner.kind
+        parameters = spec.space.parameters.map(\.name); self.createdAt = createdAt
+        var counts: [String: Int] = [:]
+        for state in TrialState.allCases { counts[state.rawValue] = trials.count { $0.state == state } }
+        self.counts = counts
+        bestTrial = trials.best(for: spec.metric.goal)?.id.rawValue
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(state, forKey: .state)
+        try container.encode(metric, forKey: .metric)
+        try container.encode(goal, forKey: .goal)
+        try container.encode(budget, forKey: .budget)
+        try container.encode(optimizer, forKey: .optimizer)
+        try container.encode(pruner, forKey: .pruner)
+        try container.encode(parameters, forKey: .parameters)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(counts, forKey: .counts)
+        try container.encode(bestTrial, forKey: .bestTrial)
+    }
+}

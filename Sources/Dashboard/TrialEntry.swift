@@ -1,0 +1,84 @@
+public import Foundation
+public import TrialModel
+
+/// One trial as `sextant export --format json` and `/api/trials` show it. Absent values
+/// are written as `null`; `reports` is written only where it was filled in (`/api/trials`).
+public struct TrialEntry: Codable, Sendable, Hashable {
+    /// One intermediate report, written as `[step, value]`.
+    public struct Report: Codable, Sendable, Hashable {
+        public var step: Int
+        public var value: Double
+
+        public init(step: Int, value: Double) { self.step = step; self.value = value }
+
+        public init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            step = try container.decode(Int.self)
+            value = try container.decode(Double.self)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.unkeyedContainer()
+            try container.encode(step)
+            try container.encode(value)
+        }
+    }
+
+    public var id: Int64
+    public var state: TrialState
+    public var params: Configuration
+    /// The value when it is finite; nil (null) otherwise.
+    public var value: Double?
+    public var step: Int?
+    public var attempt: Int
+    public var worker: String?
+    public var startedAt: Date?
+    public var finishedAt: Date?
+    public var reason: String?
+    public var stderrTail: String?
+    /// The learning curve, finite values only; nil where the key is left out (export).
+    public var reports: [Report]?
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, params, value, step, attempt, worker, reason, reports
+        case startedAt = "started_at", finishedAt = "finished_at", stderrTail = "stderr_tail"
+    }
+
+    public init(_ trial: Trial, reports: [Report]? = nil) {
+        id = trial.id.rawValue; state = trial.state; params = trial.configuration
+        value = StudyDocument.finite(trial.value); step = trial.step; attempt = trial.attempt; worker = trial.worker
+        startedAt = trial.startedAt; finishedAt = trial.finishedAt; reason = trial.reason; stderrTail = trial.stderrTail
+        self.reports = reports
+    }
+
+    /// Every trial with its finite reports in the order given, as `/api/trials` lists them.
+    public static func withReports(_ trials: [Trial], reports: [TrialReport]) -> [TrialEntry] {
+        var curves: [TrialID: [Report]] = [:]
+        for report in reports where report.value.isFinite {
+            curves[report.trial, default: []].append(Report(step: report.step, value: report.value))
+        }
+        return trials.map { TrialEntry($0, reports: curves[$0.id] ?? []) }
+    }
+
+    /// The trial this entry describes (without its reports).
+    public var trial: Trial {
+        Trial(id: TrialID(id), state: state, configuration: params, value: value, step: step, attempt: attempt,
+              worker: worker, startedAt: startedAt, finishedAt: finishedAt, reason: reason, stderrTail: stderrTail)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(state, forKey: .state)
+        try container.encode(params, forKey: .params)
+        try container.encode(value, forKey: .value)
+        try container.encode(step, forKey: .step)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(worker, forKey: .worker)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(stderrTail, forKey: .stderrTail)
+        try container.encodeIfPresent(reports, forKey: .reports)
+    }
+}

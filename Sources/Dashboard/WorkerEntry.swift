@@ -1,0 +1,32 @@
+public import Foundation
+
+/// A connected worker as `/api/workers` shows it; a host the worker did not give is `null`.
+public struct WorkerEntry: Codable, Sendable, Hashable {
+    public var name: String
+    public var host: String?
+    public var slots: Int
+    /// Ids of the trials it runs now.
+    public var running: [Int64]
+    public var lastHeartbeatSeconds: Double
+    public var joinedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case name, host, slots, running
+        case lastHeartbeatSeconds = "last_heartbeat_seconds", joinedAt = "joined_at"
+    }
+
+    public init(_ worker: LiveStatus.Worker) {
+        name = worker.name; host = worker.host; slots = worker.slots; running = worker.running
+        lastHeartbeatSeconds = worker.secondsSinceHeartbeat; joinedAt = worker.joinedAt
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(host, forKey: .host)
+        try container.encode(slots, forKey: .slots)
+        try container.encode(running, forKey: .running)
+        try container.encode(lastHeartbeatSeconds, forKey: .lastHeartbeatSeconds)
+        try container.encode(joinedAt, forKey: .joinedAt)
+    }
+}

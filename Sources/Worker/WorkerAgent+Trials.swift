@@ -25,7 +25,10 @@ extension WorkerAgent {
         lastHeard = timekeeper.now
         switch message {
         case .welcome(let welcome):
-            if !welcomed { onEvent(.joined(study: welcome.study)) }
+            if !welcomed {
+                logger.info("joined the study", metadata: ["study": "\(welcome.study)"])
+                onEvent(.joined(study: welcome.study))
+            }
             welcomed = true
             resendResults()
         case .trial(let assignment): start(assignment)

@@ -360,7 +360,7 @@ extension StudyCoordinator {
         case .interrupted:
             // Trials still running stay so in the database: a restarted coordinator gives their
             // workers the reclaim grace. Workers get no BYE: they wait for that coordinator.
-            try store.setState("interrupted", of: study.id)
+            try store.setState(.interrupted, of: study.id)
             events?.finish()
             return
         }
@@ -369,7 +369,7 @@ extension StudyCoordinator {
                 try store.finish(trial.id, state: .failed, value: nil, step: nil,
                                  reason: "study stopped: \(reason)", stderrTail: nil, at: timekeeper.date)
             }
-            try store.setState(end == .budgetSpent ? "finished" : "stopped", of: study.id)
+            try store.setState(end == .budgetSpent ? .finished : .stopped, of: study.id)
         }
         for peer in workers.keys { send(.bye(Bye(reason: "study \(reason)")), to: peer) }
         events?.finish()

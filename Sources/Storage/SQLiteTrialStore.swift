@@ -41,44 +41,6 @@ public final class SQLiteTrialStore: TrialStore {
         }
     }
 
-    static var migrator: DatabaseMigrator {
-        var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-studies-trials-reports") { db in
-            try db.execute(sql: """
-                CREATE TABLE study (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    name TEXT NOT NULL UNIQUE,
-                    spec TEXT NOT NULL,
-                    state TEXT NOT NULL DEFAULT 'running',
-                    created_at DOUBLE NOT NULL
-                );
-                CREATE TABLE trial (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    study_id INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
-                    state TEXT NOT NULL CHECK (state IN ('pending','running','completed','failed','pruned')),
-                    params TEXT NOT NULL,
-                    value DOUBLE,
-                    step INTEGER,
-                    attempt INTEGER NOT NULL DEFAULT 1 CHECK (attempt >= 1),
-                    worker TEXT,
-                    started_at DOUBLE,
-                    finished_at DOUBLE,
-                    reason TEXT,
-                    stderr_tail TEXT
-                );
-                CREATE INDEX trial_by_study ON trial(study_id, state);
-                CREATE TABLE report (
-                    trial_id INTEGER NOT NULL REFERENCES trial(id) ON DELETE CASCADE,
-                    step INTEGER NOT NULL,
-                    value DOUBLE NOT NULL,
-                    reported_at DOUBLE NOT NULL,
-                    PRIMARY KEY (trial_id, step)
-                );
-                """)
-        }
-        return migrator
-    }
-
     public func batch<T>(_ body: () throws -> T) throws -> T {
         if batchSlot.database(on: pthread_self()) != nil { return try body() }
         do {
@@ -149,13 +111,13 @@ extension SQLiteTrialStore {
                             + "rename the study or use another --db", isInvalidStudy: true)
                 }
                 // Budget, optimizer and pruner settings may change between runs; the latest file wins.
-                try db.execute(sql: "UPDATE study SET spec = ?, state = 'running' WHERE id = ?",
-                               arguments: [specText, existing.id.rawValue])
-                return StudyRecord(id: existing.id, spec: spec, createdAt: existing.createdAt, state: "running")
+                try db.execute(sql: "UPDATE study SET spec = ?, state = ? WHERE id = ?",
+                               arguments: [specText, StudyState.running.rawValue, existing.id.rawValue])
+                return StudyRecord(id: existing.id, spec: spec, createdAt: existing.createdAt, state: StudyState.running.rawValue)
             }
             try db.execute(sql: "INSERT INTO study (name, spec, created_at) VALUES (?, ?, ?)",
                            arguments: [spec.name, specText, date.timeIntervalSince1970])
-            return StudyRecord(id: StudyID(db.lastInsertedRowID), spec: spec, createdAt: date, state: "running")
+            return StudyRecord(id: StudyID(db.lastInsertedRowID), spec: spec, createdAt: date, state: StudyState.running.rawValue)
         }
     }
 
@@ -171,9 +133,9 @@ extension SQLiteTrialStore {
         }
     }
 
-    public func setState(_ state: String, of study: StudyID) throws {
+    public func setState(_ state: StudyState, of study: StudyID) throws {
         try write { db in
-            try db.execute(sql: "UPDATE study SET state = ? WHERE id = ?", arguments: [state, study.rawValue])
+            try db.execute(sql: "UPDATE study SET state = ? WHERE id = ?", arguments: [state.rawValue, study.rawValue])
         }
     }
 

@@ -13,7 +13,8 @@ public struct StudyRecord: Sendable, Hashable {
     public var id: StudyID
     public var spec: StudySpec
     public var createdAt: Date
-    /// `running` while a coordinator works on it, then `finished` or `stopped`.
+    /// The raw value of its `StudyState`: `running` while a coordinator works on it, then
+    /// `finished`, `stopped` or `interrupted`.
     public var state: String
     public init(id: StudyID, spec: StudySpec, createdAt: Date, state: String) {
         self.id = id; self.spec = spec; self.createdAt = createdAt; self.state = state
@@ -33,8 +34,8 @@ public protocol TrialStore: Sendable {
     func latestStudy() throws -> StudyRecord?
     /// The study called `name`, if any.
     func study(named name: String) throws -> StudyRecord?
-    /// Sets a study's state (`running`, `finished`, `stopped`).
-    func setState(_ state: String, of study: StudyID) throws
+    /// Sets a study's state.
+    func setState(_ state: StudyState, of study: StudyID) throws
     /// Stores a new running trial assigned to `worker`.
     func insertTrial(in study: StudyID, configuration: Configuration, worker: String, at date: Date) throws -> Trial
     /// Hands an existing trial to another attempt (after its worker was lost).

@@ -64,35 +64,66 @@ import Testing
             time.sleep(0.05)
         """
 
-    @Test func aRunningStudyIsServedAsAPIMetricsAndARenderedPage() async throws {
-        let box = try Sandbox()
-        let studyPath = try box.write("study.yaml", Self.study)
-        let script = try box.write("curve.py", Self.trainer)
-        let coordinator = try SextantProcess(
-            ["coordinator", studyPath, "--bind", box.endpoint, "--dashboard", "127.0.0.1:0"], in: box.directory, name: "c")
-        defer { coordinator.kill() }
-        let base = try await Self.dashboardURL(of: coordinator)
-        #expect(base.hasPrefix("http://127.0.0.1:") && !base.contains("token"))
+    /// A coordinator and one two-slot worker on `study` with `trainer`, held with 16 trials finished
+    /// and the 2 running ones having made their reports, until `release` is called.
+    struct HeldStudy {
+        let box: Sandbox
+        let coordinator: SextantProcess
+        let worker: SextantProcess
+        /// The dashboard's address, ending in `/`.
+        let base: String
+        /// `/api/study` once the study is held.
+        let study: [String: Any]
 
+        static func start() async throws -> HeldStudy {
+            let box = try Sandbox()
+            let studyPath = try box.write("study.yaml", DashboardEndToEndTests.study)
+            let script = try box.write("curve.py", DashboardEndToEndTests.trainer)
+            let coordinator = try SextantProcess(
+                ["coordinator", studyPath, "--bind", box.endpoint, "--dashboard", "127.0.0.1:0"], in: box.directory, name: "c")
+            let base: String
+            do {
+                base = try await DashboardEndToEndTests.dashboardURL(of: coordinator)
+            } catch {
+                coordinator.kill()
+                throw error
+            }
+            let worker = try SextantProcess(
+                ["worker", box.endpoint, "--name", "w1", "--slots", "2", "--", "python3", script, "{x}", "{lr}", "{opt}"],
+                in: box.directory, name: "w")
+            var study: [String: Any] = [:]
+            for _ in 0..<1200 {
+                study = try await DashboardEndToEndTests.http(base + "api/study").json as? [String: Any] ?? [:]
+                let counts = study["counts"] as? [String: Int] ?? [:]
+                if study["finished"] as? Int == 16 && counts["running"] == 2 {
+                    let trials = try await DashboardEndToEndTests.http(base + "api/trials").json as? [[String: Any]] ?? []
+                    let held = trials.filter { $0["state"] as? String == "running" }
+                    if held.allSatisfy({ ($0["reports"] as? [Any])?.count == 3 }) { break }
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return HeldStudy(box: box, coordinator: coordinator, worker: worker, base: base, study: study)
+        }
+
+        /// Lets the held trials end; the study then finishes.
+        func release() {
+            _ = FileManager.default.createFile(atPath: box.directory.appendingPathComponent("release").path, contents: nil)
+        }
+
+        func kill() {
+            worker.kill()
+            coordinator.kill()
+        }
+    }
+
+    @Test func aRunningStudyIsServedAsAPIAndMetrics() async throws {
+        let held = try await HeldStudy.start()
+        defer { held.kill() }
+        let (box, coordinator, worker, base, study) = (held.box, held.coordinator, held.worker, held.base, held.study)
+        #expect(base.hasPrefix("http://127.0.0.1:") && !base.contains("token"))
         #expect(try await Self.http(base + "healthz").body == "ok\n")
         #expect(try await Self.http(base + "api/workers").json as? [Any] != nil)
-        let worker = try SextantProcess(
-            ["worker", box.endpoint, "--name", "w1", "--slots", "2", "--", "python3", script, "{x}", "{lr}", "{opt}"],
-            in: box.directory, name: "w")
-        defer { worker.kill() }
 
-        // Wait until 16 trials finished and the two held ones run, having made their reports.
-        var study: [String: Any] = [:]
-        for _ in 0..<1200 {
-            study = try await Self.http(base + "api/study").json as? [String: Any] ?? [:]
-            let counts = study["counts"] as? [String: Int] ?? [:]
-            if study["finished"] as? Int == 16 && counts["running"] == 2 {
-                let trials = try await Self.http(base + "api/trials").json as? [[String: Any]] ?? []
-                let held = trials.filter { $0["state"] as? String == "running" }
-                if held.allSatisfy({ ($0["reports"] as? [Any])?.count == 3 }) { break }
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
         #expect(study["finished"] as? Int == 16, "\(study)")
         #expect(study["name"] as? String == "dash")
         #expect(study["goal"] as? String == "minimize")
@@ -151,9 +182,7 @@ import Testing
         #expect(table.contains("16/22 finished"))
         #expect(table.contains("w1") && table.contains("#17 #18"), "\(table)")
 
-        try await Self.checkThePageInABrowser(base, trials: trials, in: box)
-
-        FileManager.default.createFile(atPath: box.directory.appendingPathComponent("release").path, contents: nil)
+        held.release()
         #expect(await coordinator.wait() == 0, "coordinator: \(coordinator.stderr)")
         #expect(await worker.wait(timeout: .seconds(15)) == 0)
 
@@ -164,22 +193,24 @@ import Testing
         #expect(view.contains("best so far #"))
     }
 
-    static var chromium: String? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
+    /// The headless browser of this machine, if any.
+    static let chromium: String? = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    /// Loads the page in headless Chromium, checks the DOM after its scripts ran, and saves
-    /// a screenshot under `.build/test-artifacts/`.
-    static func checkThePageInABrowser(_ base: String, trials: [[String: Any]], in box: Sandbox) async throws {
-        guard let chromium else {
-            print("SKIPPED: the browser check of the dashboard needs chromium (apt-get install chromium)")
-            return
-        }
+    /// Loads the page of a held study in headless Chromium, checks the DOM after its scripts ran,
+    /// and saves a screenshot under `.build/test-artifacts/`.
+    @Test(.enabled(if: chromium != nil, "the browser check of the dashboard needs chromium (apt-get install chromium)"))
+    func thePageRendersTheStudyInAHeadlessBrowser() async throws {
+        let chromium = try #require(Self.chromium)
+        let held = try await HeldStudy.start()
+        defer { held.kill() }
+        let (box, base) = (held.box, held.base)
+        #expect(held.study["finished"] as? Int == 16, "\(held.study)")
+        let trials = try #require(try await Self.http(base + "api/trials").json as? [[String: Any]])
         let common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                       "--user-data-dir=\(box.directory.path)/chromium", "--virtual-time-budget=6000"]
-        let dom = try await run(chromium, common + ["--dump-dom", base], in: box.directory)
+        let dom = try await Self.run(chromium, common + ["--dump-dom", base], in: box.directory)
         func count(_ needle: String) -> Int { dom.components(separatedBy: needle).count - 1 }
         func points(_ id: String) -> Int? {
             guard let range = dom.range(of: "id=\"\(id)\"") else { return nil }
@@ -202,11 +233,14 @@ import Testing
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let shot = artifacts.appendingPathComponent("dashboard.png").path
         try? FileManager.default.removeItem(atPath: shot)
-        _ = try await run(chromium, common + ["--hide-scrollbars", "--window-size=1400,2300", "--screenshot=\(shot)", base],
+        _ = try await Self.run(chromium, common + ["--hide-scrollbars", "--window-size=1400,2300", "--screenshot=\(shot)", base],
                           in: box.directory)
         let size = (try? FileManager.default.attributesOfItem(atPath: shot)[.size] as? Int) ?? 0
         #expect(size > 20_000, "screenshot \(shot) is \(size) bytes")
         print("dashboard screenshot: \(shot)")
+
+        held.release()
+        #expect(await held.coordinator.wait() == 0, "coordinator: \(held.coordinator.stderr)")
     }
 
     static func run(_ executable: String, _ arguments: [String], in directory: URL) async throws -> String {
@@ -215,7 +249,7 @@ import Testing
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let output = directory.appendingPathComponent("browser-\(UUID().uuidString.prefix(6)).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice
         try process.run()

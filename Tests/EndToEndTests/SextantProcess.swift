@@ -22,8 +22,8 @@ final class SextantProcess: @unchecked Sendable {
     init(_ arguments: [String], in directory: URL, name: String, namespace: String? = nil) throws {
         stdoutPath = directory.appendingPathComponent("\(name).out").path
         stderrPath = directory.appendingPathComponent("\(name).err").path
-        FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         if let namespace {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", namespace, Self.binary.path] + arguments

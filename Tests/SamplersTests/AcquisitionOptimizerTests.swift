@@ -87,24 +87,104 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
         Self.expectGradientMatchesFiniteDifferences(mixed, points: 6, seed: 9)
     }
 
-    @Test func optimizerBeatsRawCandidatesAndRespectsLevels() throws {
+    /// The largest acquisition value found without the optimizer: every point of a grid with
+    /// `steps` intervals per continuous coordinate, crossed with every level of the others, then a
+    /// compass search (no gradients) from the best `refined` grid points.
+    static func referenceMaximum(
+        _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], steps: Int, refined: Int = 8
+    ) -> (point: [Double], value: Double) {
+        let d = dimensions.count
+        let axes = dimensions.map { $0.levels ?? (0...steps).map { Double($0) / Double(steps) } }
+        var points: [[Double]] = [[]]
+        for axis in axes { points = points.flatMap { prefix in axis.map { prefix + [$0] } } }
+        var values: [Double] = []
+        values.reserveCapacity(points.count)
+        for start in stride(from: 0, to: points.count, by: 4096) {
+            let chunk = points[start..<min(points.count, start + 4096)]
+            values += acquisition.values(rowMajor: chunk.flatMap { $0 }, count: chunk.count)
+        }
+        let continuous = (0..<d).filter { dimensions[$0].isContinuous }
+        var best = (point: [Double](), value: -Double.infinity)
+        for index in values.indices.sorted(by: { values[$0] > values[$1] }).prefix(refined) {
+            var x = points[index], value = values[index]
+            var step = 1 / Double(steps)
+            while step > 1e-9 {
+                var moved = false
+                for j in continuous {
+                    for direction in [-1.0, 1.0] {
+                        var y = x
+                        y[j] = min(1, max(0, x[j] + direction * step))
+                        let candidate = acquisition.values(rowMajor: y, count: 1)[0]
+                        if candidate > value { x = y; value = candidate; moved = true }
+                    }
+                }
+                if !moved { step /= 2 }
+            }
+            if value > best.value { best = (x, value) }
+        }
+        return best
+    }
+
+    /// Checks that `result` is a point of the space whose stated value is its acquisition value.
+    static func expectHonest(_ result: AcquisitionMaximum, _ acquisition: LogEIAcquisition, dimensions: [DimensionKind]) {
+        for (j, kind) in dimensions.enumerated() {
+            #expect(result.point[j] >= 0 && result.point[j] <= 1)
+            if let levels = kind.levels { #expect(levels.contains(result.point[j]), "coordinate \(j) off its levels") }
+        }
+        let value = acquisition.values(rowMajor: result.point, count: 1)[0]
+        #expect(abs(result.logExpectedImprovement - value) <= 1e-12 * max(1, abs(value)))
+    }
+
+    @Test func optimizerFindsTheMaximumOfAMixedSpaceThatADenseGridFinds() throws {
         let dims: [DimensionKind] = [.continuous, .discrete(levels: [0, 0.25, 0.5, 0.75, 1]), .categorical(count: 3)]
         var rng = Xoshiro256StarStar(seed: 5)
         let xs = (0..<12).map { _ in dims.map { $0.snap(rng.nextUnitDouble()) } }
         let ys = xs.map { ($0[0] - 0.3) * ($0[0] - 0.3) + $0[1] + ($0[2] > 0.5 ? 0 : 1) }
-        let model = try GaussianProcessModel.fit(inputs: xs, values: ys, dimensions: dims, seed: 1)
+        let model = try GaussianProcessModel(
+            inputs: xs, values: ys, dimensions: dims,
+            hyperparameters: Hyperparameters(lengthscales: [0.2, 0.4, 0.7], outputscale: 1, noiseVariance: 1e-4))
         let acquisition = LogEIAcquisition(model: model, incumbent: ys.min()!)
         var configuration = AcquisitionOptimizer.Configuration()
         configuration.candidates = 256
         configuration.starts = 6
         let best = try AcquisitionOptimizer(configuration: configuration).maximize(acquisition, dimensions: dims, excluded: xs, seed: 3)
-        #expect(dims[1].levels!.contains(best.point[1]))
-        #expect(dims[2].levels!.contains(best.point[2]))
-        #expect(best.point[0] >= 0 && best.point[0] <= 1)
-        var sequence = QuasiRandomSequence(dimension: 3, seed: 3)
-        var raw = sequence.nextBatch(256)
-        for i in 0..<256 { for j in 1..<3 { raw[i * 3 + j] = dims[j].snap(raw[i * 3 + j]) } }
-        #expect(best.logExpectedImprovement >= acquisition.values(rowMajor: raw, count: 256).max()!)
+        Self.expectHonest(best, acquisition, dimensions: dims)
+        // One continuous coordinate: 2000 grid intervals and a compass search pin the maximum down.
+        let reference = Self.referenceMaximum(acquisition, dimensions: dims, steps: 2000)
+        #expect(abs(best.logExpectedImprovement - reference.value) <= 1e-7 * max(1, abs(reference.value)),
+                "optimizer \(best.point) \(best.logExpectedImprovement), grid \(reference.point) \(reference.value)")
+        #expect(best.point[1] == reference.point[1] && best.point[2] == reference.point[2])
+        #expect(abs(best.point[0] - reference.point[0]) < 1e-3)
+    }
+
+    @Test func optimizerDoesAtLeastAsWellAsADenseGridInThreeDimensions() throws {
+        let (ys, model) = try Self.fixedModel()
+        let dims = [DimensionKind](repeating: .continuous, count: 3)
+        let acquisition = LogEIAcquisition(model: model, incumbent: ys.min()!)
+        let best = try AcquisitionOptimizer().maximize(acquisition, dimensions: dims, excluded: [], seed: 11)
+        Self.expectHonest(best, acquisition, dimensions: dims)
+        let reference = Self.referenceMaximum(acquisition, dimensions: dims, steps: 60)
+        #expect(best.logExpectedImprovement >= reference.value - 1e-9 * max(1, abs(reference.value)),
+                "optimizer \(best.point) \(best.logExpectedImprovement), grid \(reference.point) \(reference.value)")
+    }
+
+    /// One observation at the incumbent: μ(x) = f* everywhere and σ(x)² = s − k(x, x₀)²/(s + σ²ₙ)
+    /// grows with the scaled distance from x₀, so LogEI = log σ(x) + log φ(0) peaks at the
+    /// farthest corner of the cube, where it has this closed form.
+    @Test func optimizerFindsTheClosedFormMaximumOfAOnePointModel() throws {
+        let s = 1.3, noise = 0.01, lengthscales = [0.3, 0.7]
+        let x0 = [0.2, 0.3]
+        let model = try GaussianProcessModel(
+            inputs: [x0], values: [2.5],
+            hyperparameters: Hyperparameters(lengthscales: lengthscales, outputscale: s, noiseVariance: noise))
+        let acquisition = LogEIAcquisition(model: model, incumbent: 2.5)
+        let best = try AcquisitionOptimizer().maximize(acquisition, dimensions: [.continuous, .continuous], excluded: [x0], seed: 4)
+        // Scaled squared distances to the corners: (1, 1) is the farthest.
+        let r = ((0.8 / 0.3) * (0.8 / 0.3) + (0.7 / 0.7) * (0.7 / 0.7)).squareRoot()
+        let k = s * (1 + 5.0.squareRoot() * r + 5 * r * r / 3) * exp(-5.0.squareRoot() * r)
+        let expected = 0.5 * log(s - k * k / (s + noise)) - 0.5 * log(2 * Double.pi)
+        #expect(abs(best.point[0] - 1) < 1e-6 && abs(best.point[1] - 1) < 1e-6, "\(best.point)")
+        #expect(abs(best.logExpectedImprovement - expected) < 1e-9, "\(best.logExpectedImprovement) vs \(expected)")
     }
 
     @Test func exhaustedDiscreteSpaceFallsBackToTheOnlyFreePointThenThrows() throws {

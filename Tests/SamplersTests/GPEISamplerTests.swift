@@ -64,8 +64,6 @@ import TrialModel
         }
         #expect(Set(suggestions).count == 4)
         #expect(!suggestions.contains(failedPoint))
-        let xs = suggestions.compactMap { $0["x"]?.numericValue }
-        for i in xs.indices { for j in xs.indices where i < j { #expect(suggestions[i] != suggestions[j]) } }
     }
 
     @Test func theFirstTrialsFollowTheQuasiRandomDesign() throws {

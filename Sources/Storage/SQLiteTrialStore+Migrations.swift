@@ -1,0 +1,73 @@
+import GRDB
+
+extension SQLiteTrialStore {
+    /// The schema, as named migrations that only go forward: a database is brought up to date
+    /// each time it is opened. A released migration is never edited; a change is a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-studies-trials-reports") { db in
+            try db.execute(sql: """
+                CREATE TABLE study (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    spec TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'running',
+                    created_at DOUBLE NOT NULL
+                );
+                CREATE TABLE trial (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    study_id INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
+                    state TEXT NOT NULL CHECK (state IN ('pending','running','completed','failed','pruned')),
+                    params TEXT NOT NULL,
+                    value DOUBLE,
+                    step INTEGER,
+                    attempt INTEGER NOT NULL DEFAULT 1 CHECK (attempt >= 1),
+                    worker TEXT,
+                    started_at DOUBLE,
+                    finished_at DOUBLE,
+                    reason TEXT,
+                    stderr_tail TEXT
+                );
+                CREATE INDEX trial_by_study ON trial(study_id, state);
+                CREATE TABLE report (
+                    trial_id INTEGER NOT NULL REFERENCES trial(id) ON DELETE CASCADE,
+                    step INTEGER NOT NULL,
+                    value DOUBLE NOT NULL,
+                    reported_at DOUBLE NOT NULL,
+                    PRIMARY KEY (trial_id, step)
+                );
+                """)
+        }
+        // SQLite cannot add a CHECK to an existing column: the study table is rebuilt (GRDB runs
+        // the migration with foreign keys off and checks them before it commits, so the trials
+        // that reference a study keep it). A state no release writes becomes `interrupted`:
+        // not known to be over, so the next coordinator resumes the study.
+        migrator.registerMigration("v2-study-state-check") { db in
+            let sequence = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'study'")
+            try db.execute(sql: """
+                CREATE TABLE study_new (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL UNIQUE,
+                    spec TEXT NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'running'
+                        CHECK (state IN ('running','finished','stopped','interrupted')),
+                    created_at DOUBLE NOT NULL
+                );
+                INSERT INTO study_new (id, name, spec, state, created_at)
+                    SELECT id, name, spec,
+                           CASE WHEN state IN ('running','finished','stopped','interrupted') THEN state
+                                ELSE 'interrupted' END,
+                           created_at
+                    FROM study;
+                DROP TABLE study;
+                ALTER TABLE study_new RENAME TO study;
+                """)
+            // Ids of deleted studies are never reused: keep the AUTOINCREMENT high-water mark.
+            if let sequence {
+                try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'study'")
+                try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('study', ?)", arguments: [sequence])
+            }
+        }
+        return migrator
+    }
+}

@@ -1,22 +1,22 @@
 /// Timing and limits of a coordinator, with defaults that suit a LAN.
-public struct CoordinatorConfiguration: Sendable {
+package struct CoordinatorConfiguration: Sendable {
     /// How often the coordinator sends HEARTBEAT and checks liveness (0.2-5 s is sensible).
-    public var heartbeatInterval: Duration = .seconds(1)
+    package var heartbeatInterval: Duration = .seconds(1)
     /// Heartbeat intervals of silence after which a worker is lost and its trials requeued (3-10).
-    public var liveness: Int = 5
+    package var liveness: Int = 5
     /// How long to keep flushing BYE to workers at the end.
-    public var byeGrace: Duration = .milliseconds(300)
+    package var byeGrace: Duration = .milliseconds(300)
     /// After a restart, how long trials that were running wait for their workers to rejoin
     /// before they are requeued (longer than a worker's silence before it says HELLO again).
-    public var reclaimGrace: Duration = .seconds(8)
+    package var reclaimGrace: Duration = .seconds(8)
     /// After SIGTERM/SIGINT, how long running trials may still finish before the coordinator exits.
-    public var shutdownGrace: Duration = .seconds(30)
+    package var shutdownGrace: Duration = .seconds(30)
 
-    public init() {}
+    package init() {}
 }
 
 /// Why a study ended.
-public enum StudyEnd: Sendable, Equatable {
+package enum StudyEnd: Sendable, Equatable {
     /// The trial budget is spent (or the grid exhausted).
     case budgetSpent
     /// `budget.max_seconds` passed.
@@ -28,7 +28,7 @@ public enum StudyEnd: Sendable, Equatable {
 }
 
 /// Something worth showing the person watching the coordinator.
-public enum StudyEvent: Sendable {
+package enum StudyEvent: Sendable {
     case workerJoined(name: String, slots: Int)
     case workerLost(name: String, requeued: Int)
     case workerLeft(name: String)
@@ -37,13 +37,13 @@ public enum StudyEvent: Sendable {
 }
 
 /// A finished trial and where the study stands, for progress lines.
-public struct TrialSummary: Sendable {
-    public var id: Int64
-    public var state: String
-    public var value: Double?
-    public var reason: String?
-    public var finished: Int
-    public var budget: Int
-    public var bestID: Int64?
-    public var bestValue: Double?
+package struct TrialSummary: Sendable {
+    package var id: Int64
+    package var state: String
+    package var value: Double?
+    package var reason: String?
+    package var finished: Int
+    package var budget: Int
+    package var bestID: Int64?
+    package var bestValue: Double?
 }

@@ -1,33 +1,33 @@
-public import Foundation
+package import Foundation
 
 /// A connected worker as the coordinator sees it, for the dashboard and `/api/workers`.
-public struct WorkerStatus: Sendable, Hashable {
-    public var name: String
+package struct WorkerStatus: Sendable, Hashable {
+    package var name: String
     /// The host the worker said it runs on (HELLO `host`); nil for workers that do not say.
-    public var host: String?
-    public var slots: Int
-    public var running: [Int64]
-    public var secondsSinceHeartbeat: Double
-    public var joinedAt: Date
+    package var host: String?
+    package var slots: Int
+    package var running: [Int64]
+    package var secondsSinceHeartbeat: Double
+    package var joinedAt: Date
 
-    public init(name: String, host: String?, slots: Int, running: [Int64], secondsSinceHeartbeat: Double, joinedAt: Date) {
+    package init(name: String, host: String?, slots: Int, running: [Int64], secondsSinceHeartbeat: Double, joinedAt: Date) {
         self.name = name; self.host = host; self.slots = slots; self.running = running
         self.secondsSinceHeartbeat = secondsSinceHeartbeat; self.joinedAt = joinedAt
     }
 }
 
 /// Suggest latencies in fixed buckets (seconds), cumulative as Prometheus expects.
-public struct LatencyHistogram: Sendable, Hashable {
+package struct LatencyHistogram: Sendable, Hashable {
     /// Upper bounds of the buckets in seconds; a last, unbounded bucket follows.
-    public static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    package static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     /// Observations per bucket (not cumulative); one more entry than `bounds`, for +Inf.
-    public private(set) var counts = [Int](repeating: 0, count: LatencyHistogram.bounds.count + 1)
-    public private(set) var sum = 0.0
-    public private(set) var count = 0
+    package private(set) var counts = [Int](repeating: 0, count: LatencyHistogram.bounds.count + 1)
+    package private(set) var sum = 0.0
+    package private(set) var count = 0
 
-    public init() {}
+    package init() {}
 
-    public mutating func record(seconds: Double) {
+    package mutating func record(seconds: Double) {
         let index = Self.bounds.firstIndex { seconds <= $0 } ?? Self.bounds.count
         counts[index] += 1
         sum += seconds
@@ -35,23 +35,23 @@ public struct LatencyHistogram: Sendable, Hashable {
     }
 
     /// Observations at or below each bound, then the total (the `+Inf` bucket).
-    public var cumulative: [Int] {
+    package var cumulative: [Int] {
         var running = 0
         return counts.map { running += $0; return running }
     }
 }
 
 /// What the coordinator knows beyond the database: its workers and how fast it suggests.
-public struct CoordinatorStatus: Sendable {
-    public var workers: [WorkerStatus]
-    public var suggestLatency: LatencyHistogram
+package struct CoordinatorStatus: Sendable {
+    package var workers: [WorkerStatus]
+    package var suggestLatency: LatencyHistogram
     /// The latest suggestion's latency in seconds.
-    public var lastSuggestSeconds: Double?
-    public var startedAt: Date
+    package var lastSuggestSeconds: Double?
+    package var startedAt: Date
     /// True after SIGTERM or Ctrl-C: no new trials are handed out.
-    public var stopping: Bool
+    package var stopping: Bool
 
-    public init(workers: [WorkerStatus], suggestLatency: LatencyHistogram, lastSuggestSeconds: Double?, startedAt: Date,
+    package init(workers: [WorkerStatus], suggestLatency: LatencyHistogram, lastSuggestSeconds: Double?, startedAt: Date,
                 stopping: Bool) {
         self.workers = workers; self.suggestLatency = suggestLatency; self.lastSuggestSeconds = lastSuggestSeconds
         self.startedAt = startedAt; self.stopping = stopping
@@ -60,7 +60,7 @@ public struct CoordinatorStatus: Sendable {
 
 extension StudyCoordinator {
     /// A snapshot of the workers and suggestion timings.
-    public func status() -> CoordinatorStatus {
+    package func status() -> CoordinatorStatus {
         let now = timekeeper.now
         let workers = workers.values.map { worker in
             WorkerStatus(

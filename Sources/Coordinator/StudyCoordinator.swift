@@ -1,10 +1,10 @@
 import Foundation
-public import Logging
-public import Pruning
-public import Samplers
-public import Storage
-public import Timekeeping
-public import Transport
+package import Logging
+package import Pruning
+package import Samplers
+package import Storage
+package import Timekeeping
+package import Transport
 import TrialModel
 import WireProtocol
 
@@ -15,7 +15,7 @@ import WireProtocol
 /// suggestions are queued as events and handled in batches, one event at a time; each
 /// batch is stored in one transaction before its replies go out. A slow sampler runs in
 /// a separate task, so a suggestion never delays heartbeats.
-public actor StudyCoordinator {
+package actor StudyCoordinator {
     enum Event: Sendable {
         case inbound(PeerID, [Data])
         case tick
@@ -80,7 +80,7 @@ public actor StudyCoordinator {
     /// Messages held back until the batch that produced them is stored; nil outside a batch.
     var outbox: [(PeerID, Message)]?
 
-    public init(
+    package init(
         study: StudyRecord, store: any TrialStore, sampler: any Sampler, pruner: (any Pruner)? = nil,
         transport: any RouterTransport,
         configuration: CoordinatorConfiguration = .init(), timekeeper: any Timekeeper = SystemTimekeeper(),
@@ -102,7 +102,7 @@ public actor StudyCoordinator {
     }
 
     /// Runs until the budget is spent; returns why the study ended.
-    public func run() async throws -> StudyEnd {
+    package func run() async throws -> StudyEnd {
         startedAt = timekeeper.now
         startedDate = timekeeper.date
         try resume()
@@ -168,7 +168,7 @@ public actor StudyCoordinator {
 
     /// Asks the study to stop: no new trials; running ones get `shutdownGrace` to finish.
     /// Safe to call from a signal handler's task.
-    public nonisolated func shutdown() {
+    package nonisolated func shutdown() {
         Task { await self.requestShutdown() }
     }
 

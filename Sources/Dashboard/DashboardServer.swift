@@ -1,23 +1,23 @@
 import Foundation
 import Hummingbird
-public import Logging
+package import Logging
 import NIOCore
 
 /// Why the dashboard did not start.
-public struct DashboardError: Error, CustomStringConvertible {
-    public var description: String
+package struct DashboardError: Error, CustomStringConvertible {
+    package var description: String
 }
 
 /// The dashboard's HTTP server: the page, `/api/*`, `/metrics` and `/healthz`. Read-only:
 /// only GET (and HEAD) routes exist. With a token, every route but `/healthz` requires it.
-public final class DashboardServer: Sendable {
+package final class DashboardServer: Sendable {
     /// The address actually bound (the port is resolved when 0 was asked for).
-    public let host: String
-    public let port: Int
+    package let host: String
+    package let port: Int
     let task: Task<Void, any Error>
 
     /// Binds `host:port` and serves until `stop()`; throws when the address cannot be bound.
-    public static func start(
+    package static func start(
         host: String, port: Int, token: String?, source: any DashboardSource, logger: Logger
     ) async throws -> DashboardServer {
         // The HTTP layer logs a cancelled connection at shutdown as an error; what matters to a
@@ -61,7 +61,7 @@ public final class DashboardServer: Sendable {
         self.host = host; self.port = port; self.task = task
     }
 
-    public func stop() { task.cancel() }
+    package func stop() { task.cancel() }
 
     static func addRoutes(to router: Router<BasicRequestContext>, source: any DashboardSource) {
         router.get("/healthz") { _, _ in Response.text("ok\n") }

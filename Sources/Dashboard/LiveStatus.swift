@@ -1,21 +1,21 @@
-public import Foundation
+package import Foundation
 
 /// What only a running coordinator knows, in the dashboard's terms: its workers, how fast it
 /// suggests, when it started and whether it is stopping. The executable that runs the
 /// coordinator fills it in; the dashboard never sees the coordinator itself.
-public struct LiveStatus: Sendable, Hashable {
+package struct LiveStatus: Sendable, Hashable {
     /// A connected worker.
-    public struct Worker: Sendable, Hashable {
-        public var name: String
+    package struct Worker: Sendable, Hashable {
+        package var name: String
         /// The host the worker said it runs on; nil for workers that do not say.
-        public var host: String?
-        public var slots: Int
+        package var host: String?
+        package var slots: Int
         /// Ids of the trials it runs now.
-        public var running: [Int64]
-        public var secondsSinceHeartbeat: Double
-        public var joinedAt: Date
+        package var running: [Int64]
+        package var secondsSinceHeartbeat: Double
+        package var joinedAt: Date
 
-        public init(name: String, host: String?, slots: Int, running: [Int64], secondsSinceHeartbeat: Double,
+        package init(name: String, host: String?, slots: Int, running: [Int64], secondsSinceHeartbeat: Double,
                     joinedAt: Date) {
             self.name = name; self.host = host; self.slots = slots; self.running = running
             self.secondsSinceHeartbeat = secondsSinceHeartbeat; self.joinedAt = joinedAt
@@ -23,32 +23,32 @@ public struct LiveStatus: Sendable, Hashable {
     }
 
     /// A latency histogram as Prometheus reads it: cumulative counts per upper bound.
-    public struct Histogram: Sendable, Hashable {
+    package struct Histogram: Sendable, Hashable {
         /// Upper bounds of the buckets in seconds, ascending; the unbounded `+Inf` bucket follows.
-        public var bounds: [Double]
+        package var bounds: [Double]
         /// Observations at or below each bound, then the total: one more entry than `bounds`.
-        public var cumulative: [Int]
+        package var cumulative: [Int]
         /// The sum of all observations in seconds.
-        public var sum: Double
+        package var sum: Double
 
         /// The number of observations (the `+Inf` bucket).
-        public var count: Int { cumulative.last ?? 0 }
+        package var count: Int { cumulative.last ?? 0 }
 
-        public init(bounds: [Double], cumulative: [Int], sum: Double) {
+        package init(bounds: [Double], cumulative: [Int], sum: Double) {
             precondition(cumulative.count == bounds.count + 1, "one cumulative count per bound, then +Inf")
             self.bounds = bounds; self.cumulative = cumulative; self.sum = sum
         }
     }
 
     /// Connected workers, by name.
-    public var workers: [Worker]
+    package var workers: [Worker]
     /// How long the optimizer took to suggest each trial.
-    public var suggestLatency: Histogram
-    public var startedAt: Date
+    package var suggestLatency: Histogram
+    package var startedAt: Date
     /// True after SIGTERM or Ctrl-C: no new trials are handed out.
-    public var stopping: Bool
+    package var stopping: Bool
 
-    public init(workers: [Worker], suggestLatency: Histogram, startedAt: Date, stopping: Bool) {
+    package init(workers: [Worker], suggestLatency: Histogram, startedAt: Date, stopping: Bool) {
         self.workers = workers; self.suggestLatency = suggestLatency; self.startedAt = startedAt
         self.stopping = stopping
     }

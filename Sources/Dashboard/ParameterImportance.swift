@@ -1,4 +1,4 @@
-public import TrialModel
+package import TrialModel
 
 /// How much each parameter matters, from the completed trials alone.
 ///
@@ -12,12 +12,12 @@ public import TrialModel
 /// make it insensitive to outliers and to the metric's scale. The shares are
 /// normalized to sum to 1. It is cheaper than fANOVA and sees only main effects:
 /// two parameters that matter only together both score low.
-public enum ParameterImportance {
+package enum ParameterImportance {
     /// Completed trials needed before importance is reported.
-    public static let minimumTrials = 6
+    package static let minimumTrials = 6
 
     /// Parameter name → share in [0, 1], summing to 1; empty with too few trials or no spread.
-    public static func shares(trials: [Trial], space: SearchSpace) -> [String: Double] {
+    package static func shares(trials: [Trial], space: SearchSpace) -> [String: Double] {
         let completed = trials.filter { $0.state == .completed && ($0.value?.isFinite ?? false) }
         guard completed.count >= minimumTrials else { return [:] }
         let ranks = Self.ranks(completed.map { $0.value! })

@@ -7,8 +7,8 @@ import TrialModel
 /// snapshot of the study's state read at scrape time (counts from the database,
 /// workers and the latency histogram from the coordinator), not a metric the code
 /// updates as it runs, so a registry would only add a copy of the state.
-public enum PrometheusText {
-    public static func render(_ snapshot: DashboardSnapshot) -> String {
+package enum PrometheusText {
+    package static func render(_ snapshot: DashboardSnapshot) -> String {
         var lines: [String] = []
         let study = label(snapshot.spec.name)
         func metric(_ name: String, _ type: String, _ help: String) {

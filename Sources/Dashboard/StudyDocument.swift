@@ -1,17 +1,17 @@
-public import Foundation
+package import Foundation
 
 /// How the JSON of `/api/*`, `sextant export --format json` and `status --json` is written
 /// and read: keys sorted, dates as ISO 8601 strings with milliseconds in UTC. The shapes
 /// themselves are `StudySummary`, `StudyOverview`, `TrialEntry` and `WorkerEntry`
 /// (docs/dashboard.md).
-public enum StudyDocument {
+package enum StudyDocument {
     /// ISO 8601 with milliseconds in UTC, e.g. `2026-11-23T11:20:00.123Z`.
-    public static func iso(_ date: Date) -> String {
+    package static func iso(_ date: Date) -> String {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
     /// An encoder for the documents: keys sorted, dates as `iso(_:)` writes them.
-    public static func encoder(pretty: Bool = false) -> JSONEncoder {
+    package static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted] : [.sortedKeys]
         encoder.dateEncodingStrategy = .custom { date, encoder in
@@ -22,7 +22,7 @@ public enum StudyDocument {
     }
 
     /// A decoder for the documents, reading dates as `iso(_:)` writes them.
-    public static func decoder() -> JSONDecoder {
+    package static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -32,7 +32,7 @@ public enum StudyDocument {
     }
 
     /// `value` as compact JSON with sorted keys.
-    public static func data(_ value: some Encodable) throws -> Data {
+    package static func data(_ value: some Encodable) throws -> Data {
         try encoder().encode(value)
     }
 

@@ -1,18 +1,18 @@
-public import Foundation
-public import TrialModel
+package import Foundation
+package import TrialModel
 
 /// `/api/study`: the summary's fields plus progress, the best trial, the search space,
 /// parameter importance and the coordinator's clock. `coordinator_started_at` and
 /// `stopping` are written only while a coordinator runs the study.
-public struct StudyOverview: Codable, Sendable {
+package struct StudyOverview: Codable, Sendable {
     /// The best completed trial.
-    public struct Best: Codable, Sendable, Hashable {
-        public var id: Int64
+    package struct Best: Codable, Sendable, Hashable {
+        package var id: Int64
         /// The value when it is finite; nil (null) otherwise.
-        public var value: Double?
-        public var params: Configuration
+        package var value: Double?
+        package var params: Configuration
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encode(value, forKey: .value)
@@ -22,14 +22,14 @@ public struct StudyOverview: Codable, Sendable {
 
     /// One parameter of the search space: `name`, `type`, then `low`, `high` and `log`,
     /// or `choices` for a categorical one.
-    public struct SpaceParameter: Codable, Sendable, Hashable {
-        public var parameter: Parameter
+    package struct SpaceParameter: Codable, Sendable, Hashable {
+        package var parameter: Parameter
 
         enum CodingKeys: String, CodingKey { case name, type, low, high, log, choices }
 
-        public init(_ parameter: Parameter) { self.parameter = parameter }
+        package init(_ parameter: Parameter) { self.parameter = parameter }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let name = try container.decode(String.self, forKey: .name)
             let domain: ParameterDomain
@@ -51,7 +51,7 @@ public struct StudyOverview: Codable, Sendable {
             parameter = Parameter(name: name, domain: domain)
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(parameter.name, forKey: .name)
             switch parameter.domain {
@@ -73,26 +73,26 @@ public struct StudyOverview: Codable, Sendable {
     }
 
     /// Written as this object's first fields, not nested.
-    public var summary: StudySummary
+    package var summary: StudySummary
     /// Trials completed, failed or pruned.
-    public var finished: Int
-    public var space: [SpaceParameter]
+    package var finished: Int
+    package var space: [SpaceParameter]
     /// The whole study file as the coordinator read it, for `sextant status --url`; nil
     /// only where a reader dropped it (`status --json`), and then left out.
-    public var spec: StudySpec?
+    package var spec: StudySpec?
     /// Nil (null) until a trial completes.
-    public var best: Best?
+    package var best: Best?
     /// Parameter name → share of importance; empty below `ParameterImportance.minimumTrials`.
-    public var importance: [String: Double]
+    package var importance: [String: Double]
     /// When the snapshot was taken.
-    public var now: Date
-    public var coordinatorStartedAt: Date?
-    public var stopping: Bool?
+    package var now: Date
+    package var coordinatorStartedAt: Date?
+    package var stopping: Bool?
     /// Since the coordinator started, or from the first trial's start to the last one's
     /// finish without one; nil (null) when unknown.
-    public var elapsedSeconds: Double?
+    package var elapsedSeconds: Double?
     /// Nil (null) without a coordinator or before a trial finished under it.
-    public var etaSeconds: Double?
+    package var etaSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case finished, space, spec, best, importance, now, stopping
@@ -100,7 +100,7 @@ public struct StudyOverview: Codable, Sendable {
         case etaSeconds = "eta_seconds"
     }
 
-    public init(_ snapshot: DashboardSnapshot) {
+    package init(_ snapshot: DashboardSnapshot) {
         let trials = snapshot.trials
         summary = StudySummary(spec: snapshot.spec, state: snapshot.state, createdAt: snapshot.createdAt, trials: trials)
         finished = trials.count { $0.state.isFinished }
@@ -122,7 +122,7 @@ public struct StudyOverview: Codable, Sendable {
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         summary = try StudySummary(from: decoder)
         let container = try decoder.container(keyedBy: CodingKeys.self)
         finished = try container.decode(Int.self, forKey: .finished)
@@ -137,7 +137,7 @@ public struct StudyOverview: Codable, Sendable {
         etaSeconds = try container.decodeIfPresent(Double.self, forKey: .etaSeconds)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         try summary.encode(to: encoder)
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(finished, forKey: .finished)

@@ -1,47 +1,47 @@
-public import Foundation
-public import TrialModel
+package import Foundation
+package import TrialModel
 
 /// A study in brief: the `study` object of `sextant export --format json` and
 /// `status --json`, and the first fields of `/api/study`.
-public struct StudySummary: Codable, Sendable, Hashable {
+package struct StudySummary: Codable, Sendable, Hashable {
     /// The budget; a limit the study file does not set is left out.
-    public struct Budget: Codable, Sendable, Hashable {
-        public var trials: Int
-        public var maxSeconds: Double?
-        public var maxFailures: Int?
+    package struct Budget: Codable, Sendable, Hashable {
+        package var trials: Int
+        package var maxSeconds: Double?
+        package var maxFailures: Int?
 
         enum CodingKeys: String, CodingKey {
             case trials, maxSeconds = "max_seconds", maxFailures = "max_failures"
         }
 
-        public init(_ budget: StudySpec.Budget) {
+        package init(_ budget: StudySpec.Budget) {
             trials = budget.trials; maxSeconds = budget.maxSeconds; maxFailures = budget.maxFailures
         }
     }
 
-    public var name: String
+    package var name: String
     /// `running`, `finished` or `stopped`.
-    public var state: String
+    package var state: String
     /// The metric's name.
-    public var metric: String
-    public var goal: Goal
-    public var budget: Budget
-    public var optimizer: OptimizerKind
-    public var pruner: PrunerKind
+    package var metric: String
+    package var goal: Goal
+    package var budget: Budget
+    package var optimizer: OptimizerKind
+    package var pruner: PrunerKind
     /// Parameter names in the study file's order.
-    public var parameters: [String]
-    public var createdAt: Date
+    package var parameters: [String]
+    package var createdAt: Date
     /// Trials by state, every state present.
-    public var counts: [String: Int]
+    package var counts: [String: Int]
     /// The best completed trial's id; nil (null) before one completes.
-    public var bestTrial: Int64?
+    package var bestTrial: Int64?
 
     enum CodingKeys: String, CodingKey {
         case name, state, metric, goal, budget, optimizer, pruner, parameters, counts
         case createdAt = "created_at", bestTrial = "best_trial"
     }
 
-    public init(spec: StudySpec, state: String, createdAt: Date, trials: [Trial]) {
+    package init(spec: StudySpec, state: String, createdAt: Date, trials: [Trial]) {
         name = spec.name; self.state = state; metric = spec.metric.name; goal = spec.metric.goal
         budget = Budget(spec.budget); optimizer = spec.optimizer.kind; pruner = spec.pruner.kind
         parameters = spec.space.parameters.map(\.name); self.createdAt = createdAt
@@ -51,7 +51,7 @@ public struct StudySummary: Codable, Sendable, Hashable {
         bestTrial = trials.best(for: spec.metric.goal)?.id.rawValue
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(state, forKey: .state)

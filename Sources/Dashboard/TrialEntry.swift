@@ -1,50 +1,50 @@
-public import Foundation
-public import TrialModel
+package import Foundation
+package import TrialModel
 
 /// One trial as `sextant export --format json` and `/api/trials` show it. Absent values
 /// are written as `null`; `reports` is written only where it was filled in (`/api/trials`).
-public struct TrialEntry: Codable, Sendable, Hashable {
+package struct TrialEntry: Codable, Sendable, Hashable {
     /// One intermediate report, written as `[step, value]`.
-    public struct Report: Codable, Sendable, Hashable {
-        public var step: Int
-        public var value: Double
+    package struct Report: Codable, Sendable, Hashable {
+        package var step: Int
+        package var value: Double
 
-        public init(step: Int, value: Double) { self.step = step; self.value = value }
+        package init(step: Int, value: Double) { self.step = step; self.value = value }
 
-        public init(from decoder: any Decoder) throws {
+        package init(from decoder: any Decoder) throws {
             var container = try decoder.unkeyedContainer()
             step = try container.decode(Int.self)
             value = try container.decode(Double.self)
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.unkeyedContainer()
             try container.encode(step)
             try container.encode(value)
         }
     }
 
-    public var id: Int64
-    public var state: TrialState
-    public var params: Configuration
+    package var id: Int64
+    package var state: TrialState
+    package var params: Configuration
     /// The value when it is finite; nil (null) otherwise.
-    public var value: Double?
-    public var step: Int?
-    public var attempt: Int
-    public var worker: String?
-    public var startedAt: Date?
-    public var finishedAt: Date?
-    public var reason: String?
-    public var stderrTail: String?
+    package var value: Double?
+    package var step: Int?
+    package var attempt: Int
+    package var worker: String?
+    package var startedAt: Date?
+    package var finishedAt: Date?
+    package var reason: String?
+    package var stderrTail: String?
     /// The learning curve, finite values only; nil where the key is left out (export).
-    public var reports: [Report]?
+    package var reports: [Report]?
 
     enum CodingKeys: String, CodingKey {
         case id, state, params, value, step, attempt, worker, reason, reports
         case startedAt = "started_at", finishedAt = "finished_at", stderrTail = "stderr_tail"
     }
 
-    public init(_ trial: Trial, reports: [Report]? = nil) {
+    package init(_ trial: Trial, reports: [Report]? = nil) {
         id = trial.id.rawValue; state = trial.state; params = trial.configuration
         value = StudyDocument.finite(trial.value); step = trial.step; attempt = trial.attempt; worker = trial.worker
         startedAt = trial.startedAt; finishedAt = trial.finishedAt; reason = trial.reason; stderrTail = trial.stderrTail
@@ -52,7 +52,7 @@ public struct TrialEntry: Codable, Sendable, Hashable {
     }
 
     /// Every trial with its finite reports in the order given, as `/api/trials` lists them.
-    public static func withReports(_ trials: [Trial], reports: [TrialReport]) -> [TrialEntry] {
+    package static func withReports(_ trials: [Trial], reports: [TrialReport]) -> [TrialEntry] {
         var curves: [TrialID: [Report]] = [:]
         for report in reports where report.value.isFinite {
             curves[report.trial, default: []].append(Report(step: report.step, value: report.value))
@@ -61,12 +61,12 @@ public struct TrialEntry: Codable, Sendable, Hashable {
     }
 
     /// The trial this entry describes (without its reports).
-    public var trial: Trial {
+    package var trial: Trial {
         Trial(id: TrialID(id), state: state, configuration: params, value: value, step: step, attempt: attempt,
               worker: worker, startedAt: startedAt, finishedAt: finishedAt, reason: reason, stderrTail: stderrTail)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(state, forKey: .state)

@@ -1,26 +1,26 @@
-public import Foundation
+package import Foundation
 
 /// A connected worker as `/api/workers` shows it; a host the worker did not give is `null`.
-public struct WorkerEntry: Codable, Sendable, Hashable {
-    public var name: String
-    public var host: String?
-    public var slots: Int
+package struct WorkerEntry: Codable, Sendable, Hashable {
+    package var name: String
+    package var host: String?
+    package var slots: Int
     /// Ids of the trials it runs now.
-    public var running: [Int64]
-    public var lastHeartbeatSeconds: Double
-    public var joinedAt: Date
+    package var running: [Int64]
+    package var lastHeartbeatSeconds: Double
+    package var joinedAt: Date
 
     enum CodingKeys: String, CodingKey {
         case name, host, slots, running
         case lastHeartbeatSeconds = "last_heartbeat_seconds", joinedAt = "joined_at"
     }
 
-    public init(_ worker: LiveStatus.Worker) {
+    package init(_ worker: LiveStatus.Worker) {
         name = worker.name; host = worker.host; slots = worker.slots; running = worker.running
         lastHeartbeatSeconds = worker.secondsSinceHeartbeat; joinedAt = worker.joinedAt
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(name, forKey: .name)
         try container.encode(host, forKey: .host)

@@ -24,61 +24,61 @@ import CLAPACK
 import Foundation
 
 /// Independent normal priors on the log-hyperparameters (log-normal priors on ℓ, s, σ²).
-public struct HyperparameterPriors: Sendable, Hashable {
+package struct HyperparameterPriors: Sendable, Hashable {
     /// Mean of log ℓ_k.
-    public var lengthscaleLogMean: Double
+    package var lengthscaleLogMean: Double
     /// Standard deviation of log ℓ_k.
-    public var lengthscaleLogStd: Double
+    package var lengthscaleLogStd: Double
     /// Mean of log s.
-    public var outputscaleLogMean: Double = 0
+    package var outputscaleLogMean: Double = 0
     /// Standard deviation of log s.
-    public var outputscaleLogStd: Double = 1.5
+    package var outputscaleLogStd: Double = 1.5
     /// Mean of log σ².
-    public var noiseLogMean: Double = -8
+    package var noiseLogMean: Double = -8
     /// Standard deviation of log σ².
-    public var noiseLogStd: Double = 2
+    package var noiseLogStd: Double = 2
 
     /// Defaults: log ℓ ~ N(0, 1), log s ~ N(0, 2.25), log σ² ~ N(−8, 4) (variances), for any dimension `d`.
-    public init(dimension d: Int) {
+    package init(dimension d: Int) {
         lengthscaleLogMean = 0
         lengthscaleLogStd = 1
     }
 }
 
 /// Box constraints on the hyperparameters (natural scale); applied to θ in log space.
-public struct HyperparameterBounds: Sendable, Hashable {
+package struct HyperparameterBounds: Sendable, Hashable {
     /// Lengthscale range [lo, hi].
-    public var lengthscale: ClosedRange<Double> = 5e-3...1e3
+    package var lengthscale: ClosedRange<Double> = 5e-3...1e3
     /// Outputscale range [lo, hi].
-    public var outputscale: ClosedRange<Double> = 1e-2...1e2
+    package var outputscale: ClosedRange<Double> = 1e-2...1e2
     /// Noise-variance range [lo, hi] (standardized units).
-    public var noiseVariance: ClosedRange<Double> = 1e-6...2
+    package var noiseVariance: ClosedRange<Double> = 1e-6...2
     /// Creates the default bounds.
-    public init() {}
+    package init() {}
 
     /// Lower and upper bounds on θ for dimension d (length d + 2 each).
-    public func logBounds(dimension d: Int) -> (lower: [Double], upper: [Double]) {
+    package func logBounds(dimension d: Int) -> (lower: [Double], upper: [Double]) {
         (Array(repeating: log(lengthscale.lowerBound), count: d) + [log(outputscale.lowerBound), log(noiseVariance.lowerBound)],
          Array(repeating: log(lengthscale.upperBound), count: d) + [log(outputscale.upperBound), log(noiseVariance.upperBound)])
     }
 }
 
 /// Negative log posterior U(θ) of the hyperparameters and its analytic gradient (see file header).
-public struct HyperparameterObjective: Sendable {
+package struct HyperparameterObjective: Sendable {
     /// Input dimension d.
-    public let dimension: Int
+    package let dimension: Int
     /// Number of data points n.
-    public let count: Int
+    package let count: Int
     /// Dimension kinds (length d).
-    public let dimensions: [DimensionKind]
+    package let dimensions: [DimensionKind]
     /// Priors on θ.
-    public let priors: HyperparameterPriors
+    package let priors: HyperparameterPriors
     let inputs: [Double]
     /// Standardized outputs ỹ (length n).
-    public let standardizedValues: [Double]
+    package let standardizedValues: [Double]
 
     /// Creates the objective for row-major n×d inputs and raw outputs (standardized internally).
-    public init(inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil, priors: HyperparameterPriors? = nil) {
+    package init(inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil, priors: HyperparameterPriors? = nil) {
         let d = inputs.first?.count ?? dimensions?.count ?? 0
         self.init(flatInputs: inputs.flatMap { $0 }, values: values, dimension: d, dimensions: dimensions, priors: priors)
     }
@@ -113,7 +113,7 @@ public struct HyperparameterObjective: Sendable {
     ///
     /// Cost: one n×n Cholesky (dpotrf), one inverse (dpotri) and two O(n²d) passes that are
     /// contiguous in the row index so they vectorize.
-    public func evaluate(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
+    package func evaluate(_ theta: [Double]) -> (value: Double, gradient: [Double]) {
         evaluate(theta, workspace: ObjectiveWorkspace())
     }
 
@@ -279,25 +279,25 @@ final class ObjectiveWorkspace {
 }
 
 /// Settings for `GaussianProcessModel.fit`.
-public struct FitOptions: Sendable {
+package struct FitOptions: Sendable {
     /// Number of random restarts drawn from the priors (in addition to the warm start and the prior mode).
-    public var restarts: Int = 4
+    package var restarts: Int = 4
     /// L-BFGS-B iteration cap per start.
-    public var maxIterations: Int = 100
+    package var maxIterations: Int = 100
     /// Objective-evaluation cap per start.
-    public var maxEvaluations: Int = 200
+    package var maxEvaluations: Int = 200
     /// Stop a start when ‖projected ∇U‖∞ ≤ this (1e-5).
-    public var gradientTolerance: Double = 1e-5
+    package var gradientTolerance: Double = 1e-5
     /// Stop a start when the relative decrease of U per iteration is ≤ this (scipy's default, 2.2e-9).
-    public var functionTolerance: Double = 2.220446049250313e-09
+    package var functionTolerance: Double = 2.220446049250313e-09
     /// Skip the prior-mode start when a warm start is given.
-    public var skipDefaultStartWhenWarm: Bool = false
+    package var skipDefaultStartWhenWarm: Bool = false
     /// Priors; `nil` means `HyperparameterPriors(dimension: d)`.
-    public var priors: HyperparameterPriors? = nil
+    package var priors: HyperparameterPriors? = nil
     /// Box constraints on the hyperparameters.
-    public var bounds = HyperparameterBounds()
+    package var bounds = HyperparameterBounds()
     /// Creates default options.
-    public init() {}
+    package init() {}
 }
 
 extension GaussianProcessModel {
@@ -307,7 +307,7 @@ extension GaussianProcessModel {
     /// priors using `Xoshiro256StarStar(seed:)`; the start with the lowest U(θ) wins. Deterministic in `seed`.
     /// θ is fitted to outputs centered on their mean; the returned model's prior mean is
     /// ȳ + `priorMeanOffset` · σ_y (see `init(inputs:values:dimensions:hyperparameters:priorMeanOffset:)`).
-    public static func fit(
+    package static func fit(
         inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil,
         warmStart: Hyperparameters? = nil, options: FitOptions = FitOptions(), seed: UInt64 = 0,
         priorMeanOffset: Double = 0
@@ -323,7 +323,7 @@ extension GaussianProcessModel {
     }
 
     /// MAP hyperparameters only (see `fit`); falls back to the prior mode if every start fails.
-    public static func fitHyperparameters(
+    package static func fitHyperparameters(
         inputs: [[Double]], values: [Double], dimensions: [DimensionKind], warmStart: Hyperparameters?,
         options: FitOptions = FitOptions(), seed: UInt64 = 0
     ) -> Hyperparameters {

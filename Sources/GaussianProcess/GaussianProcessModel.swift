@@ -12,43 +12,43 @@ import CLAPACK
 import Foundation
 
 /// Posterior mean and latent variance at a batch of points (raw output units).
-public struct PosteriorBatch: Sendable {
+package struct PosteriorBatch: Sendable {
     /// Posterior mean μ(x_j), length m.
-    public var mean: [Double]
+    package var mean: [Double]
     /// Posterior variance of the latent function v(x_j) ≥ 0 (noise excluded), length m.
-    public var variance: [Double]
+    package var variance: [Double]
 }
 
 /// Posterior at one point with input gradients (raw output units).
-public struct PointPosterior: Sendable {
+package struct PointPosterior: Sendable {
     /// Posterior mean μ(x).
-    public var mean: Double
+    package var mean: Double
     /// Posterior standard deviation √v(x) of the latent function.
-    public var standardDeviation: Double
+    package var standardDeviation: Double
     /// ∂μ/∂x, length d (zero on categorical dimensions).
-    public var meanGradient: [Double]
+    package var meanGradient: [Double]
     /// ∂√v/∂x, length d (zero on categorical dimensions).
-    public var standardDeviationGradient: [Double]
+    package var standardDeviationGradient: [Double]
 }
 
 /// Conditioned Gaussian-process model over the unit cube; immutable and `Sendable`.
-public struct GaussianProcessModel: Sendable {
+package struct GaussianProcessModel: Sendable {
     /// Input dimension d.
-    public let dimension: Int
+    package let dimension: Int
     /// Kind of each input dimension (length d).
-    public let dimensions: [DimensionKind]
+    package let dimensions: [DimensionKind]
     /// Hyperparameters on the standardized output scale.
-    public let hyperparameters: Hyperparameters
+    package let hyperparameters: Hyperparameters
     /// Training inputs, row-major n×d (includes fantasy points after conditioning).
-    public let inputs: [Double]
+    package let inputs: [Double]
     /// Raw training outputs, length n (fantasy outputs included).
-    public let values: [Double]
+    package let values: [Double]
     /// The constant prior mean, ȳ + `priorMeanOffset` · σ_y; outputs are standardized around it.
-    public let outputMean: Double
+    package let outputMean: Double
     /// Output standard deviation σ_y used for standardization.
-    public let outputScale: Double
+    package let outputScale: Double
     /// Number of conditioning points n.
-    public var count: Int { values.count }
+    package var count: Int { values.count }
 
     let kernel: Matern52Kernel
     let scaledInputs: [Double]
@@ -65,7 +65,7 @@ public struct GaussianProcessModel: Sendable {
     ///   - priorMeanOffset: k in the prior mean ȳ + k·σ_y (0: the observed mean). A positive k makes
     ///     the model expect worse than average values far from every observation. Ignored (0) when
     ///     the values have no spread (n < 2 or all equal).
-    public init(
+    package init(
         inputs: [[Double]], values: [Double], dimensions: [DimensionKind]? = nil, hyperparameters: Hyperparameters,
         priorMeanOffset: Double = 0
     ) throws(GaussianProcessError) {
@@ -125,7 +125,7 @@ public struct GaussianProcessModel: Sendable {
     }
 
     /// Posterior at m points given row-major m×d coordinates; one GEMV and one TRSM for the whole batch.
-    public func predict(rowMajor points: [Double], count m: Int) -> PosteriorBatch {
+    package func predict(rowMajor points: [Double], count m: Int) -> PosteriorBatch {
         precondition(points.count == m * dimension, "points must be m×d")
         let n = count
         let s = hyperparameters.outputscale
@@ -159,14 +159,14 @@ public struct GaussianProcessModel: Sendable {
     }
 
     /// Posterior at each point of `points` (each of length d).
-    public func predict(_ points: [[Double]]) -> PosteriorBatch {
+    package func predict(_ points: [[Double]]) -> PosteriorBatch {
         predict(rowMajor: points.flatMap { $0 }, count: points.count)
     }
 
     /// Posterior mean, standard deviation and their gradients w.r.t. x at one point.
     ///
     /// ∂k_i/∂x_j = s f'(r_i²)·2(x_j − X_ij)/ℓ_j²;  ∂μ̃/∂x = Jᵀα;  ∂ṽ/∂x = −2 Jᵀ (K+σ²I)⁻¹ k;  ∂√ṽ/∂x = ∂ṽ/∂x / (2√ṽ).
-    public func predictWithGradient(at x: [Double]) -> PointPosterior {
+    package func predictWithGradient(at x: [Double]) -> PointPosterior {
         precondition(x.count == dimension)
         let n = count, d = dimension
         let s = hyperparameters.outputscale
@@ -228,12 +228,12 @@ public struct GaussianProcessModel: Sendable {
     ///
     /// Hyperparameters and standardization constants are kept; the Cholesky factor is extended by a
     /// bordered update in O(n²p + p³) instead of being recomputed.
-    public func conditionedOnFantasies(_ points: [[Double]]) throws(GaussianProcessError) -> GaussianProcessModel {
+    package func conditionedOnFantasies(_ points: [[Double]]) throws(GaussianProcessError) -> GaussianProcessModel {
         try conditionedOnFantasies(points, values: nil)
     }
 
     /// The model with `points` observed at `values` (raw units); at the posterior mean when nil.
-    public func conditionedOnFantasies(_ points: [[Double]], values given: [Double]?) throws(GaussianProcessError)
+    package func conditionedOnFantasies(_ points: [[Double]], values given: [Double]?) throws(GaussianProcessError)
         -> GaussianProcessModel
     {
         guard !points.isEmpty else { return self }
@@ -255,9 +255,9 @@ public struct GaussianProcessModel: Sendable {
 }
 
 /// Output standardization used by the model.
-public enum Standardization {
+package enum Standardization {
     /// (ȳ, σ_y): sample mean and sample standard deviation (n − 1 divisor); σ_y = 1 when n < 2 or the spread is ~0.
-    public static func meanAndScale(_ y: [Double]) -> (mean: Double, scale: Double) {
+    package static func meanAndScale(_ y: [Double]) -> (mean: Double, scale: Double) {
         let (mean, spread) = meanAndSpread(y)
         return (mean, spread ?? 1)
     }

@@ -10,7 +10,7 @@
 import Foundation
 
 /// How one coordinate of the unit cube is interpreted.
-public enum DimensionKind: Sendable, Hashable, Codable {
+package enum DimensionKind: Sendable, Hashable, Codable {
     /// Any value in [0, 1].
     case continuous
     /// Only the listed values (each in [0, 1]) are allowed; the kernel treats the axis as continuous.
@@ -19,7 +19,7 @@ public enum DimensionKind: Sendable, Hashable, Codable {
     case categorical(count: Int)
 
     /// Allowed values for discrete and categorical dimensions; `nil` for continuous ones.
-    public var levels: [Double]? {
+    package var levels: [Double]? {
         switch self {
         case .continuous: return nil
         case .discrete(let levels): return levels.sorted()
@@ -28,25 +28,25 @@ public enum DimensionKind: Sendable, Hashable, Codable {
     }
 
     /// Whether the kernel compares this coordinate by equality only.
-    public var isCategorical: Bool {
+    package var isCategorical: Bool {
         if case .categorical = self { return true }
         return false
     }
 
     /// Whether the coordinate may vary continuously.
-    public var isContinuous: Bool {
+    package var isContinuous: Bool {
         if case .continuous = self { return true }
         return false
     }
 
     /// Category index of an encoded value: ⌊v · count⌋ clamped to [0, count−1] (categorical only).
-    public func categoryIndex(_ value: Double) -> Int {
+    package func categoryIndex(_ value: Double) -> Int {
         guard case .categorical(let count) = self, count > 0 else { return 0 }
         return min(count - 1, max(0, Int((value * Double(count)).rounded(.down))))
     }
 
     /// Nearest allowed value: clamps to [0, 1], then rounds to the closest level when levels exist.
-    public func snap(_ value: Double) -> Double {
+    package func snap(_ value: Double) -> Double {
         let v = value.isFinite ? min(1, max(0, value)) : 0.5
         switch self {
         case .continuous:
@@ -63,28 +63,28 @@ public enum DimensionKind: Sendable, Hashable, Codable {
 }
 
 /// Kernel and likelihood hyperparameters, all on the standardized output scale.
-public struct Hyperparameters: Sendable, Hashable, Codable {
+package struct Hyperparameters: Sendable, Hashable, Codable {
     /// Per-dimension lengthscales ℓ_k > 0 (length d).
-    public var lengthscales: [Double]
+    package var lengthscales: [Double]
     /// Signal variance s > 0 of the standardized outputs.
-    public var outputscale: Double
+    package var outputscale: Double
     /// Gaussian observation-noise variance σ² > 0 of the standardized outputs.
-    public var noiseVariance: Double
+    package var noiseVariance: Double
 
     /// Creates a hyperparameter set.
-    public init(lengthscales: [Double], outputscale: Double, noiseVariance: Double) {
+    package init(lengthscales: [Double], outputscale: Double, noiseVariance: Double) {
         self.lengthscales = lengthscales
         self.outputscale = outputscale
         self.noiseVariance = noiseVariance
     }
 
     /// Log-parameter vector θ = (log ℓ_1, …, log ℓ_d, log s, log σ²) of length d + 2.
-    public var logParameters: [Double] {
+    package var logParameters: [Double] {
         lengthscales.map { log($0) } + [log(outputscale), log(noiseVariance)]
     }
 
     /// Inverse of `logParameters` for a vector of length d + 2.
-    public init(logParameters theta: [Double]) {
+    package init(logParameters theta: [Double]) {
         precondition(theta.count >= 2)
         let d = theta.count - 2
         lengthscales = theta[0..<d].map { exp($0) }
@@ -111,13 +111,13 @@ func matern52WithDerivative(_ r2: Double) -> (value: Double, dr2: Double) {
 }
 
 /// Matérn-5/2 ARD kernel k(x, x') = s f(r) over the unit cube.
-public struct Matern52Kernel: Sendable {
+package struct Matern52Kernel: Sendable {
     /// Per-dimension lengthscales ℓ (length d).
-    public let lengthscales: [Double]
+    package let lengthscales: [Double]
     /// Signal variance s.
-    public let outputscale: Double
+    package let outputscale: Double
     /// Per-dimension kind; categorical dimensions use the Hamming term.
-    public let dimensions: [DimensionKind]
+    package let dimensions: [DimensionKind]
 
     /// Scale applied to each coordinate before differencing: 1/ℓ_k (continuous) or 1 (categorical index).
     let coordinateScale: [Double]
@@ -127,7 +127,7 @@ public struct Matern52Kernel: Sendable {
     let continuousIndices: [Int]
 
     /// Creates the kernel; `dimensions` defaults to all continuous.
-    public init(lengthscales: [Double], outputscale: Double, dimensions: [DimensionKind]? = nil) {
+    package init(lengthscales: [Double], outputscale: Double, dimensions: [DimensionKind]? = nil) {
         let dims = dimensions ?? Array(repeating: .continuous, count: lengthscales.count)
         precondition(dims.count == lengthscales.count, "one lengthscale per dimension")
         self.lengthscales = lengthscales
@@ -174,7 +174,7 @@ public struct Matern52Kernel: Sendable {
     }
 
     /// k(x, x') = s f(r) for two points of the unit cube.
-    public func callAsFunction(_ x: [Double], _ y: [Double]) -> Double {
+    package func callAsFunction(_ x: [Double], _ y: [Double]) -> Double {
         let a = scaled(x), b = scaled(y)
         return a.withUnsafeBufferPointer { ap in
             b.withUnsafeBufferPointer { bp in outputscale * matern52(squaredDistance(ap.baseAddress!, bp.baseAddress!)) }

@@ -15,29 +15,29 @@
 import Foundation
 
 /// Limited-memory BFGS with optional box constraints; deterministic and allocation-light.
-public struct LBFGS: Sendable {
+package struct LBFGS: Sendable {
     /// Tuning knobs.
-    public struct Options: Sendable {
+    package struct Options: Sendable {
         /// Number of stored curvature pairs m.
-        public var memory: Int = 10
+        package var memory: Int = 10
         /// Maximum number of iterations (accepted steps).
-        public var maxIterations: Int = 100
+        package var maxIterations: Int = 100
         /// Maximum number of objective evaluations, including line-search trials.
-        public var maxEvaluations: Int = 250
+        package var maxEvaluations: Int = 250
         /// Stop when ‖projected gradient‖∞ ≤ this value.
-        public var gradientTolerance: Double = 1e-5
+        package var gradientTolerance: Double = 1e-5
         /// Stop when (f_k − f_{k+1}) ≤ this · max(|f_k|, |f_{k+1}|, 1) (scipy's default factr·ε).
-        public var functionTolerance: Double = 2.220446049250313e-09
+        package var functionTolerance: Double = 2.220446049250313e-09
         /// Armijo sufficient-decrease constant c₁.
-        public var armijo: Double = 1e-4
+        package var armijo: Double = 1e-4
         /// Maximum backtracking steps per line search.
-        public var maxBacktracks: Int = 30
+        package var maxBacktracks: Int = 30
         /// Creates default options.
-        public init() {}
+        package init() {}
     }
 
     /// Why the minimizer stopped.
-    public enum Termination: Sendable, Equatable {
+    package enum Termination: Sendable, Equatable {
         /// Projected gradient below tolerance.
         case gradientConverged
         /// Relative objective decrease below tolerance.
@@ -49,29 +49,29 @@ public struct LBFGS: Sendable {
     }
 
     /// Outcome of a minimization.
-    public struct Result: Sendable {
+    package struct Result: Sendable {
         /// Best point found.
-        public var x: [Double]
+        package var x: [Double]
         /// f(x).
-        public var value: Double
+        package var value: Double
         /// ∇f(x).
-        public var gradient: [Double]
+        package var gradient: [Double]
         /// Accepted steps taken.
-        public var iterations: Int
+        package var iterations: Int
         /// Objective evaluations used.
-        public var evaluations: Int
+        package var evaluations: Int
         /// Reason for stopping.
-        public var termination: Termination
+        package var termination: Termination
     }
 
     /// Options in use.
-    public var options: Options
+    package var options: Options
 
     /// Creates a minimizer with the given options.
-    public init(options: Options = Options()) { self.options = options }
+    package init(options: Options = Options()) { self.options = options }
 
     /// Minimizes an unconstrained smooth function; `objective` returns (f(x), ∇f(x)).
-    public func minimize(
+    package func minimize(
         from start: [Double], objective: (_ x: [Double]) -> (value: Double, gradient: [Double])
     ) -> Result {
         let inf = [Double](repeating: .infinity, count: start.count)
@@ -79,7 +79,7 @@ public struct LBFGS: Sendable {
     }
 
     /// Minimizes a smooth function over the box [lower, upper] by projected L-BFGS (see file header).
-    public func minimize(
+    package func minimize(
         from start: [Double], lower: [Double], upper: [Double],
         objective: (_ x: [Double]) -> (value: Double, gradient: [Double])
     ) -> Result {

@@ -9,7 +9,7 @@ import CLAPACK
 import Foundation
 
 /// Errors raised by the Gaussian-process numerical core.
-public enum GaussianProcessError: Error, Sendable, Equatable {
+package enum GaussianProcessError: Error, Sendable, Equatable {
     /// Cholesky factorization failed even after adding the largest allowed diagonal jitter.
     case notPositiveDefinite(maxJitter: Double)
     /// A LAPACK routine reported a failure (`info` ≠ 0).
@@ -22,18 +22,18 @@ public enum GaussianProcessError: Error, Sendable, Equatable {
 private let configureBLASThreads: Void = { openblas_set_num_threads(1) }()
 
 /// Call before BLAS work on small matrices; cheap after the first call.
-@inline(__always) public func ensureSingleThreadedBLAS() { _ = configureBLASThreads }
+@inline(__always) package func ensureSingleThreadedBLAS() { _ = configureBLASThreads }
 
 private let lowerChar = CChar(UInt8(ascii: "L"))
 
 /// Lower Cholesky factor L (n×n, column-major) with A + δI = L Lᵀ.
-public struct CholeskyFactor: Sendable {
+package struct CholeskyFactor: Sendable {
     /// Matrix order n.
-    public let order: Int
+    package let order: Int
     /// Column-major n×n storage; entries above the diagonal are zero.
-    public let lower: [Double]
+    package let lower: [Double]
     /// Diagonal jitter δ that was needed for the factorization to succeed (0 if none).
-    public let jitter: Double
+    package let jitter: Double
 
     init(order: Int, lower: [Double], jitter: Double) {
         self.order = order
@@ -45,7 +45,7 @@ public struct CholeskyFactor: Sendable {
     ///
     /// Tries δ = 0, then δ = 1e-10·scale, ×10 each time, up to `maxRelativeJitter`·scale,
     /// where scale = mean(diag A); throws `.notPositiveDefinite` when all attempts fail.
-    public static func factorize(
+    package static func factorize(
         _ matrix: [Double], order n: Int, maxRelativeJitter: Double = 1e-4
     ) throws(GaussianProcessError) -> CholeskyFactor {
         ensureSingleThreadedBLAS()
@@ -76,17 +76,17 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// log det(A + δI) = 2 Σ log L_ii.
-    public var logDeterminant: Double {
+    package var logDeterminant: Double {
         var sum = 0.0
         for i in 0..<order { sum += log(lower[i * order + i]) }
         return 2 * sum
     }
 
     /// Solves L x = b in place (b: n).
-    public func solveLower(_ b: inout [Double]) { solve(&b, CblasNoTrans) }
+    package func solveLower(_ b: inout [Double]) { solve(&b, CblasNoTrans) }
 
     /// Solves Lᵀ x = b in place (b: n).
-    public func solveUpper(_ b: inout [Double]) { solve(&b, CblasTrans) }
+    package func solveUpper(_ b: inout [Double]) { solve(&b, CblasTrans) }
 
     private func solve(_ b: inout [Double], _ transpose: CBLAS_TRANSPOSE) {
         precondition(b.count == order)
@@ -99,7 +99,7 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// Returns x = (L Lᵀ)⁻¹ b (b: n).
-    public func solve(_ b: [Double]) -> [Double] {
+    package func solve(_ b: [Double]) -> [Double] {
         var x = b
         solveLower(&x)
         solveUpper(&x)
@@ -107,7 +107,7 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// Solves L X = B in place for B: n×m column-major (dtrsm).
-    public func solveLower(matrix b: inout [Double], columns m: Int) {
+    package func solveLower(matrix b: inout [Double], columns m: Int) {
         precondition(b.count == order * m)
         guard order > 0, m > 0 else { return }
         lower.withUnsafeBufferPointer { l in
@@ -119,7 +119,7 @@ public struct CholeskyFactor: Sendable {
     }
 
     /// Returns (L Lᵀ)⁻¹ as a full symmetric n×n column-major matrix (dpotri).
-    public func inverse() throws(GaussianProcessError) -> [Double] {
+    package func inverse() throws(GaussianProcessError) -> [Double] {
         let n = order
         guard n > 0 else { return [] }
         var inv = lower
@@ -137,7 +137,7 @@ public struct CholeskyFactor: Sendable {
     ///
     /// C: n×p column-major cross block, D: p×p column-major; with B = L⁻¹C (n×p) the new factor is
     /// [[L, 0], [Bᵀ, M]] where M Mᵀ = D + δI − BᵀB and δ is this factor's jitter.
-    public func appending(cross c: [Double], block d: [Double], count p: Int) throws(GaussianProcessError) -> CholeskyFactor {
+    package func appending(cross c: [Double], block d: [Double], count p: Int) throws(GaussianProcessError) -> CholeskyFactor {
         let n = order
         guard c.count == n * p, d.count == p * p else { throw .invalidInput("bordered block shapes do not match") }
         guard p > 0 else { return self }

@@ -1,4 +1,4 @@
-public import TrialModel
+package import TrialModel
 
 /// Asynchronous successive halving (Li et al., "A System for Massively Parallel
 /// Hyperparameter Tuning", MLSys 2020), in its stopping form.
@@ -8,11 +8,11 @@ public import TrialModel
 /// that rung so far, itself included (n of them, each with its value at its first
 /// report ≥ r_k): it continues if it ranks among the best max(1, ⌊n/η⌋), else it is
 /// pruned. Decisions are made as reports arrive; nobody waits for a rung to fill.
-public struct ASHAPruner: Pruner {
-    public let minSteps: Int
-    public let reductionFactor: Int
+package struct ASHAPruner: Pruner {
+    package let minSteps: Int
+    package let reductionFactor: Int
 
-    public init(minSteps: Int, reductionFactor: Int) {
+    package init(minSteps: Int, reductionFactor: Int) {
         self.minSteps = max(1, minSteps)
         self.reductionFactor = max(2, reductionFactor)
     }
@@ -25,7 +25,7 @@ public struct ASHAPruner: Pruner {
         return rung
     }
 
-    public func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
+    package func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
         guard let rung = rung(atOrBelow: step), let reports = history.values[trial] else { return false }
         // Decide only on the report that first reaches this rung.
         if reports.keys.contains(where: { $0 >= rung && $0 < step }) { return false }

@@ -1,20 +1,20 @@
-public import TrialModel
+package import TrialModel
 
 /// The median stopping rule (Golovin et al., "Google Vizier", KDD 2017).
 ///
 /// At step s > `warmupSteps`, once at least `startupTrials` other trials have reported
 /// at step s, a trial is pruned when its best value up to s is worse than the median
 /// of the other trials' values at s.
-public struct MedianPruner: Pruner {
-    public let startupTrials: Int
-    public let warmupSteps: Int
+package struct MedianPruner: Pruner {
+    package let startupTrials: Int
+    package let warmupSteps: Int
 
-    public init(startupTrials: Int, warmupSteps: Int) {
+    package init(startupTrials: Int, warmupSteps: Int) {
         self.startupTrials = startupTrials
         self.warmupSteps = warmupSteps
     }
 
-    public func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
+    package func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
         guard step > warmupSteps, let best = history.best(of: trial, through: step) else { return false }
         let others = history.values.compactMap { other, reports in other == trial ? nil : reports[step] }.sorted()
         guard others.count >= max(startupTrials, 1) else { return false }

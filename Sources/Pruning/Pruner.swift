@@ -1,24 +1,24 @@
-public import TrialModel
+package import TrialModel
 
 /// Every intermediate value reported so far, by trial and step.
-public struct ReportHistory: Sendable {
+package struct ReportHistory: Sendable {
     /// Whether smaller or larger values are better.
-    public var goal: Goal
+    package var goal: Goal
     /// Values by trial, then by step.
-    public var values: [TrialID: [Int: Double]]
+    package var values: [TrialID: [Int: Double]]
 
-    public init(goal: Goal, values: [TrialID: [Int: Double]] = [:]) {
+    package init(goal: Goal, values: [TrialID: [Int: Double]] = [:]) {
         self.goal = goal
         self.values = values
     }
 
     /// Records a report (a repeated step overwrites).
-    public mutating func record(trial: TrialID, step: Int, value: Double) {
+    package mutating func record(trial: TrialID, step: Int, value: Double) {
         values[trial, default: [:]][step] = value
     }
 
     /// Forgets a trial's reports (it restarts as a new attempt).
-    public mutating func forget(trial: TrialID) {
+    package mutating func forget(trial: TrialID) {
         values[trial] = nil
     }
 
@@ -39,12 +39,12 @@ public struct ReportHistory: Sendable {
 ///
 /// Contract: pure and deterministic in the history; called only for running trials,
 /// after the report at `step` has been recorded in `history`.
-public protocol Pruner: Sendable {
+package protocol Pruner: Sendable {
     func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool
 }
 
 /// The pruner a study file asks for, or nil for `kind: none`.
-public func makePruner(for spec: StudySpec.Pruner) -> (any Pruner)? {
+package func makePruner(for spec: StudySpec.Pruner) -> (any Pruner)? {
     switch spec.kind {
     case .none: nil
     case .median: MedianPruner(startupTrials: spec.startupTrials, warmupSteps: spec.warmupSteps)

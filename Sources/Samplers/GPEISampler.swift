@@ -1,4 +1,4 @@
-public import TrialModel
+package import TrialModel
 import GaussianProcess
 import Synchronization
 
@@ -24,9 +24,9 @@ import Synchronization
 ///   quarter, and the rest spread evenly over the others in trial order (the latest always
 ///   in), so a suggestion's cost stops growing with the study (about one Cholesky of
 ///   1,000 points).
-public final class GPEISampler: Sampler {
-    public let seed: UInt64
-    public let initialTrials: Int
+package final class GPEISampler: Sampler {
+    package let seed: UInt64
+    package let initialTrials: Int
     let optimizer: BayesianOptimizer
 
     struct FittedModel: @unchecked Sendable {
@@ -40,27 +40,27 @@ public final class GPEISampler: Sampler {
     /// Up to this many observations, hyperparameters are re-optimized on every new result; beyond
     /// it, whenever the data grew by `refitGrowth` since the last optimization, and in between the
     /// model is rebuilt on all observations with the hyperparameters kept (one Cholesky).
-    public static let refitEveryResultUpTo = 150
+    package static let refitEveryResultUpTo = 150
     /// Relative growth of the data that triggers a hyperparameter re-optimization beyond the limit.
-    public static let refitGrowth = 0.05
+    package static let refitGrowth = 0.05
 
     /// The most observations the GP is fit on (see `subset`).
-    public static let maxObservations = 1000
+    package static let maxObservations = 1000
 
     private let cache = Mutex<FittedModel?>(nil)
 
-    public init(seed: UInt64, initialTrials: Int, configuration: BayesianOptimizer.Configuration = .init()) {
+    package init(seed: UInt64, initialTrials: Int, configuration: BayesianOptimizer.Configuration = .init()) {
         self.seed = seed
         self.initialTrials = initialTrials
         self.optimizer = BayesianOptimizer(configuration: configuration)
     }
 
-    public func suggest(_ history: StudyHistory) async throws -> Configuration? {
+    package func suggest(_ history: StudyHistory) async throws -> Configuration? {
         try suggestNow(history)
     }
 
     /// The same as `suggest`, synchronously.
-    public func suggestNow(_ history: StudyHistory) throws -> Configuration? {
+    package func suggestNow(_ history: StudyHistory) throws -> Configuration? {
         let spec = history.spec
         let space = spec.space
         var observations: [[Double]] = [], values: [Double] = [], avoid: [[Double]] = []

@@ -1,17 +1,17 @@
 import SeededRandom
-public import TrialModel
+package import TrialModel
 import GaussianProcess
 
 /// Grid search: every combination of int and categorical values and `points` values
 /// per float, visited in a seeded shuffled order; nil once the grid is exhausted.
-public struct GridSampler: Sampler {
+package struct GridSampler: Sampler {
     /// Grids larger than this are refused: list fewer values or use another optimizer.
-    public static let maxPoints = 10_000_000
+    package static let maxPoints = 10_000_000
 
     private let axes: [(name: String, values: [ParameterValue])]
     private let order: [Int]
 
-    public init(space: SearchSpace, points: Int, seed: UInt64) throws {
+    package init(space: SearchSpace, points: Int, seed: UInt64) throws {
         axes = space.parameters.map { ($0.name, $0.gridValues(points: points)) }
         var total = 1
         for axis in axes {
@@ -26,16 +26,16 @@ public struct GridSampler: Sampler {
     }
 
     /// Number of configurations in the grid.
-    public var count: Int { order.count }
+    package var count: Int { order.count }
 
-    public func suggest(_ history: StudyHistory) async throws -> Configuration? {
+    package func suggest(_ history: StudyHistory) async throws -> Configuration? {
         suggestNow(history)
     }
 
-    public var suggestsInstantly: Bool { true }
+    package var suggestsInstantly: Bool { true }
 
     /// The same as `suggest`, synchronously.
-    public func suggestNow(_ history: StudyHistory) -> Configuration? {
+    package func suggestNow(_ history: StudyHistory) -> Configuration? {
         let tried = Set(history.trials.map(\.configuration))
         var position = history.trials.count
         while position < order.count {

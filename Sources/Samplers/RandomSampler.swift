@@ -1,23 +1,23 @@
-public import TrialModel
+package import TrialModel
 
 /// Quasi-random search: scrambled Sobol points decoded into the search space.
 ///
 /// The n-th trial of a study gets the n-th point, so the sequence survives restarts;
 /// a point whose configuration was already tried (possible with ints and categoricals)
 /// is skipped.
-public struct RandomSampler: Sampler {
-    public let seed: UInt64
+package struct RandomSampler: Sampler {
+    package let seed: UInt64
 
-    public init(seed: UInt64) { self.seed = seed }
+    package init(seed: UInt64) { self.seed = seed }
 
-    public func suggest(_ history: StudyHistory) async throws -> Configuration? {
+    package func suggest(_ history: StudyHistory) async throws -> Configuration? {
         suggestNow(history)
     }
 
-    public var suggestsInstantly: Bool { true }
+    package var suggestsInstantly: Bool { true }
 
     /// Only a space without float parameters can repeat a configuration: then the trials are read.
-    public func needsTrials(for spec: StudySpec) -> Bool {
+    package func needsTrials(for spec: StudySpec) -> Bool {
         !spec.space.parameters.contains { parameter in
             if case .float(let low, let high, _) = parameter.domain { return high > low }
             return false
@@ -25,7 +25,7 @@ public struct RandomSampler: Sampler {
     }
 
     /// The same as `suggest`, synchronously.
-    public func suggestNow(_ history: StudyHistory) -> Configuration? {
+    package func suggestNow(_ history: StudyHistory) -> Configuration? {
         let space = history.spec.space
         var sequence = QuasiRandomSequence(dimension: space.dimension, seed: seed)
         sequence.skip(to: UInt64(history.trialCount))

@@ -1,15 +1,15 @@
-public import TrialModel
+package import TrialModel
 
 /// What a sampler sees when asked for a trial: the study and every trial so far.
-public struct StudyHistory: Sendable {
-    public var spec: StudySpec
+package struct StudyHistory: Sendable {
+    package var spec: StudySpec
     /// All trials of the study, including running and pending ones, in id order; empty when
     /// the sampler said it needs only their number (`Sampler.needsTrials`).
-    public var trials: [Trial]
+    package var trials: [Trial]
     /// How many trials the study has (the length of `trials` when they are given).
-    public var trialCount: Int
-    public init(spec: StudySpec, trials: [Trial]) { self.spec = spec; self.trials = trials; trialCount = trials.count }
-    public init(spec: StudySpec, trialCount: Int) { self.spec = spec; self.trials = []; self.trialCount = trialCount }
+    package var trialCount: Int
+    package init(spec: StudySpec, trials: [Trial]) { self.spec = spec; self.trials = trials; trialCount = trials.count }
+    package init(spec: StudySpec, trialCount: Int) { self.spec = spec; self.trials = []; self.trialCount = trialCount }
 }
 
 /// Proposes configurations to evaluate.
@@ -18,7 +18,7 @@ public struct StudyHistory: Sendable {
 /// so a resumed study continues the same search; it must not return a configuration
 /// that is already running or pending. It may be slow (model fitting): callers run it
 /// off the actor that handles messages.
-public protocol Sampler: Sendable {
+package protocol Sampler: Sendable {
     /// The next configuration, or nil when the search space is exhausted.
     func suggest(_ history: StudyHistory) async throws -> Configuration?
     /// Whether `suggest` reads the trials themselves, or only their number. A coordinator with
@@ -32,12 +32,12 @@ public protocol Sampler: Sendable {
 }
 
 extension Sampler {
-    public func needsTrials(for spec: StudySpec) -> Bool { true }
-    public var suggestsInstantly: Bool { false }
+    package func needsTrials(for spec: StudySpec) -> Bool { true }
+    package var suggestsInstantly: Bool { false }
 }
 
 /// The sampler a study file asks for.
-public func makeSampler(for spec: StudySpec) throws -> any Sampler {
+package func makeSampler(for spec: StudySpec) throws -> any Sampler {
     switch spec.optimizer.kind {
     case .random: return RandomSampler(seed: spec.optimizer.seed)
     case .grid: return try GridSampler(space: spec.space, points: spec.optimizer.gridPoints, seed: spec.optimizer.seed)
@@ -46,7 +46,7 @@ public func makeSampler(for spec: StudySpec) throws -> any Sampler {
 }
 
 /// A study that cannot be sampled as configured.
-public struct SamplerError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct SamplerError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

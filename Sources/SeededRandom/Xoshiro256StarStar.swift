@@ -1,14 +1,14 @@
 // xoshiro256**: Blackman & Vigna, "Scrambled linear pseudorandom number generators" (TOMS 2021).
 
 /// xoshiro256** generator seeded through SplitMix64; the project-wide deterministic RNG.
-public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
+package struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     private var s0: UInt64
     private var s1: UInt64
     private var s2: UInt64
     private var s3: UInt64
 
     /// Creates a generator whose stream is fully determined by `seed`.
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         var mixer = SplitMix64(seed: seed)
         s0 = mixer.next()
         s1 = mixer.next()
@@ -18,7 +18,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// Returns the next 64 random bits.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotateLeft(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0
@@ -31,7 +31,7 @@ public struct Xoshiro256StarStar: RandomNumberGenerator, Sendable, Hashable {
     }
 
     /// Returns a generator for an independent sub-stream labelled `stream` (deterministic).
-    public func derived(stream: UInt64) -> Xoshiro256StarStar {
+    package func derived(stream: UInt64) -> Xoshiro256StarStar {
         var mixer = SplitMix64(seed: s0 ^ rotateLeft(s2, 17) ^ (stream &* 0xD1B5_4A32_D192_ED03))
         return Xoshiro256StarStar(seed: mixer.next())
     }

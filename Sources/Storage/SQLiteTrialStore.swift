@@ -1,18 +1,18 @@
-public import Foundation
-public import TrialModel
+package import Foundation
+package import TrialModel
 import GRDB
 
 /// The SQLite study database (GRDB, WAL journal): one file holds any number of studies.
 ///
 /// Writes commit with `synchronous = NORMAL` in WAL mode: a committed change
 /// survives a crash of any process; only a power loss can drop the last commits.
-public final class SQLiteTrialStore: TrialStore {
+package final class SQLiteTrialStore: TrialStore {
     private let pool: DatabasePool
     /// The open transaction of `batch` and the thread running it.
     private let batchSlot = BatchSlot()
 
     /// Opens (creating if needed) the database at `path` and migrates it forward.
-    public init(path: String) throws {
+    package init(path: String) throws {
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -27,7 +27,7 @@ public final class SQLiteTrialStore: TrialStore {
     }
 
     /// Opens an existing database for reading only (status, export).
-    public init(readingAt path: String) throws {
+    package init(readingAt path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else {
             throw StorageError("no study database at \(path) (start a coordinator first, or pass --db)", isInvalidStudy: true)
         }
@@ -41,7 +41,7 @@ public final class SQLiteTrialStore: TrialStore {
         }
     }
 
-    public func batch<T>(_ body: () throws -> T) throws -> T {
+    package func batch<T>(_ body: () throws -> T) throws -> T {
         if batchSlot.database(on: pthread_self()) != nil { return try body() }
         do {
             return try pool.write { db in
@@ -100,7 +100,7 @@ private final class BatchSlot: @unchecked Sendable {
 }
 
 extension SQLiteTrialStore {
-    public func open(_ spec: StudySpec, at date: Date) throws -> StudyRecord {
+    package func open(_ spec: StudySpec, at date: Date) throws -> StudyRecord {
         let specText = try Self.encode(spec)
         return try write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM study WHERE name = ?", arguments: [spec.name]) {
@@ -121,19 +121,19 @@ extension SQLiteTrialStore {
         }
     }
 
-    public func latestStudy() throws -> StudyRecord? {
+    package func latestStudy() throws -> StudyRecord? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM study ORDER BY id DESC LIMIT 1").map(Self.study(from:))
         }
     }
 
-    public func study(named name: String) throws -> StudyRecord? {
+    package func study(named name: String) throws -> StudyRecord? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM study WHERE name = ?", arguments: [name]).map(Self.study(from:))
         }
     }
 
-    public func setState(_ state: StudyState, of study: StudyID) throws {
+    package func setState(_ state: StudyState, of study: StudyID) throws {
         try write { db in
             try db.execute(sql: "UPDATE study SET state = ? WHERE id = ?", arguments: [state.rawValue, study.rawValue])
         }
@@ -141,7 +141,7 @@ extension SQLiteTrialStore {
 
     // The statements below run once or twice per trial: prepared once per connection and reused.
 
-    public func insertTrial(in study: StudyID, configuration: TrialModel.Configuration, worker: String, at date: Date) throws -> Trial {
+    package func insertTrial(in study: StudyID, configuration: TrialModel.Configuration, worker: String, at date: Date) throws -> Trial {
         let params = try Self.encode(configuration)
         return try write { db in
             try db.cachedStatement(
@@ -152,7 +152,7 @@ extension SQLiteTrialStore {
         }
     }
 
-    public func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws {
+    package func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws {
         try write { db in
             try db.cachedStatement(
                 sql: "UPDATE trial SET state = ?, attempt = ?, worker = ?, started_at = ?, step = NULL, value = NULL WHERE id = ?"
@@ -161,7 +161,7 @@ extension SQLiteTrialStore {
         }
     }
 
-    public func record(_ report: TrialReport, at date: Date) throws {
+    package func record(_ report: TrialReport, at date: Date) throws {
         try write { db in
             try db.cachedStatement(
                 sql: "INSERT OR REPLACE INTO report (trial_id, step, value, reported_at) VALUES (?, ?, ?, ?)"
@@ -171,7 +171,7 @@ extension SQLiteTrialStore {
         }
     }
 
-    public func finish(
+    package func finish(
         _ trial: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?,
         at date: Date
     ) throws {
@@ -184,14 +184,14 @@ extension SQLiteTrialStore {
         }
     }
 
-    public func trials(in study: StudyID) throws -> [Trial] {
+    package func trials(in study: StudyID) throws -> [Trial] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE study_id = ? ORDER BY id", arguments: [study.rawValue])
                 .map(Self.trial(from:))
         }
     }
 
-    public func reports(in study: StudyID) throws -> [TrialReport] {
+    package func reports(in study: StudyID) throws -> [TrialReport] {
         try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT report.trial_id, report.step, report.value FROM report

@@ -2,7 +2,7 @@
 ///
 /// The column has a CHECK constraint listing exactly these raw values, so a database never
 /// holds any other.
-public enum StudyState: String, Sendable, Hashable, Codable, CaseIterable {
+package enum StudyState: String, Sendable, Hashable, Codable, CaseIterable {
     /// A coordinator works on the study, or did until it crashed; opening the study again sets it.
     case running
     /// The budget was spent (the trial count reached, or a grid exhausted); the study is over.

@@ -1,22 +1,22 @@
-public import Foundation
-public import TrialModel
+package import Foundation
+package import TrialModel
 
 /// Identifies a study within a database.
-public struct StudyID: Hashable, Sendable, Codable, CustomStringConvertible {
-    public let rawValue: Int64
-    public init(_ rawValue: Int64) { self.rawValue = rawValue }
-    public var description: String { String(rawValue) }
+package struct StudyID: Hashable, Sendable, Codable, CustomStringConvertible {
+    package let rawValue: Int64
+    package init(_ rawValue: Int64) { self.rawValue = rawValue }
+    package var description: String { String(rawValue) }
 }
 
 /// A study as stored: its spec and when it started.
-public struct StudyRecord: Sendable, Hashable {
-    public var id: StudyID
-    public var spec: StudySpec
-    public var createdAt: Date
+package struct StudyRecord: Sendable, Hashable {
+    package var id: StudyID
+    package var spec: StudySpec
+    package var createdAt: Date
     /// The raw value of its `StudyState`: `running` while a coordinator works on it, then
     /// `finished`, `stopped` or `interrupted`.
-    public var state: String
-    public init(id: StudyID, spec: StudySpec, createdAt: Date, state: String) {
+    package var state: String
+    package init(id: StudyID, spec: StudySpec, createdAt: Date, state: String) {
         self.id = id; self.spec = spec; self.createdAt = createdAt; self.state = state
     }
 }
@@ -26,7 +26,7 @@ public struct StudyRecord: Sendable, Hashable {
 /// Contract: every method returns only after the change is durable (committed);
 /// the coordinator acknowledges a message only after its change is stored. Methods
 /// may be called from any thread.
-public protocol TrialStore: Sendable {
+package protocol TrialStore: Sendable {
     /// The study named `spec.name`, created if new. Throws `StorageError` when a study of that
     /// name exists with a different search space or metric.
     func open(_ spec: StudySpec, at date: Date) throws -> StudyRecord
@@ -59,10 +59,10 @@ public protocol TrialStore: Sendable {
 
 /// A storage failure. `isInvalidStudy` means the user must change the study file or the database
 /// path; anything else is an I/O problem worth retrying or reporting.
-public struct StorageError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    public let isInvalidStudy: Bool
-    public init(_ description: String, isInvalidStudy: Bool = false) {
+package struct StorageError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+    package let isInvalidStudy: Bool
+    package init(_ description: String, isInvalidStudy: Bool = false) {
         self.description = description
         self.isInvalidStudy = isInvalidStudy
     }

@@ -1,4 +1,4 @@
-public import struct Foundation.Date
+package import struct Foundation.Date
 import Synchronization
 
 /// A `Timekeeper` whose time moves only when told to, for tests and simulations.
@@ -6,7 +6,7 @@ import Synchronization
 /// `advance(by:)` moves `now` and wakes every sleeper whose deadline has come, in deadline
 /// order; `sleepers` and `waitForSleepers(_:)` let a test wait until the components it
 /// drives are parked again before it moves time further.
-public final class ManualTimekeeper: Timekeeper {
+package final class ManualTimekeeper: Timekeeper {
     private struct Sleeper {
         var id: UInt64
         var deadline: Duration
@@ -23,20 +23,20 @@ public final class ManualTimekeeper: Timekeeper {
     private let startDate: Date
 
     /// Time starts at zero; `date` starts at `startDate` and moves with it.
-    public init(startDate: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
+    package init(startDate: Date = Date(timeIntervalSince1970: 1_800_000_000)) {
         self.startDate = startDate
     }
 
-    public var now: Duration { state.withLock { $0.now } }
+    package var now: Duration { state.withLock { $0.now } }
 
-    public var date: Date {
+    package var date: Date {
         startDate.addingTimeInterval(now / .seconds(1))
     }
 
     /// How many tasks are asleep on this timekeeper now.
-    public var sleepers: Int { state.withLock { $0.sleepers.count } }
+    package var sleepers: Int { state.withLock { $0.sleepers.count } }
 
-    public func sleep(until deadline: Duration) async throws {
+    package func sleep(until deadline: Duration) async throws {
         let id = state.withLock { state -> UInt64 in
             state.nextID += 1
             return state.nextID
@@ -61,7 +61,7 @@ public final class ManualTimekeeper: Timekeeper {
     }
 
     /// Moves time forward by `duration` and wakes the sleepers whose deadline has come.
-    public func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         precondition(duration >= .zero, "time only moves forward")
         let due = state.withLock { state -> [Sleeper] in
             state.now += duration
@@ -75,7 +75,7 @@ public final class ManualTimekeeper: Timekeeper {
 
     /// Waits (in real time, polling) until at least `count` tasks sleep on this timekeeper.
     /// Throws `ManualTimekeeperTimeout` if that does not happen within `timeout`.
-    public func waitForSleepers(_ count: Int, timeout: Duration = .seconds(10)) async throws {
+    package func waitForSleepers(_ count: Int, timeout: Duration = .seconds(10)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while sleepers < count {
@@ -86,8 +86,8 @@ public final class ManualTimekeeper: Timekeeper {
 }
 
 /// The tasks a test expected never went to sleep: they are stuck or gone.
-public struct ManualTimekeeperTimeout: Error, CustomStringConvertible {
-    public let expected: Int
-    public let sleeping: Int
-    public var description: String { "expected \(expected) sleeping tasks, found \(sleeping)" }
+package struct ManualTimekeeperTimeout: Error, CustomStringConvertible {
+    package let expected: Int
+    package let sleeping: Int
+    package var description: String { "expected \(expected) sleeping tasks, found \(sleeping)" }
 }

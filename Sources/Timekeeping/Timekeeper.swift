@@ -1,11 +1,11 @@
-public import struct Foundation.Date
+package import struct Foundation.Date
 
 /// Where the coordinator and the worker read the time and wait: a monotonic reading for
 /// intervals (heartbeats, liveness, timeouts) and the calendar for stamps.
 ///
 /// Passed in, so that tests move time on purpose (`ManualTimekeeper`) instead of waiting
 /// for it, and a slow machine makes them slower, never wrong.
-public protocol Timekeeper: Sendable {
+package protocol Timekeeper: Sendable {
     /// Monotonic time since a fixed, arbitrary origin.
     var now: Duration { get }
     /// Calendar time, for stamps that are stored and shown.
@@ -16,24 +16,24 @@ public protocol Timekeeper: Sendable {
 
 extension Timekeeper {
     /// Suspends for `duration`; throws `CancellationError` when the task is cancelled.
-    public func sleep(for duration: Duration) async throws {
+    package func sleep(for duration: Duration) async throws {
         try await sleep(until: now + duration)
     }
 }
 
 /// The machine's clocks: `ContinuousClock` for intervals, the system calendar for stamps.
-public struct SystemTimekeeper: Timekeeper {
+package struct SystemTimekeeper: Timekeeper {
     private let origin: ContinuousClock.Instant
 
-    public init() {
+    package init() {
         origin = ContinuousClock.now
     }
 
-    public var now: Duration { ContinuousClock.now - origin }
+    package var now: Duration { ContinuousClock.now - origin }
 
-    public var date: Date { Date() }
+    package var date: Date { Date() }
 
-    public func sleep(until deadline: Duration) async throws {
+    package func sleep(until deadline: Duration) async throws {
         try await ContinuousClock().sleep(until: origin + deadline)
     }
 }

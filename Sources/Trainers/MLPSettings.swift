@@ -1,31 +1,31 @@
-public import TrialModel
+package import TrialModel
 
 /// Hyperparameters of the built-in `mlp-digits` trainer, with the defaults it uses for any not given.
-public struct MLPSettings: Sendable, Equatable {
-    public enum Optimizer: String, Sendable, CaseIterable { case sgd, momentum, adam }
-    public enum Schedule: String, Sendable, CaseIterable { case constant, step, cosine }
+package struct MLPSettings: Sendable, Equatable {
+    package enum Optimizer: String, Sendable, CaseIterable { case sgd, momentum, adam }
+    package enum Schedule: String, Sendable, CaseIterable { case constant, step, cosine }
 
-    public var learningRate: Double = 0.01
-    public var batchSize: Int = 32
-    public var epochs: Int = 10
-    public var hiddenUnits: Int = 64
-    public var weightDecay: Double = 0
-    public var optimizer: Optimizer = .sgd
-    public var schedule: Schedule = .constant
+    package var learningRate: Double = 0.01
+    package var batchSize: Int = 32
+    package var epochs: Int = 10
+    package var hiddenUnits: Int = 64
+    package var weightDecay: Double = 0
+    package var optimizer: Optimizer = .sgd
+    package var schedule: Schedule = .constant
     /// Probability of dropping a hidden unit during training, in [0, 0.9].
-    public var dropout: Double = 0
+    package var dropout: Double = 0
     /// Seeds weight initialization, batch order and dropout.
-    public var seed: UInt64 = 0
+    package var seed: UInt64 = 0
 
-    public init() {}
+    package init() {}
 
     /// The names a study file uses for these settings.
-    public static let parameterNames = [
+    package static let parameterNames = [
         "learning_rate", "batch_size", "epochs", "hidden_units", "weight_decay", "optimizer", "lr_schedule", "dropout", "seed",
     ]
 
     /// Settings from a trial's parameters; names not listed above are ignored, listed ones are checked.
-    public init(_ configuration: Configuration) throws {
+    package init(_ configuration: Configuration) throws {
         for (name, value) in configuration.values {
             switch name {
             case "learning_rate": learningRate = try Self.number(value, name, above: 0)

@@ -3,15 +3,15 @@ import Foundation
 import SeededRandom
 
 /// One epoch's validation figures.
-public struct EpochReport: Sendable {
-    public var epoch: Int
-    public var validationLoss: Double
-    public var validationAccuracy: Double
-    public var trainLoss: Double
+package struct EpochReport: Sendable {
+    package var epoch: Int
+    package var validationLoss: Double
+    package var validationAccuracy: Double
+    package var trainLoss: Double
 }
 
 /// Why training stopped early.
-public enum TrainingFailure: Error, Equatable {
+package enum TrainingFailure: Error, Equatable {
     /// The loss became NaN or infinite, or exploded: an epoch's training or validation loss above
     /// `MLPTrainer.explodedLoss` (10, against ln 10 ≈ 2.3 for guessing), i.e. confidently wrong.
     case diverged(epoch: Int)
@@ -25,14 +25,14 @@ public enum TrainingFailure: Error, Equatable {
 ///   Backward: G2 = (P − Y)/B: B×C,  ∂W2 = Aᵀ·G2 + λW2,  ∂b2 = Σ_rows G2,
 ///             G1 = (G2·W2ᵀ) ⊙ [Z1 > 0] ⊙ M/(1−p): B×H,  ∂W1 = Xᵀ·G1 + λW1,  ∂b1 = Σ_rows G1.
 /// Matrix products go through BLAS (sgemm); everything is seeded, so a run is repeatable.
-public struct MLPTrainer: Sendable {
-    public let settings: MLPSettings
+package struct MLPTrainer: Sendable {
+    package let settings: MLPSettings
     let data: DigitsDataset
 
     /// Mean cross-entropy beyond which a run counts as diverged.
-    public static let explodedLoss = 10.0
+    package static let explodedLoss = 10.0
 
-    public init(settings: MLPSettings) throws {
+    package init(settings: MLPSettings) throws {
         // These matrices are small (at most batch × a few hundred): BLAS threads cost more than they give.
         _ = singleThreadedBLAS
         self.settings = settings
@@ -40,7 +40,7 @@ public struct MLPTrainer: Sendable {
     }
 
     /// Trains for `settings.epochs`, calling `report` after each epoch.
-    public func train(report: (EpochReport) -> Void) throws(TrainingFailure) {
+    package func train(report: (EpochReport) -> Void) throws(TrainingFailure) {
         let h = settings.hiddenUnits, c = DigitsDataset.classes, inputs = DigitsDataset.pixels
         var random = Xoshiro256StarStar(seed: settings.seed)
         var network = Network(inputs: inputs, hidden: h, classes: c, random: &random)

@@ -1,12 +1,12 @@
-public import struct Foundation.Data
+package import struct Foundation.Data
 import Synchronization
-public import Transport
+package import Transport
 
 /// A `DealerTransport` in memory, for tests: either connected to an `InMemoryRouterTransport`
 /// (`router.connect(routingID:)`), or standing alone, with the test playing the coordinator
 /// through `deliver`, `take` and `next`.
-public final class InMemoryDealerTransport: DealerTransport {
-    public let inbound: AsyncStream<[Data]>
+package final class InMemoryDealerTransport: DealerTransport {
+    package let inbound: AsyncStream<[Data]>
     private let inboundContinuation: AsyncStream<[Data]>.Continuation
     /// Where `send` goes when connected to a router; nil when the test reads the outbox.
     private let forward: (@Sendable ([Data]) -> Void)?
@@ -14,7 +14,7 @@ public final class InMemoryDealerTransport: DealerTransport {
     private let outbox = Outbox<[Data]>()
 
     /// A dealer whose peer is the test.
-    public convenience init() {
+    package convenience init() {
         self.init(forward: nil)
     }
 
@@ -23,29 +23,29 @@ public final class InMemoryDealerTransport: DealerTransport {
         (inbound, inboundContinuation) = AsyncStream.makeStream()
     }
 
-    public func send(_ frames: [Data]) {
+    package func send(_ frames: [Data]) {
         guard !closed.withLock({ $0 }) else { return }
         if let forward { forward(frames) } else { outbox.append(frames) }
     }
 
-    public func close() {
+    package func close() {
         closed.withLock { $0 = true }
         inboundContinuation.finish()
     }
 
     /// Delivers `frames` as if the coordinator had sent them.
-    public func deliver(_ frames: [Data]) {
+    package func deliver(_ frames: [Data]) {
         receive(frames)
     }
 
     /// Removes and returns everything sent so far, in order.
-    public func take() -> [[Data]] {
+    package func take() -> [[Data]] {
         outbox.takeAll { _ in true }
     }
 
     /// Waits until frames matching `predicate` were sent; removes and returns them. Frames
     /// before them stay queued. Throws `InMemoryTimeout` after `timeout`.
-    public func next(timeout: Duration = .seconds(10), where predicate: ([Data]) -> Bool = { _ in true })
+    package func next(timeout: Duration = .seconds(10), where predicate: ([Data]) -> Bool = { _ in true })
         async throws -> [Data]
     {
         try await outbox.next(timeout: timeout, what: "the dealer's coordinator", where: predicate)

@@ -35,8 +35,8 @@ final class Outbox<Item: Sendable>: Sendable {
 }
 
 /// Nothing matching arrived in time; names the peer waited for.
-public struct InMemoryTimeout: Error, CustomStringConvertible {
-    public let waitingFor: String
-    public init(waitingFor: String) { self.waitingFor = waitingFor }
-    public var description: String { "nothing matching was sent to \(waitingFor) in time" }
+package struct InMemoryTimeout: Error, CustomStringConvertible {
+    package let waitingFor: String
+    package init(waitingFor: String) { self.waitingFor = waitingFor }
+    package var description: String { "nothing matching was sent to \(waitingFor) in time" }
 }

@@ -1,15 +1,15 @@
 /// JSON for configurations without the generic encoder, for the messages and rows written
 /// once per trial: keys sorted and values spelled as `JSONEncoder` with sorted keys writes
 /// them (an integral double without ".0"), so either side can read what the other wrote.
-public enum JSONText {
+package enum JSONText {
     /// `{"a":1,"b":"x"}`, keys sorted.
-    public static func object(_ configuration: Configuration) -> String {
+    package static func object(_ configuration: Configuration) -> String {
         var text = ""
         write(configuration, into: &text)
         return text
     }
 
-    public static func write(_ configuration: Configuration, into text: inout String) {
+    package static func write(_ configuration: Configuration, into text: inout String) {
         text += "{"
         var first = true
         for (name, value) in configuration.values.sorted(by: { $0.key < $1.key }) {
@@ -28,14 +28,14 @@ public enum JSONText {
     }
 
     /// A finite double: Swift's shortest round-trip spelling, an integral value without ".0".
-    public static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         precondition(value.isFinite, "JSON has no \(value)")
         let text = "\(value)"
         return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
     }
 
     /// A quoted string with `"`, `\` and control characters escaped.
-    public static func string(_ value: String, into text: inout String) {
+    package static func string(_ value: String, into text: inout String) {
         text += "\""
         for scalar in value.unicodeScalars {
             switch scalar {

@@ -7,7 +7,7 @@ import Foundation
 /// the same way over their index. `decode(encode(v)) == v` for every valid value.
 extension Parameter {
     /// The point in `[0, 1]` that stands for `value`.
-    public func encode(_ value: ParameterValue) -> Double {
+    package func encode(_ value: ParameterValue) -> Double {
         switch domain {
         case .float(let low, let high, let log):
             let x = value.numericValue ?? low
@@ -29,7 +29,7 @@ extension Parameter {
     }
 
     /// The value that `u` in `[0, 1]` stands for (clamped, rounded for integers, snapped for categoricals).
-    public func decode(_ u: Double) -> ParameterValue {
+    package func decode(_ u: Double) -> ParameterValue {
         let u = min(max(u.isFinite ? u : 0.5, 0), 1)
         switch domain {
         case .float(let low, let high, let log):
@@ -52,7 +52,7 @@ extension Parameter {
     }
 
     /// Every value for a grid search: each int and categorical value, `points` values for floats.
-    public func gridValues(points: Int) -> [ParameterValue] {
+    package func gridValues(points: Int) -> [ParameterValue] {
         switch domain {
         case .float:
             if points <= 1 { return [decode(0.5)] }

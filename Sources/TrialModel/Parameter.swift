@@ -1,5 +1,5 @@
 /// The domain of one hyperparameter.
-public enum ParameterDomain: Sendable, Hashable, Codable {
+package enum ParameterDomain: Sendable, Hashable, Codable {
     /// A real number in `[low, high]`, searched uniformly or on a log scale.
     case float(low: Double, high: Double, log: Bool)
     /// An integer in `[low, high]`, searched uniformly or on a log scale.
@@ -9,18 +9,18 @@ public enum ParameterDomain: Sendable, Hashable, Codable {
 }
 
 /// A named hyperparameter of a study.
-public struct Parameter: Sendable, Hashable, Codable {
+package struct Parameter: Sendable, Hashable, Codable {
     /// The name used in `{name}` placeholders and `SEXTANT_PARAM_<NAME>`.
-    public let name: String
-    public let domain: ParameterDomain
+    package let name: String
+    package let domain: ParameterDomain
 
-    public init(name: String, domain: ParameterDomain) {
+    package init(name: String, domain: ParameterDomain) {
         self.name = name
         self.domain = domain
     }
 
     /// Whether `value` lies in this parameter's domain.
-    public func contains(_ value: ParameterValue) -> Bool {
+    package func contains(_ value: ParameterValue) -> Bool {
         switch (domain, value) {
         case (.float(let low, let high, _), _):
             guard let number = value.numericValue else { return false }

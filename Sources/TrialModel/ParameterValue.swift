@@ -1,14 +1,14 @@
 import Foundation
 
 /// One hyperparameter value as the training command sees it.
-public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible {
+package enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible {
     case double(Double)
     case int(Int)
     case string(String)
     case bool(Bool)
 
     /// The text substituted for `{name}` in a command line.
-    public var description: String {
+    package var description: String {
         switch self {
         case .double(let value): Self.commandLineText(value)
         case .int(let value): String(value)
@@ -31,7 +31,7 @@ public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible
     }
 
     /// The value as a number, when it is one.
-    public var numericValue: Double? {
+    package var numericValue: Double? {
         switch self {
         case .double(let value): value
         case .int(let value): Double(value)
@@ -39,7 +39,7 @@ public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible
         }
     }
 
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let value = try? container.decode(Bool.self) {
             self = .bool(value)
@@ -52,7 +52,7 @@ public enum ParameterValue: Sendable, Hashable, Codable, CustomStringConvertible
         }
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .double(let value): try container.encode(value)

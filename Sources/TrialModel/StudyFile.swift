@@ -5,9 +5,9 @@ import Yams
 ///
 /// Every problem is reported as a `StudyFileError` naming the file, the field and
 /// the fix; unknown fields are errors, so a typo never silently falls back to a default.
-public enum StudyFile {
+package enum StudyFile {
     /// Loads and validates the study file at `path`.
-    public static func load(path: String) throws(StudyFileError) -> StudySpec {
+    package static func load(path: String) throws(StudyFileError) -> StudySpec {
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -19,7 +19,7 @@ public enum StudyFile {
     }
 
     /// Parses study file text; `file` names it in errors.
-    public static func parse(_ text: String, file: String) throws(StudyFileError) -> StudySpec {
+    package static func parse(_ text: String, file: String) throws(StudyFileError) -> StudySpec {
         let root: Node?
         do {
             root = try Yams.compose(yaml: text)

@@ -2,24 +2,24 @@
 ///
 /// Users see one line naming the file, the field and the problem:
 /// `study.yaml: parameters.lr.low: must be greater than 0 on a log scale (line 9)`.
-public struct StudyFileError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct StudyFileError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file as the user named it.
-    public let file: String
+    package let file: String
     /// Dotted path of the offending field, empty for the whole file.
-    public let field: String
+    package let field: String
     /// What is wrong and, where it helps, how to fix it.
-    public let problem: String
+    package let problem: String
     /// 1-based line in the file, when known.
-    public let line: Int?
+    package let line: Int?
 
-    public init(file: String, field: String, problem: String, line: Int? = nil) {
+    package init(file: String, field: String, problem: String, line: Int? = nil) {
         self.file = file
         self.field = field
         self.problem = problem
         self.line = line
     }
 
-    public var description: String {
+    package var description: String {
         let location = line.map { " (line \($0))" } ?? ""
         return field.isEmpty ? "\(file): \(problem)\(location)" : "\(file): \(field): \(problem)\(location)"
     }

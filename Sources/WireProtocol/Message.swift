@@ -1,8 +1,8 @@
-public import Foundation
+package import Foundation
 import TrialModel
 
 /// One protocol message: its type and body.
-public enum Message: Sendable, Hashable {
+package enum Message: Sendable, Hashable {
     case hello(Hello)
     case welcome(Welcome)
     case trial(TrialAssignment)
@@ -14,7 +14,7 @@ public enum Message: Sendable, Hashable {
     case bye(Bye)
 
     /// The type frame, e.g. `HELLO`.
-    public var type: String {
+    package var type: String {
         switch self {
         case .hello: "HELLO"
         case .welcome: "WELCOME"
@@ -30,20 +30,20 @@ public enum Message: Sendable, Hashable {
 }
 
 /// A message that cannot be decoded. The receiver drops it (and may log it); it is never fatal.
-public struct WireError: Error, CustomStringConvertible, Sendable {
-    public let description: String
+package struct WireError: Error, CustomStringConvertible, Sendable {
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 
 /// Frames of wire protocol v1: `[version, type, JSON body]`.
-public enum WireCodec {
+package enum WireCodec {
     /// The version frame of this protocol.
-    public static let version = "1"
+    package static let version = "1"
     /// Bodies larger than this are refused.
-    public static let maxBodyBytes = 1 << 20
+    package static let maxBodyBytes = 1 << 20
 
     /// The three frames for `message`.
-    public static func encode(_ message: Message) -> [Data] {
+    package static func encode(_ message: Message) -> [Data] {
         // The messages a coordinator sends per trial and per heartbeat, written directly.
         switch message {
         case .trial(let value): return [Data(version.utf8), Data(message.type.utf8), FastJSON.trial(value)]
@@ -75,7 +75,7 @@ public enum WireCodec {
     }
 
     /// The message in `frames` (exactly three: version, type, body).
-    public static func decode(_ frames: [Data]) throws(WireError) -> Message {
+    package static func decode(_ frames: [Data]) throws(WireError) -> Message {
         guard frames.count == 3 else { throw WireError("expected 3 frames (version, type, body), got \(frames.count)") }
         let version = String(decoding: frames[0], as: UTF8.self)
         guard version == Self.version else { throw WireError("unsupported protocol version '\(version.prefix(16))'") }

@@ -1,19 +1,19 @@
-public import TrialModel
+package import TrialModel
 
 // Wire protocol v1 bodies. Each is one JSON object; docs/protocol.md is the reference.
 
 /// HELLO, worker → coordinator: join (or rejoin) with a name and a number of slots.
-public struct Hello: Sendable, Hashable, Codable {
-    public var worker: String
-    public var slots: Int
+package struct Hello: Sendable, Hashable, Codable {
+    package var worker: String
+    package var slots: Int
     /// Trials this worker is still running, so a restarted coordinator can keep them.
-    public var running: [TrialID]
+    package var running: [TrialID]
     /// The machine the worker runs on, shown on the dashboard (optional).
-    public var host: String?
-    public init(worker: String, slots: Int, running: [TrialID] = [], host: String? = nil) {
+    package var host: String?
+    package init(worker: String, slots: Int, running: [TrialID] = [], host: String? = nil) {
         self.worker = worker; self.slots = slots; self.running = running; self.host = host
     }
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         worker = try container.decode(String.self, forKey: .worker)
         slots = try container.decode(Int.self, forKey: .slots)
@@ -24,13 +24,13 @@ public struct Hello: Sendable, Hashable, Codable {
 }
 
 /// WELCOME, coordinator → worker: the study the worker has joined.
-public struct Welcome: Sendable, Hashable, Codable {
-    public var study: String
-    public var metric: String
-    public var goal: Goal
+package struct Welcome: Sendable, Hashable, Codable {
+    package var study: String
+    package var metric: String
+    package var goal: Goal
     /// How often each side sends HEARTBEAT, in milliseconds.
-    public var heartbeatMilliseconds: Int
-    public init(study: String, metric: String, goal: Goal, heartbeatMilliseconds: Int) {
+    package var heartbeatMilliseconds: Int
+    package init(study: String, metric: String, goal: Goal, heartbeatMilliseconds: Int) {
         self.study = study; self.metric = metric; self.goal = goal; self.heartbeatMilliseconds = heartbeatMilliseconds
     }
     enum CodingKeys: String, CodingKey {
@@ -40,13 +40,13 @@ public struct Welcome: Sendable, Hashable, Codable {
 }
 
 /// TRIAL, coordinator → worker: run this configuration.
-public struct TrialAssignment: Sendable, Hashable, Codable {
-    public var trial: TrialID
-    public var attempt: Int
-    public var params: Configuration
-    public var metric: String
-    public var timeoutSeconds: Double
-    public init(trial: TrialID, attempt: Int, params: Configuration, metric: String, timeoutSeconds: Double) {
+package struct TrialAssignment: Sendable, Hashable, Codable {
+    package var trial: TrialID
+    package var attempt: Int
+    package var params: Configuration
+    package var metric: String
+    package var timeoutSeconds: Double
+    package init(trial: TrialID, attempt: Int, params: Configuration, metric: String, timeoutSeconds: Double) {
         self.trial = trial; self.attempt = attempt; self.params = params; self.metric = metric
         self.timeoutSeconds = timeoutSeconds
     }
@@ -57,15 +57,15 @@ public struct TrialAssignment: Sendable, Hashable, Codable {
 }
 
 /// REPORT, worker → coordinator: an intermediate value.
-public struct Report: Sendable, Hashable, Codable {
-    public var trial: TrialID
-    public var attempt: Int
-    public var step: Int
-    public var value: Double
-    public init(trial: TrialID, attempt: Int, step: Int, value: Double) {
+package struct Report: Sendable, Hashable, Codable {
+    package var trial: TrialID
+    package var attempt: Int
+    package var step: Int
+    package var value: Double
+    package init(trial: TrialID, attempt: Int, step: Int, value: Double) {
         self.trial = trial; self.attempt = attempt; self.step = step; self.value = value
     }
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         trial = try container.decode(TrialID.self, forKey: .trial)
         attempt = try container.decodeIfPresent(Int.self, forKey: .attempt) ?? 1
@@ -78,37 +78,37 @@ public struct Report: Sendable, Hashable, Codable {
 }
 
 /// What the pruner decided about a report.
-public enum Action: String, Sendable, Hashable, Codable {
+package enum Action: String, Sendable, Hashable, Codable {
     case `continue`, prune
 }
 
 /// DECISION, coordinator → worker: the answer to a REPORT.
-public struct Decision: Sendable, Hashable, Codable {
-    public var trial: TrialID
-    public var step: Int
-    public var action: Action
-    public init(trial: TrialID, step: Int, action: Action) { self.trial = trial; self.step = step; self.action = action }
+package struct Decision: Sendable, Hashable, Codable {
+    package var trial: TrialID
+    package var step: Int
+    package var action: Action
+    package init(trial: TrialID, step: Int, action: Action) { self.trial = trial; self.step = step; self.action = action }
     enum CodingKeys: String, CodingKey {
         case trial = "trial_id", step, action
     }
 }
 
 /// How a trial ended, as the worker saw it.
-public enum Outcome: String, Sendable, Hashable, Codable {
+package enum Outcome: String, Sendable, Hashable, Codable {
     case completed, failed, pruned
 }
 
 /// RESULT, worker → coordinator: the end of a trial; resent until ACK.
-public struct TrialResult: Sendable, Hashable, Codable {
-    public var trial: TrialID
-    public var attempt: Int
-    public var outcome: Outcome
+package struct TrialResult: Sendable, Hashable, Codable {
+    package var trial: TrialID
+    package var attempt: Int
+    package var outcome: Outcome
     /// The final value (completed) or the last reported one (pruned).
-    public var value: Double?
-    public var step: Int?
-    public var reason: String?
-    public var stderrTail: String?
-    public init(
+    package var value: Double?
+    package var step: Int?
+    package var reason: String?
+    package var stderrTail: String?
+    package init(
         trial: TrialID, attempt: Int, outcome: Outcome, value: Double? = nil, step: Int? = nil,
         reason: String? = nil, stderrTail: String? = nil
     ) {
@@ -122,23 +122,23 @@ public struct TrialResult: Sendable, Hashable, Codable {
 }
 
 /// ACK, coordinator → worker: the RESULT for this trial is stored.
-public struct Ack: Sendable, Hashable, Codable {
-    public var trial: TrialID
-    public init(trial: TrialID) { self.trial = trial }
+package struct Ack: Sendable, Hashable, Codable {
+    package var trial: TrialID
+    package init(trial: TrialID) { self.trial = trial }
     enum CodingKeys: String, CodingKey { case trial = "trial_id" }
 }
 
 /// HEARTBEAT, both ways: I am alive.
-public struct Heartbeat: Sendable, Hashable, Codable {
+package struct Heartbeat: Sendable, Hashable, Codable {
     /// Trials the sender believes are running on the worker (worker → coordinator).
-    public var running: [TrialID]?
+    package var running: [TrialID]?
     /// The worker's name and slots (worker → coordinator), so a coordinator that does not know
     /// the sender (it restarted) can take the heartbeat as a HELLO at once.
-    public var worker: String?
-    public var slots: Int?
+    package var worker: String?
+    package var slots: Int?
     /// Trials whose RESULT the worker has sent but not yet seen acknowledged.
-    public var pendingResults: [TrialID]?
-    public init(running: [TrialID]? = nil, worker: String? = nil, slots: Int? = nil, pendingResults: [TrialID]? = nil) {
+    package var pendingResults: [TrialID]?
+    package init(running: [TrialID]? = nil, worker: String? = nil, slots: Int? = nil, pendingResults: [TrialID]? = nil) {
         self.running = running; self.worker = worker; self.slots = slots; self.pendingResults = pendingResults
     }
     enum CodingKeys: String, CodingKey {
@@ -148,7 +148,7 @@ public struct Heartbeat: Sendable, Hashable, Codable {
 }
 
 /// BYE, both ways: the study is over (coordinator) or the worker is leaving.
-public struct Bye: Sendable, Hashable, Codable {
-    public var reason: String
-    public init(reason: String) { self.reason = reason }
+package struct Bye: Sendable, Hashable, Codable {
+    package var reason: String
+    package init(reason: String) { self.reason = reason }
 }

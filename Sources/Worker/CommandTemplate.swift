@@ -1,18 +1,18 @@
-public import TrialModel
+package import TrialModel
 import Foundation
 
 /// The user's training command and how one trial's parameters go into it.
-public struct CommandTemplate: Sendable {
+package struct CommandTemplate: Sendable {
     /// The command and its arguments, with `{name}` placeholders; run without a shell.
-    public let arguments: [String]
+    package let arguments: [String]
 
-    public init(_ arguments: [String]) {
+    package init(_ arguments: [String]) {
         self.arguments = arguments
     }
 
     /// The arguments with every `{name}` of a parameter replaced by its value.
     /// Braces that do not name a parameter are left as they are.
-    public func arguments(for configuration: Configuration) -> [String] {
+    package func arguments(for configuration: Configuration) -> [String] {
         arguments.map { argument in
             guard argument.contains("{") else { return argument }
             var result = argument
@@ -25,7 +25,7 @@ public struct CommandTemplate: Sendable {
 
     /// The variables added to the worker's environment for one trial:
     /// `SEXTANT_TRIAL_ID`, `SEXTANT_PARAMS` (one JSON object) and `SEXTANT_PARAM_<NAME>`.
-    public static func environment(trial: TrialID, configuration: Configuration) -> [String: String] {
+    package static func environment(trial: TrialID, configuration: Configuration) -> [String: String] {
         var environment = ["SEXTANT_TRIAL_ID": String(trial.rawValue)]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -1,26 +1,26 @@
 import Foundation
-public import Logging
-public import Timekeeping
-public import Transport
+package import Logging
+package import Timekeeping
+package import Transport
 import TrialModel
 import WireProtocol
 
 /// Settings of a worker, with defaults that suit a LAN.
-public struct WorkerConfiguration: Sendable {
+package struct WorkerConfiguration: Sendable {
     /// The name the coordinator shows for this worker.
-    public var name: String
+    package var name: String
     /// Trials run at once.
-    public var slots: Int = 1
+    package var slots: Int = 1
     /// Interval of HEARTBEAT and of HELLO retries until WELCOME (0.2-5 s is sensible).
-    public var heartbeatInterval: Duration = .seconds(1)
+    package var heartbeatInterval: Duration = .seconds(1)
     /// Intervals of silence from the coordinator before the worker says HELLO again.
-    public var liveness: Int = 3
+    package var liveness: Int = 3
     /// The machine's name, sent in HELLO for the dashboard.
-    public var host: String?
+    package var host: String?
     /// GPU ids shared out among the slots through `CUDA_VISIBLE_DEVICES` (empty: left alone).
-    public var gpus: [String] = []
+    package var gpus: [String] = []
 
-    public init(name: String, slots: Int = 1, host: String? = nil, gpus: [String] = []) {
+    package init(name: String, slots: Int = 1, host: String? = nil, gpus: [String] = []) {
         self.name = name
         self.slots = slots
         self.host = host
@@ -30,7 +30,7 @@ public struct WorkerConfiguration: Sendable {
     /// The GPUs slot `slot` sees: slot i gets every id at a position p with p mod slots = i,
     /// so 4 GPUs and 4 slots give one each, 4 GPUs and 2 slots two each, and 2 GPUs and
     /// 4 slots put two slots on each GPU. Nil when no GPUs were given.
-    public static func visibleDevices(slot: Int, slots: Int, gpus: [String]) -> String? {
+    package static func visibleDevices(slot: Int, slots: Int, gpus: [String]) -> String? {
         guard !gpus.isEmpty, slots > 0 else { return nil }
         if gpus.count < slots { return gpus[slot % gpus.count] }
         return gpus.indices.filter { $0 % slots == slot }.map { gpus[$0] }.joined(separator: ",")
@@ -38,13 +38,13 @@ public struct WorkerConfiguration: Sendable {
 }
 
 /// What the worker runs for each trial.
-public enum TrialRunner: Sendable {
+package enum TrialRunner: Sendable {
     /// The user's command, once per trial.
     case command(CommandTemplate)
 }
 
 /// Something worth showing the person watching a worker.
-public enum WorkerEvent: Sendable {
+package enum WorkerEvent: Sendable {
     case joined(study: String)
     case trialStarted(id: Int64, params: String)
     case trialEnded(id: Int64, outcome: String, value: Double?, reason: String?)
@@ -52,7 +52,7 @@ public enum WorkerEvent: Sendable {
 
 /// Joins a coordinator, runs trials in its slots, streams reports, and keeps every
 /// result until the coordinator acknowledges it. Returns when the coordinator says BYE.
-public actor WorkerAgent {
+package actor WorkerAgent {
     enum Event: Sendable {
         case inbound([Data])
         case tick
@@ -90,7 +90,7 @@ public actor WorkerAgent {
     var events: AsyncStream<Event>.Continuation?
     var done = false
 
-    public init(
+    package init(
         configuration: WorkerConfiguration, runner: TrialRunner, transport: any DealerTransport,
         timekeeper: any Timekeeper = SystemTimekeeper(), logger: Logger,
         onEvent: @escaping @Sendable (WorkerEvent) -> Void = { _ in }
@@ -106,12 +106,12 @@ public actor WorkerAgent {
 
     /// Leaves the study (SIGTERM, SIGINT): running commands are stopped and their trials handed
     /// back to the coordinator with BYE, which gives them to other workers.
-    public nonisolated func stop() {
+    package nonisolated func stop() {
         Task { await self.events?.yield(.leave) }
     }
 
     /// Runs until the coordinator says BYE, or `stop()` is called.
-    public func run() async {
+    package func run() async {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         events = continuation
         let inbound = transport.inbound

@@ -6,19 +6,19 @@ private func text(_ buffer: [CChar]) -> String {
 }
 
 /// A CURVE key pair in Z85 text (40 characters each).
-public struct CurveKeyPair: Sendable, Equatable {
-    public let publicKey: String
-    public let secretKey: String
+package struct CurveKeyPair: Sendable, Equatable {
+    package let publicKey: String
+    package let secretKey: String
 
     /// A new random key pair (libsodium through libzmq).
-    public static func generate() throws(ZeroMQError) -> CurveKeyPair {
+    package static func generate() throws(ZeroMQError) -> CurveKeyPair {
         var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw ZeroMQError("zmq_curve_keypair") }
         return CurveKeyPair(publicKey: text(publicKey), secretKey: text(secretKey))
     }
 
     /// The pair whose secret key is `secretKey` (Z85); throws if it is not a valid key.
-    public init(secretKey: String) throws(ZeroMQError) {
+    package init(secretKey: String) throws(ZeroMQError) {
         guard secretKey.utf8.count == 40 else { throw ZeroMQError("zmq_curve_public", code: EINVAL) }
         var publicKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_public(&publicKey, secretKey) == 0 else { throw ZeroMQError("zmq_curve_public") }
@@ -31,7 +31,7 @@ public struct CurveKeyPair: Sendable, Equatable {
     }
 
     /// Z85 text of 32 raw key bytes.
-    public static func z85(_ bytes: [UInt8]) -> String? {
+    package static func z85(_ bytes: [UInt8]) -> String? {
         guard bytes.count == 32 else { return nil }
         var encoded = [CChar](repeating: 0, count: 41)
         guard zmq_z85_encode(&encoded, bytes, 32) != nil else { return nil }
@@ -47,7 +47,7 @@ extension Socket {
     }
 
     /// Makes this socket a CURVE server with `keys`; clients are checked by the ZAP handler.
-    public func makeCurveServer(_ keys: CurveKeyPair, zapDomain: String) throws(ZeroMQError) {
+    package func makeCurveServer(_ keys: CurveKeyPair, zapDomain: String) throws(ZeroMQError) {
         var one: Int32 = 1
         if zmq_setsockopt(handle, ZMQ_CURVE_SERVER, &one, MemoryLayout<Int32>.size) != 0 {
             throw ZeroMQError("zmq_setsockopt ZMQ_CURVE_SERVER")
@@ -57,7 +57,7 @@ extension Socket {
     }
 
     /// Makes this socket a CURVE client of the server whose public key is `serverKey`.
-    public func makeCurveClient(_ keys: CurveKeyPair, serverKey: String) throws(ZeroMQError) {
+    package func makeCurveClient(_ keys: CurveKeyPair, serverKey: String) throws(ZeroMQError) {
         try setText(ZMQ_CURVE_SERVERKEY, serverKey)
         try setText(ZMQ_CURVE_PUBLICKEY, keys.publicKey)
         try setText(ZMQ_CURVE_SECRETKEY, keys.secretKey)

@@ -3,7 +3,7 @@ import Glibc
 /// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it for a socket
 /// bound to port 0, which is then closed), for a process that will bind it next; nil if
 /// none could be had.
-public func freeLoopbackPort() -> Int? {
+package func freeLoopbackPort() -> Int? {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { return nil }
     defer { close(fd) }

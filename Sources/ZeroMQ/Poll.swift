@@ -1,7 +1,7 @@
 import CZeroMQ
 
 /// What a `poll` call watches: a socket or a plain file descriptor, for input.
-public enum PollTarget {
+package enum PollTarget {
     case socket(Socket)
     case fileDescriptor(Int32)
 }
@@ -9,7 +9,7 @@ public enum PollTarget {
 /// Waits until one of `targets` is readable or `timeoutMilliseconds` passes (-1: forever).
 ///
 /// Returns, for each target in order, whether it is readable. `EINTR` counts as a timeout.
-public func poll(_ targets: [PollTarget], timeoutMilliseconds: Int) throws(ZeroMQError) -> [Bool] {
+package func poll(_ targets: [PollTarget], timeoutMilliseconds: Int) throws(ZeroMQError) -> [Bool] {
     var items = targets.map { target -> zmq_pollitem_t in
         switch target {
         case .socket(let socket):

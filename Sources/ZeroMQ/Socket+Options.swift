@@ -1,7 +1,7 @@
 import CZeroMQ
 
 /// Integer socket options Sextant sets; the names follow `zmq_setsockopt(3)`.
-public enum IntegerOption: Sendable {
+package enum IntegerOption: Sendable {
     /// Milliseconds unsent messages are kept after close (0 on coordinators, 1-2 s on workers).
     case linger
     /// First reconnect delay in ms (250-1000 is sensible).
@@ -47,7 +47,7 @@ public enum IntegerOption: Sendable {
 
 extension Socket {
     /// Sets an integer option (`ZMQ_MAXMSGSIZE` is passed as the 64-bit value libzmq expects).
-    public func set(_ option: IntegerOption, _ value: Int) throws(ZeroMQError) {
+    package func set(_ option: IntegerOption, _ value: Int) throws(ZeroMQError) {
         let rc: Int32
         if option == .maxMessageSize {
             var wide = Int64(value)
@@ -60,7 +60,7 @@ extension Socket {
     }
 
     /// Sets the routing id a ROUTER peer will see for this socket (1-255 bytes, not starting with 0).
-    public func setRoutingID(_ id: String) throws(ZeroMQError) {
+    package func setRoutingID(_ id: String) throws(ZeroMQError) {
         let bytes = Array(id.utf8)
         let rc = bytes.withUnsafeBytes { zmq_setsockopt(handle, ZMQ_ROUTING_ID, $0.baseAddress, $0.count) }
         if rc != 0 { throw ZeroMQError("zmq_setsockopt ZMQ_ROUTING_ID") }

@@ -1,8 +1,8 @@
 import CZeroMQ
-public import struct Foundation.Data
+package import struct Foundation.Data
 
 /// The socket patterns Sextant uses.
-public enum SocketType: Sendable {
+package enum SocketType: Sendable {
     case router, dealer, rep, req, pair
 
     var rawValue: Int32 {
@@ -17,12 +17,12 @@ public enum SocketType: Sendable {
 }
 
 /// One ZeroMQ socket. Not `Sendable`: it belongs to the thread that created it.
-public final class Socket {
+package final class Socket {
     let handle: UnsafeMutableRawPointer
     private var closed = false
 
     /// Creates a socket of `type` in `context`, with `LINGER` 0.
-    public init(context: Context, type: SocketType) throws(ZeroMQError) {
+    package init(context: Context, type: SocketType) throws(ZeroMQError) {
         guard let handle = zmq_socket(context.handle, type.rawValue) else {
             throw ZeroMQError("zmq_socket")
         }
@@ -31,17 +31,17 @@ public final class Socket {
     }
 
     /// Binds to an endpoint such as `tcp://0.0.0.0:5555`.
-    public func bind(_ endpoint: String) throws(ZeroMQError) {
+    package func bind(_ endpoint: String) throws(ZeroMQError) {
         if zmq_bind(handle, endpoint) != 0 { throw ZeroMQError("zmq_bind \(endpoint)") }
     }
 
     /// Connects to an endpoint such as `tcp://host:5555`; the connection is made in the background.
-    public func connect(_ endpoint: String) throws(ZeroMQError) {
+    package func connect(_ endpoint: String) throws(ZeroMQError) {
         if zmq_connect(handle, endpoint) != 0 { throw ZeroMQError("zmq_connect \(endpoint)") }
     }
 
     /// The endpoint actually bound (resolves a `*` port), or nil.
-    public var lastEndpoint: String? {
+    package var lastEndpoint: String? {
         var buffer = [CChar](repeating: 0, count: 1024)
         var size = buffer.count
         guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else { return nil }
@@ -49,7 +49,7 @@ public final class Socket {
     }
 
     /// Closes the socket; later calls fail. Called by the owning thread.
-    public func close() {
+    package func close() {
         guard !closed else { return }
         closed = true
         zmq_close(handle)
@@ -62,7 +62,7 @@ public final class Socket {
     /// Sends one multipart message. Returns false when `dontWait` is set and the
     /// message could not be queued (`EAGAIN`); throws on every other failure.
     @discardableResult
-    public func send(_ frames: [Data], dontWait: Bool = false) throws(ZeroMQError) -> Bool {
+    package func send(_ frames: [Data], dontWait: Bool = false) throws(ZeroMQError) -> Bool {
         for (index, frame) in frames.enumerated() {
             var flags: Int32 = index < frames.count - 1 ? ZMQ_SNDMORE : 0
             if dontWait { flags |= ZMQ_DONTWAIT }
@@ -80,7 +80,7 @@ public final class Socket {
     }
 
     /// Receives one whole multipart message, or nil when `dontWait` is set and none is ready.
-    public func receive(dontWait: Bool = false) throws(ZeroMQError) -> [Data]? {
+    package func receive(dontWait: Bool = false) throws(ZeroMQError) -> [Data]? {
         var frames: [Data] = []
         var message = zmq_msg_t()
         zmq_msg_init(&message)

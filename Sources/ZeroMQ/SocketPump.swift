@@ -1,5 +1,5 @@
 import CZeroMQ
-public import Foundation
+package import Foundation
 import Dispatch
 import Glibc
 import Synchronization
@@ -10,9 +10,9 @@ import Synchronization
 /// loops on `zmq_poll` over the socket and a wake-up pipe. Incoming multipart messages
 /// are yielded to `incoming`; `send` queues a message and writes to the pipe, and the
 /// thread sends it with `DONTWAIT`. No other thread ever touches the socket.
-public final class SocketPump: Sendable {
+package final class SocketPump: Sendable {
     /// Every multipart message the socket receives, in order; finishes when the pump stops.
-    public let incoming: AsyncStream<[Data]>
+    package let incoming: AsyncStream<[Data]>
 
     private let continuation: AsyncStream<[Data]>.Continuation
     private let outbox = Mutex<[[Data]]>([])
@@ -23,7 +23,7 @@ public final class SocketPump: Sendable {
     private let sendFailures = Atomic<Int>(0)
 
     /// Starts the thread; throws if the socket cannot be created or `setUp` throws (e.g. bind fails).
-    public init(
+    package init(
         context: Context,
         type: SocketType,
         name: String,
@@ -72,7 +72,7 @@ public final class SocketPump: Sendable {
     }
 
     /// Queues a multipart message for sending; never blocks.
-    public func send(_ frames: [Data]) {
+    package func send(_ frames: [Data]) {
         // A non-empty outbox already has a wake-up on its way (the pump empties the outbox
         // only after it was woken), so only the first message of a burst writes to the pipe.
         let wasEmpty = outbox.withLock { queue in
@@ -83,10 +83,10 @@ public final class SocketPump: Sendable {
     }
 
     /// Messages that could not be delivered (peer gone or queue full) since the start.
-    public var undeliveredCount: Int { sendFailures.load(ordering: .relaxed) }
+    package var undeliveredCount: Int { sendFailures.load(ordering: .relaxed) }
 
     /// Flushes queued messages, closes the socket and waits for the thread to end.
-    public func stop() {
+    package func stop() {
         if stopRequested.exchange(true, ordering: .acquiringAndReleasing) { return }
         wake()
         finished.wait()

@@ -7,12 +7,12 @@ import Synchronization
 /// It owns a REP socket bound to `inproc://zeromq.zap.01` in the context of the sockets it
 /// guards, on a thread of its own. Without it, libzmq would let any client that knows the
 /// server's public key in.
-public final class ZAPHandler: Sendable {
+package final class ZAPHandler: Sendable {
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts answering; `onDecision(publicKey, address, admitted)` is called for every attempt.
-    public init(
+    package init(
         context: Context, allowedKeys: Set<String>,
         onDecision: @escaping @Sendable (_ publicKey: String, _ address: String, _ admitted: Bool) -> Void
     ) throws {
@@ -60,7 +60,7 @@ public final class ZAPHandler: Sendable {
     }
 
     /// Stops the handler thread (call before the guarded sockets' context is terminated).
-    public func stop() {
+    package func stop() {
         if stopRequested.exchange(true, ordering: .acquiringAndReleasing) { return }
         finished.wait()
     }

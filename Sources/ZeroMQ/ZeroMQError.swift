@@ -3,13 +3,13 @@ import CZeroMQ
 /// An error from libzmq, carrying `errno` and the text of `zmq_strerror`.
 ///
 /// Users see it as `zmq_bind failed: Address already in use (errno 98)`.
-public struct ZeroMQError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct ZeroMQError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The `errno` value libzmq reported.
-    public let code: Int32
+    package let code: Int32
     /// What was being attempted, e.g. `zmq_bind`.
-    public let operation: String
+    package let operation: String
     /// The text of `zmq_strerror(code)`.
-    public let message: String
+    package let message: String
 
     init(_ operation: String, code: Int32 = zmq_errno()) {
         self.code = code
@@ -17,12 +17,12 @@ public struct ZeroMQError: Error, CustomStringConvertible, Sendable, Equatable {
         self.message = String(cString: zmq_strerror(code))
     }
 
-    public var description: String { "\(operation) failed: \(message) (errno \(code))" }
+    package var description: String { "\(operation) failed: \(message) (errno \(code))" }
 
     /// The peer is not (or no longer) connected: a ROUTER send with `ROUTER_MANDATORY`.
-    public var isHostUnreachable: Bool { code == EHOSTUNREACH }
+    package var isHostUnreachable: Bool { code == EHOSTUNREACH }
     /// The operation would block (only with `dontWait`).
-    public var isWouldBlock: Bool { code == EAGAIN }
+    package var isWouldBlock: Bool { code == EAGAIN }
     /// The context was terminated; the socket must be closed.
-    public var isTerminated: Bool { code == ETERM }
+    package var isTerminated: Bool { code == ETERM }
 }

@@ -1,16 +1,16 @@
-public import struct Foundation.Data
-public import Transport
-public import ZeroMQ
+package import struct Foundation.Data
+package import Transport
+package import ZeroMQ
 
 /// `DealerTransport` over a ZeroMQ DEALER socket on its own thread.
-public final class ZeroMQDealerTransport: DealerTransport {
-    public var inbound: AsyncStream<[Data]> { pump.incoming }
+package final class ZeroMQDealerTransport: DealerTransport {
+    package var inbound: AsyncStream<[Data]> { pump.incoming }
     private let pump: SocketPump
 
     /// Connects to `endpoint` in the background; the coordinator need not be up yet.
     /// With `curve`, the connection is encrypted and authenticated: `keys` are this worker's,
     /// `serverKey` is the coordinator's public key.
-    public init(context: Context, endpoint: String, routingID: String,
+    package init(context: Context, endpoint: String, routingID: String,
                 curve: (keys: CurveKeyPair, serverKey: String)? = nil) throws {
         pump = try SocketPump(context: context, type: .dealer, name: "sextant-dealer") { socket in
             if let curve { try socket.makeCurveClient(curve.keys, serverKey: curve.serverKey) }
@@ -28,11 +28,11 @@ public final class ZeroMQDealerTransport: DealerTransport {
         }
     }
 
-    public func send(_ frames: [Data]) {
+    package func send(_ frames: [Data]) {
         pump.send(frames)
     }
 
-    public func close() {
+    package func close() {
         pump.stop()
     }
 }

@@ -1,15 +1,15 @@
-public import struct Foundation.Data
-public import Transport
-public import ZeroMQ
+package import struct Foundation.Data
+package import Transport
+package import ZeroMQ
 
 /// `RouterTransport` over a ZeroMQ ROUTER socket on its own thread.
-public final class ZeroMQRouterTransport: RouterTransport {
-    public let inbound: AsyncStream<(peer: PeerID, frames: [Data])>
+package final class ZeroMQRouterTransport: RouterTransport {
+    package let inbound: AsyncStream<(peer: PeerID, frames: [Data])>
     private let pump: SocketPump
 
     /// Binds `endpoint` (e.g. `tcp://0.0.0.0:5555`); throws `ZeroMQError` if it cannot. With `curve`,
     /// the socket is a CURVE server and clients are admitted by the context's ZAP handler.
-    public init(context: Context, endpoint: String, curve: CurveKeyPair? = nil) throws {
+    package init(context: Context, endpoint: String, curve: CurveKeyPair? = nil) throws {
         pump = try SocketPump(context: context, type: .router, name: "sextant-router") { socket in
             if let curve { try socket.makeCurveServer(curve, zapDomain: "sextant") }
             try socket.set(.routerMandatory, 1)
@@ -33,11 +33,11 @@ public final class ZeroMQRouterTransport: RouterTransport {
         }
     }
 
-    public func send(_ frames: [Data], to peer: PeerID) {
+    package func send(_ frames: [Data], to peer: PeerID) {
         pump.send([peer.bytes] + frames)
     }
 
-    public func close() {
+    package func close() {
         pump.stop()
     }
 }

@@ -14,30 +14,30 @@
 //      unless the whole (discrete) space is excluded.
 
 import SeededRandom
-public import GaussianProcess
+package import GaussianProcess
 import Foundation
 
 /// LogEI acquisition a(x) for minimization on a fixed model and incumbent f*; or, with several
 /// fantasy models (Monte Carlo samples of the pending trials' outcomes), the log of the mean EI
 /// over them, each against its own incumbent (as qLogEI does with fantasies).
-public struct LogEIAcquisition: Sendable {
+package struct LogEIAcquisition: Sendable {
     /// Posterior models: one, or one per fantasy sample.
-    public let models: [GaussianProcessModel]
+    package let models: [GaussianProcessModel]
     /// Incumbent f* per model: best (lowest) observed or fantasized value.
-    public let incumbents: [Double]
+    package let incumbents: [Double]
 
     /// The first model (all share dimension and inputs but the fantasized values).
-    public var model: GaussianProcessModel { models[0] }
-    public var incumbent: Double { incumbents[0] }
+    package var model: GaussianProcessModel { models[0] }
+    package var incumbent: Double { incumbents[0] }
 
     /// Creates the acquisition function.
-    public init(model: GaussianProcessModel, incumbent: Double) {
+    package init(model: GaussianProcessModel, incumbent: Double) {
         self.models = [model]
         self.incumbents = [incumbent]
     }
 
     /// The mean EI over fantasy samples, in log space.
-    public init(samples: [(model: GaussianProcessModel, incumbent: Double)]) {
+    package init(samples: [(model: GaussianProcessModel, incumbent: Double)]) {
         precondition(!samples.isEmpty)
         self.models = samples.map(\.model)
         self.incumbents = samples.map(\.incumbent)
@@ -50,7 +50,7 @@ public struct LogEIAcquisition: Sendable {
     }
 
     /// a(x_j) for m row-major points (m×d), one batched posterior evaluation per model.
-    public func values(rowMajor points: [Double], count m: Int) -> [Double] {
+    package func values(rowMajor points: [Double], count m: Int) -> [Double] {
         let perModel = zip(models, incumbents).map { model, incumbent in
             let posterior = model.predict(rowMajor: points, count: m)
             return (0..<m).map {
@@ -62,7 +62,7 @@ public struct LogEIAcquisition: Sendable {
     }
 
     /// a(x) and ∇a(x) (length d) at one point.
-    public func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
+    package func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
         let parts = zip(models, incumbents).map { model, incumbent -> (value: Double, gradient: [Double]) in
             let p = model.predictWithGradient(at: x)
             let e = LogExpectedImprovement.evaluate(mean: p.mean, standardDeviation: p.standardDeviation, incumbent: incumbent)
@@ -86,15 +86,15 @@ public struct LogEIAcquisition: Sendable {
 }
 
 /// Result of an acquisition maximization.
-public struct AcquisitionMaximum: Sendable {
+package struct AcquisitionMaximum: Sendable {
     /// Maximizer in [0,1]^d with every non-continuous coordinate on an allowed level.
-    public var point: [Double]
+    package var point: [Double]
     /// a(point).
-    public var logExpectedImprovement: Double
+    package var logExpectedImprovement: Double
 }
 
 /// Errors from the acquisition layer.
-public enum AcquisitionError: Error, Sendable, Equatable {
+package enum AcquisitionError: Error, Sendable, Equatable {
     /// Every candidate coincides with an observed or pending point.
     case noDistinctCandidate
     /// Shapes or values of the inputs are inconsistent.
@@ -102,36 +102,36 @@ public enum AcquisitionError: Error, Sendable, Equatable {
 }
 
 /// Multi-start gradient-based maximizer of `LogEIAcquisition` over mixed unit-cube spaces.
-public struct AcquisitionOptimizer: Sendable {
+package struct AcquisitionOptimizer: Sendable {
     /// Tuning knobs (defaults in parentheses).
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// Number of scrambled-Sobol raw candidates (1024).
-        public var candidates: Int = 1024
+        package var candidates: Int = 1024
         /// Extra candidates perturbed around the anchor points (512).
-        public var localCandidates: Int = 512
+        package var localCandidates: Int = 512
         /// Number of local refinements (16); half greedy, half Boltzmann-sampled.
-        public var starts: Int = 16
+        package var starts: Int = 16
         /// L-BFGS iterations per refinement (40).
-        public var maxIterations: Int = 40
+        package var maxIterations: Int = 40
         /// Coordinate sweeps over discrete levels per refinement (2).
-        public var discreteSweeps: Int = 2
+        package var discreteSweeps: Int = 2
         /// A suggestion must differ from every excluded point by more than this in ∞-norm (1e-6).
-        public var minimumSeparation: Double = 1e-6
+        package var minimumSeparation: Double = 1e-6
         /// Creates the defaults.
-        public init() {}
+        package init() {}
     }
 
     /// Configuration in use.
-    public var configuration: Configuration
+    package var configuration: Configuration
 
     /// Creates an optimizer.
-    public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+    package init(configuration: Configuration = Configuration()) { self.configuration = configuration }
 
     /// Maximizes `acquisition` over the space described by `dimensions`, avoiding `excluded` points; deterministic in `seed`.
     ///
     /// `anchors`: points around which extra candidates are drawn. `keepAway`/`radii`: points whose
     /// ellipsoid of per-coordinate radii the result avoids when any candidate outside them remains.
-    public func maximize(
+    package func maximize(
         _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64,
         anchors: [[Double]] = [], keepAway: [[Double]] = [], radii: [Double] = []
     ) throws(AcquisitionError) -> AcquisitionMaximum {

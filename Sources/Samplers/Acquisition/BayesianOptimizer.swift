@@ -8,31 +8,31 @@
 // which collapses σ near pending points so concurrent suggestions spread out.
 
 import SeededRandom
-public import GaussianProcess
+package import GaussianProcess
 import Foundation
 
 /// Outcome of one `BayesianOptimizer.suggest` call.
-public struct Suggestion: Sendable {
+package struct Suggestion: Sendable {
     /// Suggested point in [0,1]^d; non-continuous coordinates lie on allowed levels.
-    public var point: [Double]
+    package var point: [Double]
     /// Hyperparameters fitted on this call (`nil` when there were no observations); pass back as `warmStart`.
-    public var hyperparameters: Hyperparameters?
+    package var hyperparameters: Hyperparameters?
     /// Posterior mean at `point` (units of the values the model was fit on; fantasy model).
-    public var predictedMean: Double
+    package var predictedMean: Double
     /// Posterior latent standard deviation at `point` (the same units; fantasy model).
-    public var predictedStandardDeviation: Double
+    package var predictedStandardDeviation: Double
     /// LogEI at `point` (the same units; −∞ if no model was used).
-    public var logExpectedImprovement: Double
+    package var logExpectedImprovement: Double
 }
 
 /// GP-LogEI suggestion engine over the unit cube; stateless, deterministic in `seed`.
-public struct BayesianOptimizer: Sendable {
+package struct BayesianOptimizer: Sendable {
     /// Tuning knobs; defaults meet ≤ 50 ms at n = 200, d = 6 (release build).
-    public struct Configuration: Sendable {
+    package struct Configuration: Sendable {
         /// The acquisition search: 768 Sobol candidates, 256 around the best points, 10 local
         /// refinements of 30 L-BFGS iterations, results kept 1e-6 (∞-norm) from every observed
         /// and pending point.
-        public var acquisition: AcquisitionOptimizer.Configuration = {
+        package var acquisition: AcquisitionOptimizer.Configuration = {
             var search = AcquisitionOptimizer.Configuration()
             search.candidates = 768
             search.localCandidates = 256
@@ -43,72 +43,72 @@ public struct BayesianOptimizer: Sendable {
         /// A suggestion stays outside the ellipsoid of radii `pendingRadius · ℓ_j` around each pending
         /// point when it can (0.05): with a nearly noise-free model the believer alone lets suggestions
         /// crowd within 1e-3 of each other.
-        public var pendingRadius = 0.05
+        package var pendingRadius = 0.05
         /// A band of values separated from the rest by a gap wider than this many times the range of
         /// the rest is moved down next to it before the fit (`OutputWarping.compressingOutliers`;
         /// 10, ∞ turns it off).
-        public var outlierGap: Double = 10
+        package var outlierGap: Double = 10
         /// Fit the GP to half-rank warped values (`OutputWarping.halfRank`; on). With the prior mean
         /// offset, measured over 30 seeds it lowered regret after 50 trials on five of eight benchmark
         /// functions (six with 4 workers), by 25x on Rosenbrock-4 and 180x on the six-hump camel,
         /// whose bad values are far out (docs/benchmarks.md).
-        public var halfRankWarping = true
+        package var halfRankWarping = true
         /// The GP's prior mean sits this many standard deviations of the values above their mean
         /// (8; 0 is the usual centered prior). Far from every observation the model then expects a
         /// poor value, and expected improvement there needs a large variance. Centered, most
         /// suggestions after the first twenty trials of a 6-d study sat on a face of the cube;
         /// with 8, regret after 50 trials fell on all eight benchmark functions, sequentially and
         /// with 4 workers (docs/benchmarks.md).
-        public var priorMeanOffset: Double = 8
+        package var priorMeanOffset: Double = 8
         /// Monte Carlo samples of the pending trials' outcomes; the acquisition is then the mean
         /// EI over them, each against the best of the observed and its fantasized values (0 or 1:
         /// the kriging believer alone, the default). Off by default: measured with 4 workers it
         /// helped Branin and Hartmann-6 but made Rosenbrock-4 much worse (docs/benchmarks.md).
         /// The count used is cut to keep samples × n within `fantasyWork`.
-        public var fantasySamples: Int = 0
+        package var fantasySamples: Int = 0
         /// Fantasy draws are cut to the posterior mean ± this many standard deviations (∞).
-        public var fantasyClip: Double = .infinity
+        package var fantasyClip: Double = .infinity
         /// Samples × observations allowed for Monte Carlo fantasies (600).
-        public var fantasyWork: Int = 600
+        package var fantasyWork: Int = 600
         /// Best observed points around which extra candidates are drawn (5).
-        public var anchors: Int = 5
+        package var anchors: Int = 5
         /// Random hyperparameter restarts when there is no warm start (4).
-        public var fitRestarts: Int = 4
+        package var fitRestarts: Int = 4
         /// Random hyperparameter restarts when a warm start is given and n ≤ `smallDataLimit` (1).
-        public var warmFitRestarts: Int = 1
+        package var warmFitRestarts: Int = 1
         /// Above this n, warm-started fits use the warm start only (150).
-        public var smallDataLimit: Int = 150
+        package var smallDataLimit: Int = 150
         /// L-BFGS iterations per hyperparameter start without a warm start (100).
-        public var fitIterations: Int = 100
+        package var fitIterations: Int = 100
         /// L-BFGS iterations per hyperparameter start when a warm start is given (15): the previous
         /// fit, one observation ago, is already close.
-        public var warmFitIterations: Int = 15
+        package var warmFitIterations: Int = 15
         /// Relative per-iteration decrease of U below which a fit start stops (1e-8).
-        public var fitFunctionTolerance: Double = 1e-8
+        package var fitFunctionTolerance: Double = 1e-8
         /// Objective evaluations per fit start ≈ fitWork / (n³ · starts), clamped to [minimumFitEvaluations, 3·fitIterations] (2e9).
-        public var fitWork: Double = 2e9
+        package var fitWork: Double = 2e9
         /// Lower clamp on objective evaluations per fit start (5); at n = 1000 one evaluation costs ≈ 45 ms.
-        public var minimumFitEvaluations: Int = 5
+        package var minimumFitEvaluations: Int = 5
         /// Fit stops when ‖∇U‖∞ ≤ this · n; U grows like n, so this is a per-observation tolerance (1e-4).
-        public var fitGradientTolerance: Double = 1e-4
+        package var fitGradientTolerance: Double = 1e-4
         /// Creates the defaults.
-        public init() {}
+        package init() {}
     }
 
     /// Configuration in use.
-    public var configuration: Configuration
+    package var configuration: Configuration
 
     /// Creates an optimizer.
-    public init(configuration: Configuration = Configuration()) { self.configuration = configuration }
+    package init(configuration: Configuration = Configuration()) { self.configuration = configuration }
 
     /// The values the GP is fit on: `values` (to minimize) through the configured output warping.
-    public func modelValues(_ values: [Double]) -> [Double] {
+    package func modelValues(_ values: [Double]) -> [Double] {
         let warped = configuration.halfRankWarping ? OutputWarping.halfRank(values) : values
         return OutputWarping.compressingOutliers(warped, gap: configuration.outlierGap)
     }
 
     /// Fit options used for `n` observations (restarts and evaluation caps shrink as n grows).
-    public func fitOptions(count n: Int, warm: Bool) -> FitOptions {
+    package func fitOptions(count n: Int, warm: Bool) -> FitOptions {
         var options = FitOptions()
         let c = configuration
         options.restarts = warm ? (n <= c.smallDataLimit ? c.warmFitRestarts : 0) : c.fitRestarts
@@ -133,7 +133,7 @@ public struct BayesianOptimizer: Sendable {
     ///   - dimensions: kind of each of the d coordinates.
     ///   - seed: all randomness derives from it.
     ///   - warmStart: hyperparameters from a previous call (speeds up and stabilizes the fit).
-    public func suggest(
+    package func suggest(
         observations: [[Double]], values: [Double], pending: [[Double]], dimensions: [DimensionKind],
         seed: UInt64, warmStart: Hyperparameters? = nil
     ) throws -> Suggestion {
@@ -169,7 +169,7 @@ public struct BayesianOptimizer: Sendable {
 
     /// Fits the GP to the observations (MAP, warm-started when `warmStart` is given).
     /// A coordinator fits once per new result and reuses the model for every suggestion until the next one.
-    public func fit(
+    package func fit(
         observations: [[Double]], values: [Double], dimensions: [DimensionKind], seed: UInt64,
         warmStart: Hyperparameters? = nil
     ) throws -> GaussianProcessModel {
@@ -182,7 +182,7 @@ public struct BayesianOptimizer: Sendable {
 
     /// The GP on `observations` with `hyperparameters` as they are (no fit), and the configured
     /// prior mean. `values` as for `fit`.
-    public func model(
+    package func model(
         observations: [[Double]], values: [Double], dimensions: [DimensionKind], hyperparameters: Hyperparameters
     ) throws -> GaussianProcessModel {
         try GaussianProcessModel(inputs: observations, values: values, dimensions: dimensions,
@@ -192,7 +192,7 @@ public struct BayesianOptimizer: Sendable {
     /// Maximizes LogEI under `model` conditioned on the pending points (kriging believer), avoiding
     /// every observed and pending point. `observations`/`values` are those `model` was fitted to
     /// (after `modelValues`).
-    public func suggest(
+    package func suggest(
         using model: GaussianProcessModel, observations: [[Double]], values: [Double], pending: [[Double]],
         dimensions: [DimensionKind], seed: UInt64
     ) throws -> Suggestion {

@@ -18,9 +18,9 @@
 import Foundation
 
 /// Stable scalar special functions needed by LogEI.
-public enum StableMath {
+package enum StableMath {
     /// Scaled complementary error function erfcx(x) = exp(x²) erfc(x), accurate for all finite x.
-    public static func erfcx(_ x: Double) -> Double {
+    package static func erfcx(_ x: Double) -> Double {
         if x < 0 {
             // erfcx(−a) = 2 exp(a²) − erfcx(a)
             let a = -x
@@ -46,30 +46,30 @@ public enum StableMath {
     }
 
     /// log(1 − eˣ) for x < 0 (Mächler 2012 switch at −log 2).
-    public static func log1mexp(_ x: Double) -> Double {
+    package static func log1mexp(_ x: Double) -> Double {
         x > -0.6931471805599453 ? log(-expm1(x)) : log1p(-exp(x))
     }
 
     /// log Φ(z), stable in both tails.
-    public static func logNormalCDF(_ z: Double) -> Double {
+    package static func logNormalCDF(_ z: Double) -> Double {
         if z < -5 { return log(0.5 * erfcx(-z / 2.0.squareRoot())) - 0.5 * z * z }
         return log1p(-0.5 * erfc(z / 2.0.squareRoot()))
     }
 }
 
 /// Log expected improvement for minimization, LogEI(μ, σ; f*) = log E[max(f* − f, 0)].
-public enum LogExpectedImprovement {
+package enum LogExpectedImprovement {
     private static let c1 = 0.5 * log(2 * Double.pi)
     private static let c2 = 0.5 * log(Double.pi / 2)
     private static let invSqrt2 = 1 / 2.0.squareRoot()
 
     /// log h(z) with h(z) = φ(z) + zΦ(z) (eq. 9 of Ament et al. 2023, with the series refinement).
-    public static func logH(_ z: Double) -> Double {
+    package static func logH(_ z: Double) -> Double {
         logHAndDerivative(z).value
     }
 
     /// (log h(z), d log h/dz = Φ(z)/h(z)).
-    public static func logHAndDerivative(_ z: Double) -> (value: Double, derivative: Double) {
+    package static func logHAndDerivative(_ z: Double) -> (value: Double, derivative: Double) {
         if z > -1 {
             let cdf = 0.5 * erfc(-z * invSqrt2)
             let pdf = exp(-0.5 * z * z - c1)
@@ -91,12 +91,12 @@ public enum LogExpectedImprovement {
     }
 
     /// LogEI for minimization: log(σ h((f* − μ)/σ)); returns −∞ when σ ≤ 0 and μ ≥ f*.
-    public static func value(mean: Double, standardDeviation sigma: Double, incumbent: Double) -> Double {
+    package static func value(mean: Double, standardDeviation sigma: Double, incumbent: Double) -> Double {
         evaluate(mean: mean, standardDeviation: sigma, incumbent: incumbent).value
     }
 
     /// LogEI and its partial derivatives: ∂/∂μ = −(1/σ) d log h/dz,  ∂/∂σ = 1/σ − (z/σ) d log h/dz.
-    public static func evaluate(
+    package static func evaluate(
         mean: Double, standardDeviation sigma: Double, incumbent: Double
     ) -> (value: Double, dMean: Double, dStandardDeviation: Double) {
         guard sigma > 0 else {

@@ -6,7 +6,7 @@ import Foundation
 
 /// Output transforms for the GP: both keep the order of the values and the best one unchanged, so
 /// the incumbent and the anchors of the acquisition search stay where they were.
-public enum OutputWarping {
+package enum OutputWarping {
     /// Values cut off from the rest by a wide gap are moved down next to them; the others are
     /// returned unchanged.
     ///
@@ -20,7 +20,7 @@ public enum OutputWarping {
     /// Standardized raw, such a band sets the output scale by itself and every other value looks
     /// the same to the model. A continuous spread of values, however wide (Rosenbrock's tails), has
     /// no such gap and is left alone. Fewer than 4 values are returned as they are.
-    public static func compressingOutliers(_ values: [Double], gap: Double) -> [Double] {
+    package static func compressingOutliers(_ values: [Double], gap: Double) -> [Double] {
         let n = values.count
         guard n >= 4, gap.isFinite else { return values }
         let sorted = values.sorted()
@@ -47,7 +47,7 @@ public enum OutputWarping {
     /// to look like the upper half of a normal distribution as wide as the better half (after the
     /// half-rank warping of Google Vizier's GP bandit). Fewer than 4 values, or a better half with
     /// no spread, are returned as they are.
-    public static func halfRank(_ values: [Double]) -> [Double] {
+    package static func halfRank(_ values: [Double]) -> [Double] {
         let n = values.count
         guard n >= 4 else { return values }
         let sorted = values.sorted()

@@ -16,11 +16,11 @@ import GaussianProcess
 /// Randomized (scrambled) Sobol sequence; deterministic in `seed`, points in [0, 1)^d.
 ///
 /// Dimensions beyond the bundled Joe–Kuo table (512) fall back to independent uniform draws.
-public struct QuasiRandomSequence: Sendable {
+package struct QuasiRandomSequence: Sendable {
     /// Dimension d of the generated points.
-    public let dimension: Int
+    package let dimension: Int
     /// Index of the next point.
-    public private(set) var index: UInt64 = 0
+    package private(set) var index: UInt64 = 0
 
     private var state: [UInt32]
     private let shifts: [UInt32]
@@ -28,7 +28,7 @@ public struct QuasiRandomSequence: Sendable {
     private var fallback: Xoshiro256StarStar
 
     /// Creates the sequence for `dimension` coordinates, scrambled with `seed`.
-    public init(dimension: Int, seed: UInt64) {
+    package init(dimension: Int, seed: UInt64) {
         self.init(dimension: dimension, seed: seed, scrambled: true)
     }
 
@@ -83,7 +83,7 @@ public struct QuasiRandomSequence: Sendable {
     }
 
     /// Returns the next point (length d, coordinates in [0, 1)).
-    public mutating func next() -> [Double] {
+    package mutating func next() -> [Double] {
         precondition(index < (1 << 32), "Sobol sequence exhausted (2^32 points)")
         var point = [Double](repeating: 0, count: dimension)
         for j in 0..<state.count { point[j] = Double(state[j]) * 0x1.0p-32 }
@@ -95,7 +95,7 @@ public struct QuasiRandomSequence: Sendable {
     }
 
     /// Returns the next `count` points, row-major (count × d).
-    public mutating func nextBatch(_ count: Int) -> [Double] {
+    package mutating func nextBatch(_ count: Int) -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(count * dimension)
         for _ in 0..<count { out.append(contentsOf: next()) }
@@ -104,7 +104,7 @@ public struct QuasiRandomSequence: Sendable {
 
     /// Moves to point `target` directly (Gray-code order: X_n = e ⊕ ⊕_{b ∈ bits(n ⊕ n≫1)} V_b),
     /// so point n of a study can be computed without generating the n before it.
-    public mutating func skip(to target: UInt64) {
+    package mutating func skip(to target: UInt64) {
         precondition(target < (1 << 32), "Sobol sequence has 2^32 points")
         if dimension > state.count {
             // Uniform fallback coordinates are sequential: draw the ones being skipped.

@@ -95,7 +95,9 @@ let package = Package(
         ),
         .testTarget(name: "PruningTests", dependencies: ["Pruning", "TrialModel"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", "TrialModel", "SeededRandom"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TrialModel"]),
+        .testTarget(
+            name: "StorageTests", dependencies: ["Storage", "TrialModel", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "CoordinatorTests",
             dependencies: [

@@ -113,11 +113,11 @@ extension SQLiteTrialStore {
                 // Budget, optimizer and pruner settings may change between runs; the latest file wins.
                 try db.execute(sql: "UPDATE study SET spec = ?, state = ? WHERE id = ?",
                                arguments: [specText, StudyState.running.rawValue, existing.id.rawValue])
-                return StudyRecord(id: existing.id, spec: spec, createdAt: existing.createdAt, state: StudyState.running.rawValue)
+                return StudyRecord(id: existing.id, spec: spec, createdAt: existing.createdAt, state: .running)
             }
             try db.execute(sql: "INSERT INTO study (name, spec, created_at) VALUES (?, ?, ?)",
                            arguments: [spec.name, specText, date.timeIntervalSince1970])
-            return StudyRecord(id: StudyID(db.lastInsertedRowID), spec: spec, createdAt: date, state: StudyState.running.rawValue)
+            return StudyRecord(id: StudyID(db.lastInsertedRowID), spec: spec, createdAt: date, state: .running)
         }
     }
 
@@ -220,7 +220,8 @@ extension SQLiteTrialStore {
         let specText: String = row["spec"]
         let spec = try JSONDecoder().decode(StudySpec.self, from: Data(specText.utf8))
         return StudyRecord(id: StudyID(row["id"]), spec: spec,
-                           createdAt: Date(timeIntervalSince1970: row["created_at"]), state: row["state"])
+                           createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                           state: StudyState(rawValue: row["state"]) ?? .interrupted)
     }
 
     static func trial(from row: Row) throws -> Trial {

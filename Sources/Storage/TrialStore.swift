@@ -15,8 +15,8 @@ package struct StudyRecord: Sendable, Hashable {
     package var createdAt: Date
     /// The raw value of its `StudyState`: `running` while a coordinator works on it, then
     /// `finished`, `stopped` or `interrupted`.
-    package var state: String
-    package init(id: StudyID, spec: StudySpec, createdAt: Date, state: String) {
+    package var state: StudyState
+    package init(id: StudyID, spec: StudySpec, createdAt: Date, state: StudyState) {
         self.id = id; self.spec = spec; self.createdAt = createdAt; self.state = state
     }
 }

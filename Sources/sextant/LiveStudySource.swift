@@ -22,7 +22,7 @@ actor LiveStudySource: DashboardSource {
         let record = try store.study(named: study.spec.name) ?? study
         let status = await coordinator?.status()
         let snapshot = DashboardSnapshot(
-            spec: record.spec, state: record.state, createdAt: record.createdAt,
+            spec: record.spec, state: record.state.rawValue, createdAt: record.createdAt,
             trials: try store.trials(in: study.id), reports: try store.reports(in: study.id),
             live: status.map(LiveStatus.init))
         cached = snapshot

@@ -180,7 +180,7 @@ struct StatusView {
 
     init(export: StudyExport) throws {
         spec = export.spec
-        state = export.study.state
+        state = export.study.state.rawValue
         trials = export.trials
         workers = nil
         etaSeconds = nil

@@ -30,7 +30,7 @@ struct StudyExport {
 
     func jsonText() throws -> String {
         let document = Document(
-            study: StudySummary(spec: spec, state: study.state, createdAt: study.createdAt, trials: trials),
+            study: StudySummary(spec: spec, state: study.state.rawValue, createdAt: study.createdAt, trials: trials),
             trials: trials.map { TrialEntry($0) })
         return String(decoding: try StudyDocument.encoder(pretty: true).encode(document), as: UTF8.self)
     }

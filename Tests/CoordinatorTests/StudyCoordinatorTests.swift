@@ -102,7 +102,7 @@ import WireProtocol
                                       from: "p")
         }
         #expect(try await run.value == .tooManyFailures(2))
-        #expect(try harness.store.study(named: "unit")?.state == "stopped")
+        #expect(try harness.store.study(named: "unit")?.state == .stopped)
     }
 
     @Test func aRestartedCoordinatorRequeuesUnfinishedTrials() async throws {
@@ -237,7 +237,7 @@ extension StudyCoordinatorTests {
         #expect(try await run.value == .interrupted)
         let stored = try harness.store.trials(in: harness.study.id)
         #expect(stored.map(\.state) == [.completed, .completed])
-        #expect(try harness.store.study(named: "unit")?.state == "interrupted")
+        #expect(try harness.store.study(named: "unit")?.state == .interrupted)
     }
 }
 

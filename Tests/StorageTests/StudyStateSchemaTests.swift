@@ -62,10 +62,10 @@ import TrialModel
         defer { try? FileManager.default.removeItem(atPath: path) }
         let store = try SQLiteTrialStore(path: path)
         let study = try store.open(Self.spec(named: "states"), at: Date())
-        #expect(study.state == StudyState.running.rawValue)
+        #expect(study.state == .running)
         for state in StudyState.allCases.reversed() {
             try store.setState(state, of: study.id)
-            #expect(try store.study(named: "states")?.state == state.rawValue)
+            #expect(try store.study(named: "states")?.state == state)
         }
     }
 
@@ -88,7 +88,7 @@ import TrialModel
         }
         #expect(insert.map(Self.isCheckViolation) == true, "\(String(describing: insert))")
         // The refused writes changed nothing.
-        #expect(try store.study(named: "checked")?.state == "finished")
+        #expect(try store.study(named: "checked")?.state == .finished)
         #expect(try store.study(named: "other") == nil)
     }
 
@@ -120,11 +120,11 @@ import TrialModel
 
         let store = try SQLiteTrialStore(path: path)
         let finished = try #require(try store.study(named: "done"))
-        #expect(finished.id == StudyID(2) && finished.state == "finished")
+        #expect(finished.id == StudyID(2) && finished.state == .finished)
         #expect(finished.createdAt == Date(timeIntervalSince1970: 100) && finished.spec == Self.spec(named: "done"))
         // A state no release writes: not known to be over, so resumable.
         let odd = try #require(try store.study(named: "odd"))
-        #expect(odd.id == StudyID(3) && odd.state == "interrupted")
+        #expect(odd.id == StudyID(3) && odd.state == .interrupted)
         #expect(try store.study(named: "gone") == nil)
 
         let trials = try store.trials(in: finished.id)

@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import Pruning
+import Samplers
+import Storage
+import Timekeeping
+import Transport
+import TrialModel
+import WireProtocol
+
+// Results: reports and pruning decisions, final results, and the end of the study.
+
+extension StudyCoordinator {
+    func record(_ report: Report, from peer: PeerID) throws {
+        guard let trial = trials[report.trial], trial.state == .running, report.value.isFinite else {
+            send(.decision(Decision(trial: report.trial, step: report.step, action: .continue)), to: peer)
+            return
+        }
+        try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: timekeeper.date)
+        trials.update(report.trial) { $0.step = max(trial.step ?? 0, report.step) }
+        reports.record(trial: report.trial, step: report.step, value: report.value)
+        let prune = pruner?.shouldPrune(trial: report.trial, step: report.step, history: reports) ?? false
+        if prune {
+            logger.info("trial pruned", metadata: ["trial": "\(report.trial)", "step": "\(report.step)"])
+            if pruneDecisions[report.trial] == nil { pruneDecisions[report.trial] = report.step }
+        }
+        send(.decision(Decision(trial: report.trial, step: report.step, action: prune ? .prune : .continue)), to: peer)
+    }
+
+    func complete(_ result: TrialResult, from peer: PeerID) throws {
+        let holds = workers[peer]?.running.contains(result.trial) == true
+        if let worker = workers[peer] { release(result.trial, from: worker, peer: peer) }
+        // A repeated RESULT (its ACK was lost) or one for an unknown trial is acknowledged and ignored.
+        guard let trial = trials[result.trial], !trial.state.isFinished else {
+            send(.ack(Ack(trial: result.trial)), to: peer)
+            dispatch()
+            return
+        }
+        // Only the worker holding the trial may finish it, or anyone while it has no holder (its
+        // worker was lost or the coordinator restarted); a result from elsewhere is acknowledged,
+        // so an honest worker stops resending it, and otherwise ignored.
+        let orphaned = unclaimed[result.trial] != nil || requeued.contains(result.trial)
+        guard (holds || orphaned) && result.attempt <= trial.attempt else {
+            logger.warning("ignored a result from a worker that does not hold the trial",
+                           metadata: ["trial": "\(result.trial)", "peer": "\(peer)"])
+            send(.ack(Ack(trial: result.trial)), to: peer)
+            return
+        }
+        var state: TrialState
+        var value = result.value
+        var reason = result.reason
+        switch result.outcome {
+        case .completed: state = .completed
+        case .failed: state = .failed
+        case .pruned: state = .pruned
+        }
+        if state == .completed, !(value?.isFinite ?? false) {
+            state = .failed
+            reason = reason ?? "completed without a finite value"
+            value = nil
+        } else if state == .completed, let step = pruneDecisions[result.trial] {
+            // The command ended on its own before the decision reached it: it ran to its end.
+            reason = "ran to its end; the pruner's decision at step \(step) came too late to stop it"
+        }
+        try end(result.trial, state: state, value: value, step: result.step, reason: reason, stderrTail: result.stderrTail)
+        send(.ack(Ack(trial: result.trial)), to: peer)
+        dispatch()
+    }
+
+    /// Stores a trial's final state, updates the in-memory study and reports it.
+    func end(_ id: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?) throws {
+        let now = timekeeper.date
+        try store.finish(id, state: state, value: value, step: step, reason: reason, stderrTail: stderrTail, at: now)
+        requeued.removeAll { $0 == id }
+        unclaimed[id] = nil
+        pruneDecisions[id] = nil
+        trials.update(id) { trial in
+            trial.state = state
+            trial.value = value
+            if let step { trial.step = step }
+            trial.reason = reason
+            trial.finishedAt = now
+        }
+        let best = trials.best
+        onEvent(.trialFinished(TrialSummary(
+            id: id.rawValue, state: state.rawValue, value: value, reason: reason,
+            finished: finishedCount, budget: spec.budget.trials, bestID: best?.id.rawValue, bestValue: best?.value)))
+    }
+
+    /// Ends the study: running trials are marked failed when it stopped early, workers get BYE.
+    func finish() throws {
+        let end = self.end ?? .budgetSpent
+        let reason: String
+        switch end {
+        case .budgetSpent: reason = "budget spent"
+        case .timeBudgetSpent: reason = "time budget spent"
+        case .tooManyFailures(let count): reason = "\(count) trials failed"
+        case .interrupted:
+            // Trials still running stay so in the database: a restarted coordinator gives their
+            // workers the reclaim grace. Workers get no BYE: they wait for that coordinator.
+            try store.setState(.interrupted, of: study.id)
+            events?.finish()
+            return
+        }
+        try store.batch {
+            for trial in trials.ordered where !trial.state.isFinished {
+                try store.finish(trial.id, state: .failed, value: nil, step: nil,
+                                 reason: "study stopped: \(reason)", stderrTail: nil, at: timekeeper.date)
+            }
+            try store.setState(end == .budgetSpent ? .finished : .stopped, of: study.id)
+        }
+        for peer in workers.keys { send(.bye(Bye(reason: "study \(reason)")), to: peer) }
+        events?.finish()
+    }
+}

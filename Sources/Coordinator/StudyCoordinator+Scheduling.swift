@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+import Pruning
+import Samplers
+import Storage
+import Timekeeping
+import Transport
+import TrialModel
+import WireProtocol
+
+// Scheduling: requeued trials first, then new suggestions, onto free slots.
+
+extension StudyCoordinator {
+    /// Puts a trial back in line for another attempt on another worker.
+    func requeue(_ id: TrialID, reason: String) throws {
+        guard let trial = trials[id], !trial.state.isFinished, !requeued.contains(id) else { return }
+        if trial.attempt > spec.maxRetries {
+            let why = "lost \(trial.attempt) times (max_retries \(spec.maxRetries)); last: \(reason)"
+            try end(id, state: .failed, value: nil, step: nil, reason: why, stderrTail: nil)
+            return
+        }
+        try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: timekeeper.date)
+        reports.forget(trial: id)
+        pruneDecisions[id] = nil
+        trials.update(id) { $0.state = .pending; $0.worker = nil }
+        requeued.append(id)
+        logger.info("trial requeued", metadata: ["trial": "\(id)", "reason": "\(reason)"])
+    }
+
+    var canStartNewTrial: Bool {
+        end == nil && !exhausted && !suggestionInFlight
+            && finishedCount + activeCount < spec.budget.trials
+    }
+
+    /// Fills free worker slots: requeued trials first, then one new suggestion at a time.
+    func dispatch() {
+        guard end == nil, shutdownDeadline == nil else { return }
+        while !requeued.isEmpty, let peer = peerWithFreeSlot() {
+            let id = requeued.removeFirst()
+            guard let trial = trials[id], trial.state == .pending else { continue }
+            do {
+                try assign(trial, attempt: trial.attempt + 1, to: peer)
+            } catch {
+                logger.error("could not store a trial assignment", metadata: ["error": "\(error)"])
+                requeued.insert(id, at: 0)
+                return
+            }
+        }
+        guard canStartNewTrial, peerWithFreeSlot() != nil else { return }
+        if sampler.suggestsInstantly {
+            suggestInline()
+            return
+        }
+        suggestionInFlight = true
+        let history = self.history()
+        let sampler = self.sampler
+        let events = self.events
+        Task.detached {
+            // Latency is computing time, measured on the machine's clock whatever the timekeeper.
+            let clock = ContinuousClock()
+            let start = clock.now
+            do {
+                let configuration = try await sampler.suggest(history)
+                events?.push(.suggested(.success(configuration), clock.now - start))
+            } catch {
+                events?.push(.suggested(.failure(error), clock.now - start))
+            }
+        }
+    }
+
+    /// What the sampler sees: the trials, or only their number when that is all it reads.
+    func history() -> StudyHistory {
+        sampler.needsTrials(for: spec)
+            ? StudyHistory(spec: spec, trials: trials.ordered) : StudyHistory(spec: spec, trialCount: trials.count)
+    }
+
+    /// Fills every free slot with a suggestion computed here and now (random and grid search).
+    /// A failure is queued as the suggestion's result, where it stops the study as it would
+    /// from a separate task.
+    func suggestInline() {
+        let clock = ContinuousClock()
+        while canStartNewTrial, let peer = peerWithFreeSlot() {
+            let start = clock.now
+            do {
+                guard let configuration = try sampler.suggestNow(history()) else {
+                    exhausted = true
+                    return
+                }
+                recordLatency(clock.now - start)
+                try place(configuration, on: peer)
+            } catch {
+                suggestionInFlight = true
+                events?.push(.suggested(.failure(error), clock.now - start))
+                return
+            }
+        }
+    }
+
+    /// Stores a new trial for `configuration` and sends it to `peer`.
+    func place(_ configuration: Configuration, on peer: PeerID) throws {
+        let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name, at: timekeeper.date)
+        trials[trial.id] = trial
+        try assign(trial, attempt: 1, to: peer, stored: true)
+    }
+
+    func accept(_ suggestion: Result<Configuration?, any Error>) throws {
+        suggestionInFlight = false
+        switch suggestion {
+        case .failure(let error):
+            throw error
+        case .success(nil):
+            exhausted = true
+        case .success(let configuration?):
+            guard let peer = peerWithFreeSlot() else {
+                // The slot went away meanwhile; the suggestion is recomputed next time.
+                dispatch()
+                return
+            }
+            try place(configuration, on: peer)
+            dispatch()
+        }
+    }
+
+    func assign(_ trial: Trial, attempt: Int, to peer: PeerID, stored: Bool = false) throws {
+        guard let worker = workers[peer] else { return }
+        if !stored {
+            try store.restart(trial.id, attempt: attempt, worker: worker.name, state: .running, at: timekeeper.date)
+        }
+        trials.update(trial.id) { $0.state = .running; $0.attempt = attempt; $0.worker = worker.name }
+        worker.running.insert(trial.id)
+        worker.assignedAt[trial.id] = timekeeper.now
+        send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
+                                    metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds)), to: peer)
+        onEvent(.trialStarted(id: trial.id.rawValue, worker: worker.name,
+                              params: TrialFormatting.describe(trial.configuration, in: spec.space)))
+    }
+}

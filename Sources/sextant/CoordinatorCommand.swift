@@ -42,11 +42,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         valueName: "TOKEN"))
     var dashboardToken: String?
 
-    @Option(help: "CURVE secret key file of the coordinator (sextant keygen); turns on encryption and authentication.")
-    var curveSecretKey: String?
-
-    @Option(help: "Directory of the *.pub keys of the workers allowed in (with --curve-secret-key).")
-    var authorizedKeys: String?
+    @OptionGroup(title: "Encryption") var curveOptions: CurveOptions<WorkerKeys>
 
     @Option(help: "Seconds running trials may still finish after SIGTERM or Ctrl-C.")
     var shutdownGrace: Double = 30
@@ -54,9 +50,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (curveSecretKey == nil) == (authorizedKeys == nil) else {
-            throw ValidationError("--curve-secret-key and --authorized-keys go together")
-        }
         if let dashboard, Self.hostAndPort(dashboard) == nil {
             throw ValidationError("--dashboard takes HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080, not '\(dashboard)'")
         }
@@ -141,7 +134,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let context = try Context()
         var curve: CurveKeyPair?
         var zap: ZAPHandler?
-        if let curveSecretKey, let authorizedKeys {
+        if let curveSecretKey = curveOptions.curveSecretKey, let authorizedKeys = curveOptions.peerKeys {
             let keys = try CurveKeys.keyPair(secretFile: curveSecretKey)
             let allowed = try CurveKeys.authorized(in: authorizedKeys)
             zap = try ZAPHandler(context: context, allowedKeys: allowed) { key, address, admitted in

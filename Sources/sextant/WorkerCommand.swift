@@ -35,11 +35,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Built-in trainer to run instead of a command.")
     var builtin: String?
 
-    @Option(help: "CURVE secret key file of this worker (sextant keygen).")
-    var curveSecretKey: String?
-
-    @Option(help: "The coordinator's CURVE public key file (.pub), with --curve-secret-key.")
-    var serverKey: String?
+    @OptionGroup(title: "Encryption") var curveOptions: CurveOptions<ServerKey>
 
     @Argument(parsing: .postTerminator, help: "Training command, after --.")
     var command: [String] = []
@@ -47,9 +43,6 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (curveSecretKey == nil) == (serverKey == nil) else {
-            throw ValidationError("--curve-secret-key and --server-key go together")
-        }
         guard slots >= 1 && slots <= 256 else { throw ValidationError("--slots must be between 1 and 256") }
         if let gpus {
             guard !gpuList(gpus).isEmpty, !gpuList(gpus).contains(where: \.isEmpty) else {
@@ -95,7 +88,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let routingID = "\(workerName)-\(UInt32.random(in: 0...UInt32.max))"
         let context = try Context()
         var curve: (keys: CurveKeyPair, serverKey: String)?
-        if let curveSecretKey, let serverKey {
+        if let curveSecretKey = curveOptions.curveSecretKey, let serverKey = curveOptions.peerKeys {
             curve = (try CurveKeys.keyPair(secretFile: curveSecretKey), try CurveKeys.readLine(serverKey, what: "server key file"))
         }
         let transport = try ZeroMQDealerTransport(context: context, endpoint: endpoint, routingID: routingID, curve: curve)

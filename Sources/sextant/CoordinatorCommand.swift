@@ -120,6 +120,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error("\(studyFile): optimizer: \(error)")
             throw ExitCode(2)
         }
+        // One coordinator per study: taken before anything is written, held until this returns.
+        let lock: StudyLock
+        do {
+            lock = try StudyLock.acquire(database: db, study: spec.name)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(1)
+        }
+        defer { lock.release() }
         let store: SQLiteTrialStore
         let study: StudyRecord
         do {

@@ -54,6 +54,17 @@ final class SextantProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Waits until stdout holds `text`; false when the process exits first or after `timeout`.
+    func waitForOutput(_ text: String, timeout: Duration = .seconds(60)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stdout.contains(text) { return true }
+            if !process.isRunning { return stdout.contains(text) }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
     func kill() {
         if process.isRunning { process.terminate() }
     }

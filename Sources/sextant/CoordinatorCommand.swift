@@ -13,12 +13,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Run a study: hand trials to workers until the budget is spent.",
+        usage: "sextant coordinator <study-file> [--bind <bind>] [--db <db>] [<options>]",
         discussion: """
             Example:
               sextant coordinator study.yaml --bind tcp://0.0.0.0:5555 --db sextant.db
-            Restarting with the same database resumes the study. Exit status: 0 when the
-            budget is spent, 2 for a bad study file, 3 when budget.max_failures trials failed,
-            1 for any other error.
+            Restarting with the same database resumes the study. One coordinator runs a \
+            study: a second one on the same database and study exits with status 1 and \
+            names the process that holds it (docs/operations.md).
+
+            Exit status: 0 when the budget is spent, 2 for a bad study file, 3 when \
+            budget.max_failures trials failed, 1 for any other error.
             """
     )
 

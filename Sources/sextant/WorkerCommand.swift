@@ -9,14 +9,17 @@ struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run trials for a coordinator, once per trial, until it says the study is over.",
+        usage: "sextant worker <endpoint> [<options>] (--builtin <name> | -- <command>)",
         discussion: """
             Example:
-              sextant worker tcp://10.0.0.5:5555 --slots 2 -- python3 train.py --lr {learning_rate} --bs {batch_size}
-            {name} is replaced by the parameter's value; the command also gets SEXTANT_TRIAL_ID,
-            SEXTANT_PARAMS (JSON) and SEXTANT_PARAM_<NAME>. It reports by printing lines such as
-            val_loss=0.123 (optionally with step=N); the last one is the final value.
-              sextant worker tcp://10.0.0.5:5555 --slots 4 --gpus 0,1,2,3 --builtin mlp-digits
-            gives each slot its own CUDA_VISIBLE_DEVICES (and every trial SEXTANT_SLOT).
+              sextant worker tcp://HOST:5555 -- python3 train.py --lr {learning_rate}
+            {name} is replaced by the parameter's value; the command also gets \
+            SEXTANT_TRIAL_ID, SEXTANT_PARAMS (JSON) and SEXTANT_PARAM_<NAME>. It reports by \
+            printing lines such as val_loss=0.123 (optionally with step=N); the last one is \
+            the final value.
+              sextant worker tcp://HOST:5555 --slots 4 --gpus 0,1,2,3 --builtin mlp-digits
+            runs four built-in trainings at once, each slot with its own \
+            CUDA_VISIBLE_DEVICES (and every trial gets SEXTANT_SLOT).
             """
     )
 

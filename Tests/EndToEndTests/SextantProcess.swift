@@ -18,8 +18,10 @@ final class SextantProcess: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Starts `sextant` with `arguments`; inside network namespace `namespace` when given.
-    init(_ arguments: [String], in directory: URL, name: String, namespace: String? = nil) throws {
+    /// Starts `sextant` with `arguments`; inside network namespace `namespace` when given;
+    /// with `environment` added to the test's own.
+    init(_ arguments: [String], in directory: URL, name: String, namespace: String? = nil,
+         environment: [String: String] = [:]) throws {
         stdoutPath = directory.appendingPathComponent("\(name).out").path
         stderrPath = directory.appendingPathComponent("\(name).err").path
         FileManager.default.createFile(atPath: stdoutPath, contents: nil)
@@ -32,6 +34,9 @@ final class SextantProcess: @unchecked Sendable {
             process.arguments = arguments
         }
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardInput = FileHandle.nullDevice
@@ -70,8 +75,10 @@ final class SextantProcess: @unchecked Sendable {
     }
 
     /// Runs `sextant` with `arguments` to the end and returns (status, stdout, stderr).
-    static func run(_ arguments: [String], in directory: URL) async throws -> (Int32?, String, String) {
-        let process = try SextantProcess(arguments, in: directory, name: "run-\(UUID().uuidString.prefix(8))")
+    static func run(_ arguments: [String], in directory: URL,
+                    environment: [String: String] = [:]) async throws -> (Int32?, String, String) {
+        let process = try SextantProcess(arguments, in: directory, name: "run-\(UUID().uuidString.prefix(8))",
+                                         environment: environment)
         let status = await process.wait(timeout: .seconds(30))
         return (status, process.stdout, process.stderr)
     }

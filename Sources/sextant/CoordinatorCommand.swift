@@ -14,12 +14,16 @@ struct CoordinatorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coordinator",
         abstract: "Run a study: hand trials to workers until the budget is spent.",
+        usage: "sextant coordinator <study-file> [--bind <bind>] [--db <db>] [<options>]",
         discussion: """
             Example:
               sextant coordinator study.yaml --bind tcp://0.0.0.0:5555 --db sextant.db
-            Restarting with the same database resumes the study. Exit status: 0 when the
-            budget is spent, 2 for a bad study file, 3 when budget.max_failures trials failed,
-            1 for any other error.
+            Restarting with the same database resumes the study. One coordinator runs a \
+            study: a second one on the same database and study exits with status 1 and \
+            names the process that holds it (docs/operations.md).
+
+            Exit status: 0 when the budget is spent, 2 for a bad study file, 3 when \
+            budget.max_failures trials failed, 1 for any other error.
             """
     )
 
@@ -43,11 +47,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         valueName: "TOKEN"))
     var dashboardToken: String?
 
-    @Option(help: "CURVE secret key file of the coordinator (sextant keygen); turns on encryption and authentication.")
-    var curveSecretKey: String?
-
-    @Option(help: "Directory of the *.pub keys of the workers allowed in (with --curve-secret-key).")
-    var authorizedKeys: String?
+    @OptionGroup(title: "Encryption") var curveOptions: CurveOptions<WorkerKeys>
 
     @Option(help: "Seconds running trials may still finish after SIGTERM or Ctrl-C.")
     var shutdownGrace: Double = 30
@@ -55,9 +55,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (curveSecretKey == nil) == (authorizedKeys == nil) else {
-            throw ValidationError("--curve-secret-key and --authorized-keys go together")
-        }
         if let dashboard, Self.hostAndPort(dashboard) == nil {
             throw ValidationError("--dashboard takes HOST:PORT, e.g. 127.0.0.1:8080 or 0.0.0.0:8080, not '\(dashboard)'")
         }
@@ -128,6 +125,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error("\(studyFile): optimizer: \(error)")
             throw ExitCode(2)
         }
+        // One coordinator per study: taken before anything is written, held until this returns.
+        let lock: StudyLock
+        do {
+            lock = try StudyLock.acquire(database: db, study: spec.name)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(1)
+        }
+        defer { lock.release() }
         let store: SQLiteTrialStore
         let study: StudyRecord
         do {
@@ -142,7 +148,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let context = try Context()
         var curve: CurveKeyPair?
         var zap: ZAPHandler?
-        if let curveSecretKey, let authorizedKeys {
+        if let curveSecretKey = curveOptions.curveSecretKey, let authorizedKeys = curveOptions.peerKeys {
             let keys = try CurveKeys.keyPair(secretFile: curveSecretKey)
             let allowed = try CurveKeys.authorized(in: authorizedKeys)
             zap = try ZAPHandler(context: context, allowedKeys: allowed) { key, address, admitted in

@@ -44,10 +44,11 @@ struct KeygenCommand: ParsableCommand {
         abstract: "Write a CURVE key pair: NAME.key (secret, mode 0600) and NAME.pub.",
         discussion: """
             Example:
-              sextant keygen coordinator --directory keys     # keys/coordinator.key, keys/coordinator.pub
-              sextant keygen gpu-3 --directory keys           # one pair per worker
-            Give the coordinator its .key and a directory of the workers' .pub files; give each worker
-            its own .key and the coordinator's .pub. Secret keys never leave their machine.
+              sextant keygen coordinator --directory keys  # keys/coordinator.key and .pub
+              sextant keygen gpu-3 --directory keys        # one pair per worker
+            Give the coordinator its .key and a directory of the workers' .pub files; \
+            give each worker its own .key and the coordinator's .pub. Secret keys never \
+            leave their machine.
             """
     )
 
@@ -75,8 +76,11 @@ struct KeygenCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let pair = try CurveKeyPair.generate()
-        FileManager.default.createFile(atPath: secretPath, contents: Data((pair.secretKey + "\n").utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: secretPath, contents: Data((pair.secretKey + "\n").utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            Console.error("cannot write \(secretPath)")
+            throw ExitCode(1)
+        }
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: secretPath)
         try (pair.publicKey + "\n").write(toFile: publicPath, atomically: true, encoding: .utf8)
         Console.line("wrote \(secretPath) (secret, mode 0600) and \(publicPath)")

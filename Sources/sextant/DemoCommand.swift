@@ -9,12 +9,14 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Tune the built-in digits network with a local coordinator and two workers.",
+        usage: "sextant demo [--study <study>] [--directory <directory>] [--workers <n>]",
         discussion: """
             Example (from the repository root):
               sextant demo
-            Starts a coordinator on docs/examples/mlp-digits.yaml and two workers running the built-in
-            mlp-digits trainer, shows progress, and prints the best configuration at the end. The study
-            database, the logs and a plot (trials.svg) go to .demo/.
+            Starts a coordinator on docs/examples/mlp-digits.yaml and two workers \
+            running the built-in mlp-digits trainer, shows progress, and prints the best \
+            configuration at the end. The study database, the logs and a plot \
+            (trials.svg) go to .demo/.
             """
     )
 
@@ -114,7 +116,9 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     static func launch(_ binary: String, _ arguments: [String], log: URL) throws -> Process {
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw ValidationError("cannot write \(log.path)")
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -10,7 +10,8 @@ struct Sextant: AsyncParsableCommand {
               sextant coordinator study.yaml
               sextant worker tcp://HOST:5555 -- python3 train.py --lr {learning_rate}
               sextant status --watch
-            Try everything on one machine with the built-in digits network: sextant demo
+            Try everything on one machine with the built-in digits network:
+              sextant demo
             """,
         subcommands: [CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ExportCommand.self,
                       TrainCommand.self, DemoCommand.self, KeygenCommand.self]

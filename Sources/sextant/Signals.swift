@@ -2,11 +2,13 @@ import Dispatch
 import Foundation
 
 /// SIGTERM and SIGINT turned into a callback (the default action, dying at once, is disabled
-/// while it is installed). A second signal exits at once, for a user who really means it.
+/// while it is installed). A second signal, of either kind, exits at once with status
+/// 128 + its number, for a user who really means it.
 final class Signals: @unchecked Sendable {
-    // Invariant: the sources are only touched on `queue`, and by `cancel()` once.
+    // Invariant: `sources` never changes after init; their handlers, and the count of signals
+    // received that they share, run only on the one serial queue the sources were made with.
+    // `cancel()` may run on any thread: cancelling a dispatch source is thread-safe.
     private let sources: [any DispatchSourceSignal]
-    private let queue = DispatchQueue(label: "sextant.signals")
 
     private init(sources: [any DispatchSourceSignal]) {
         self.sources = sources
@@ -20,7 +22,7 @@ final class Signals: @unchecked Sendable {
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 received += 1
-                if received > 1 { exit(130) }
+                if received > 1 { exit(128 + number) }
                 handler()
             }
             source.resume()
@@ -29,6 +31,7 @@ final class Signals: @unchecked Sendable {
         return Signals(sources: sources)
     }
 
+    /// Stops listening and gives both signals their default action back.
     func cancel() {
         for source in sources { source.cancel() }
         signal(SIGTERM, SIG_DFL)

@@ -11,14 +11,15 @@ struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show a study's progress, trials, workers and the best trial.",
+        usage: "sextant status [--db <db>] [--study <study>] [--url <url>] [<options>]",
         discussion: """
             Example:
-              sextant status --db sextant.db          one table, read from the database
-              sextant status --watch                  a live view, refreshed every 2 s until the study ends
+              sextant status --db sextant.db    # one table, read from the database
+              sextant status --watch            # refreshed every 2 s until the study ends
+              sextant status --json             # the same as export --format json
               sextant status --url http://127.0.0.1:8080 --watch
-                                                      the same from a running coordinator's dashboard,
-                                                      with its connected workers
-              sextant status --json                   the same as export --format json
+            The last reads a running coordinator's dashboard instead of the database, \
+            and shows its connected workers too.
             """
     )
 

@@ -9,12 +9,13 @@ struct TrainCommand: ParsableCommand {
         abstract: "Run a built-in trainer once, reporting like any training command.",
         discussion: """
             Example:
-              sextant train mlp-digits --param learning_rate=0.01 --param epochs=20 --param optimizer=adam
-            Parameters come from SEXTANT_PARAMS (as a worker sets it) and then from --param, which wins.
-            mlp-digits takes learning_rate, batch_size, epochs, hidden_units, weight_decay, optimizer
-            (sgd, momentum, adam), lr_schedule (constant, step, cosine), dropout and seed; each epoch it
-            prints `epoch=N val_loss=... val_accuracy=... train_loss=... step=N`. A run whose loss
-            explodes prints `failed: diverged` and exits with status 1.
+              sextant train mlp-digits --param learning_rate=0.01 --param epochs=20
+            Parameters come from SEXTANT_PARAMS (as a worker sets it) and then from \
+            --param, which wins. mlp-digits takes learning_rate, batch_size, epochs, \
+            hidden_units, weight_decay, optimizer (sgd, momentum, adam), lr_schedule \
+            (constant, step, cosine), dropout and seed; each epoch it prints
+              epoch=N val_loss=... val_accuracy=... train_loss=... step=N
+            A run whose loss explodes prints `failed: diverged` and exits with status 1.
             """
     )
 

@@ -10,14 +10,17 @@ struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
         abstract: "Run trials for a coordinator, once per trial, until it says the study is over.",
+        usage: "sextant worker <endpoint> [<options>] (--builtin <name> | -- <command>)",
         discussion: """
             Example:
-              sextant worker tcp://10.0.0.5:5555 --slots 2 -- python3 train.py --lr {learning_rate} --bs {batch_size}
-            {name} is replaced by the parameter's value; the command also gets SEXTANT_TRIAL_ID,
-            SEXTANT_PARAMS (JSON) and SEXTANT_PARAM_<NAME>. It reports by printing lines such as
-            val_loss=0.123 (optionally with step=N); the last one is the final value.
-              sextant worker tcp://10.0.0.5:5555 --slots 4 --gpus 0,1,2,3 --builtin mlp-digits
-            gives each slot its own CUDA_VISIBLE_DEVICES (and every trial SEXTANT_SLOT).
+              sextant worker tcp://HOST:5555 -- python3 train.py --lr {learning_rate}
+            {name} is replaced by the parameter's value; the command also gets \
+            SEXTANT_TRIAL_ID, SEXTANT_PARAMS (JSON) and SEXTANT_PARAM_<NAME>. It reports by \
+            printing lines such as val_loss=0.123 (optionally with step=N); the last one is \
+            the final value.
+              sextant worker tcp://HOST:5555 --slots 4 --gpus 0,1,2,3 --builtin mlp-digits
+            runs four built-in trainings at once, each slot with its own \
+            CUDA_VISIBLE_DEVICES (and every trial gets SEXTANT_SLOT).
             """
     )
 
@@ -36,11 +39,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Built-in trainer to run instead of a command.")
     var builtin: String?
 
-    @Option(help: "CURVE secret key file of this worker (sextant keygen).")
-    var curveSecretKey: String?
-
-    @Option(help: "The coordinator's CURVE public key file (.pub), with --curve-secret-key.")
-    var serverKey: String?
+    @OptionGroup(title: "Encryption") var curveOptions: CurveOptions<ServerKey>
 
     @Argument(parsing: .postTerminator, help: "Training command, after --.")
     var command: [String] = []
@@ -48,9 +47,6 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var logging: LoggingOptions
 
     func validate() throws {
-        guard (curveSecretKey == nil) == (serverKey == nil) else {
-            throw ValidationError("--curve-secret-key and --server-key go together")
-        }
         guard slots >= 1 && slots <= 256 else { throw ValidationError("--slots must be between 1 and 256") }
         if let gpus {
             guard !gpuList(gpus).isEmpty, !gpuList(gpus).contains(where: \.isEmpty) else {
@@ -96,7 +92,7 @@ struct WorkerCommand: AsyncParsableCommand {
         let routingID = "\(workerName)-\(UInt32.random(in: 0...UInt32.max))"
         let context = try Context()
         var curve: (keys: CurveKeyPair, serverKey: String)?
-        if let curveSecretKey, let serverKey {
+        if let curveSecretKey = curveOptions.curveSecretKey, let serverKey = curveOptions.peerKeys {
             curve = (try CurveKeys.keyPair(secretFile: curveSecretKey), try CurveKeys.readLine(serverKey, what: "server key file"))
         }
         let transport = try ZeroMQDealerTransport(context: context, endpoint: endpoint, routingID: routingID, curve: curve)

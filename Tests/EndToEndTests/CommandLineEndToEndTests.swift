@@ -12,6 +12,41 @@ import Testing
         #expect(out.contains("sextant \(command)"))
     }
 
+    /// The example commands each help shows, each of which must stay whole on one line.
+    static let examples: [String: [String]] = [
+        "": ["sextant coordinator study.yaml",
+             "sextant worker tcp://HOST:5555 -- python3 train.py --lr {learning_rate}",
+             "sextant status --watch", "sextant demo"],
+        "coordinator": ["sextant coordinator study.yaml --bind tcp://0.0.0.0:5555 --db sextant.db"],
+        "worker": ["sextant worker tcp://HOST:5555 -- python3 train.py --lr {learning_rate}",
+                   "sextant worker tcp://HOST:5555 --slots 4 --gpus 0,1,2,3 --builtin mlp-digits"],
+        "status": ["sextant status --db sextant.db", "sextant status --watch", "sextant status --json",
+                   "sextant status --url http://127.0.0.1:8080 --watch"],
+        "export": ["sextant export --format csv --db sextant.db > trials.csv",
+                   "sextant export --format json | jq '.trials[] | select(.state == \"completed\")'"],
+        "train": ["sextant train mlp-digits --param learning_rate=0.01 --param epochs=20"],
+        "demo": ["sextant demo"],
+        "keygen": ["sextant keygen coordinator --directory keys", "sextant keygen gpu-3 --directory keys"],
+    ]
+
+    @Test(arguments: ["", "coordinator", "worker", "status", "export", "train", "demo", "keygen"])
+    func everyHelpFitsEightyColumnsWithItsExamplesWhole(command: String) async throws {
+        let box = try Sandbox()
+        let (status, out, _) = try await SextantProcess.run(
+            (command.isEmpty ? [] : [command]) + ["--help"], in: box.directory, environment: ["COLUMNS": "80"])
+        #expect(status == 0)
+        let lines = out.split(separator: "\n").map(String.init)
+        for line in lines { #expect(line.count <= 80, "\(line.count) columns: \(line)") }
+        // An example is whole when one line holds it: as the line, or followed by a # comment.
+        for example in try #require(Self.examples[command]) {
+            let whole = lines.contains {
+                let text = $0.trimmingCharacters(in: .whitespaces)
+                return text == example || text.hasPrefix(example + " ")
+            }
+            #expect(whole, "'\(example)' is not on one line in:\n\(out)")
+        }
+    }
+
     @Test func statusJSONAndTheDemoOnASmallStudy() async throws {
         let box = try Sandbox()
         let studyPath = try box.write("demo.yaml", """

@@ -18,12 +18,14 @@ final class SextantProcess: @unchecked Sendable {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    /// Starts `sextant` with `arguments`; inside network namespace `namespace` when given.
-    init(_ arguments: [String], in directory: URL, name: String, namespace: String? = nil) throws {
+    /// Starts `sextant` with `arguments`; inside network namespace `namespace` when given;
+    /// with `environment` added to the test's own.
+    init(_ arguments: [String], in directory: URL, name: String, namespace: String? = nil,
+         environment: [String: String] = [:]) throws {
         stdoutPath = directory.appendingPathComponent("\(name).out").path
         stderrPath = directory.appendingPathComponent("\(name).err").path
-        _ = FileManager.default.createFile(atPath: stdoutPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        try Data().write(to: URL(fileURLWithPath: stdoutPath))
+        try Data().write(to: URL(fileURLWithPath: stderrPath))
         if let namespace {
             process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             process.arguments = ["netns", "exec", namespace, Self.binary.path] + arguments
@@ -32,6 +34,9 @@ final class SextantProcess: @unchecked Sendable {
             process.arguments = arguments
         }
         process.currentDirectoryURL = directory
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdoutPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         process.standardInput = FileHandle.nullDevice
@@ -54,13 +59,26 @@ final class SextantProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Waits until stdout holds `text`; false when the process exits first or after `timeout`.
+    func waitForOutput(_ text: String, timeout: Duration = .seconds(60)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if stdout.contains(text) { return true }
+            if !process.isRunning { return stdout.contains(text) }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
     func kill() {
         if process.isRunning { process.terminate() }
     }
 
     /// Runs `sextant` with `arguments` to the end and returns (status, stdout, stderr).
-    static func run(_ arguments: [String], in directory: URL) async throws -> (Int32?, String, String) {
-        let process = try SextantProcess(arguments, in: directory, name: "run-\(UUID().uuidString.prefix(8))")
+    static func run(_ arguments: [String], in directory: URL,
+                    environment: [String: String] = [:]) async throws -> (Int32?, String, String) {
+        let process = try SextantProcess(arguments, in: directory, name: "run-\(UUID().uuidString.prefix(8))",
+                                         environment: environment)
         let status = await process.wait(timeout: .seconds(30))
         return (status, process.stdout, process.stderr)
     }

@@ -44,6 +44,8 @@ final class TrialProcess: Sendable {
     private struct State {
         var pid: pid_t = 0
         var exited = false
+        /// The read end of the command's stdout while it is open; -1 after.
+        var stdoutReader: Int32 = -1
         var stopReason: StopReason?
         var reports: [MetricLine] = []
         var failureReason: String?
@@ -84,13 +86,14 @@ final class TrialProcess: Sendable {
         case .success(let value):
             pid = value
         }
-        state.withLock { $0.pid = pid }
         let stdoutReader = stdoutPipe[0], stderrReader = stderrPipe[0]
+        state.withLock { $0.pid = pid; $0.stdoutReader = stdoutReader }
 
         let group = DispatchGroup()
         group.enter()
         Thread.detachNewThread { [self] in
             readLines(stdoutReader, onReport: onReport)
+            state.withLock { $0.stdoutReader = -1 }
             close(stdoutReader)
             group.leave()
         }
@@ -131,13 +134,30 @@ final class TrialProcess: Sendable {
     /// Stops the command: SIGTERM to its process group, SIGKILL after `killGrace` seconds.
     /// A command that has already ended (reaped, or a zombie not reaped yet) is left alone and
     /// keeps the outcome it earned on its own: a stop that comes too late changes nothing.
-    func stop(_ reason: StopReason) {
+    ///
+    /// With `atStep`, the stop is a decision about that step and applies only while it is the
+    /// command's latest: not when the command has reported a later step, nor when output it
+    /// wrote is still waiting in the pipe. Returns whether the command is being stopped.
+    @discardableResult
+    func stop(_ reason: StopReason, atStep step: Int? = nil) -> Bool {
         let first = state.withLock { state -> Bool in
             guard state.stopReason == nil, !state.exited, state.pid > 0, !Self.hasEnded(state.pid) else { return false }
+            if let step {
+                let latest = state.reports.indices.map { state.reports[$0].step ?? $0 + 1 }.max() ?? 0
+                guard latest <= step, !Self.hasUnreadBytes(state.stdoutReader) else { return false }
+            }
             state.stopReason = reason
             return true
         }
         if first { terminate() }
+        return first
+    }
+
+    /// True when the pipe `fd` holds bytes nobody has read yet.
+    private static func hasUnreadBytes(_ fd: Int32) -> Bool {
+        guard fd >= 0 else { return false }
+        var count: Int32 = 0
+        return ioctl(fd, UInt(FIONREAD), &count) == 0 && count > 0
     }
 
     /// The command's process id (its process group's too); 0 before it started.
@@ -163,34 +183,46 @@ final class TrialProcess: Sendable {
     private func readLines(_ fd: Int32, onReport: @Sendable (MetricLine) -> Void) {
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
-        func emit(_ lineData: Data) {
-            let line = String(decoding: lineData, as: UTF8.self)
-            if line.hasPrefix("failed:") {
-                let reason = line.dropFirst("failed:".count).trimmingCharacters(in: .whitespaces)
-                state.withLock { $0.failureReason = String(reason.prefix(500)) }
-                return
+        // All lines of one read are recorded before any is passed on, so whoever sees a report
+        // (and gets a decision about it back) finds every report read with it already recorded.
+        func emit(_ lines: [Data]) {
+            var reports: [MetricLine] = []
+            var failure: String?
+            for lineData in lines {
+                let line = String(decoding: lineData, as: UTF8.self)
+                if line.hasPrefix("failed:") {
+                    failure = String(line.dropFirst("failed:".count).trimmingCharacters(in: .whitespaces).prefix(500))
+                } else if let report = MetricLine.parse(line, metric: metric) {
+                    reports.append(report)
+                }
             }
-            guard let report = MetricLine.parse(line, metric: metric) else { return }
-            state.withLock { $0.reports.append(report) }
-            if !report.value.isFinite {
-                stop(.nonFiniteReport(report.value))
-                return
+            state.withLock { state in
+                state.reports.append(contentsOf: reports)
+                if let failure { state.failureReason = failure }
             }
-            onReport(report)
+            for report in reports {
+                if report.value.isFinite {
+                    onReport(report)
+                } else {
+                    stop(.nonFiniteReport(report.value))
+                }
+            }
         }
         while true {
             let count = read(fd, &buffer, buffer.count)
             if count < 0 && errno == EINTR { continue }
             if count <= 0 { break }
             pending.append(contentsOf: buffer[0..<count])
+            var lines: [Data] = []
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                emit(pending[pending.startIndex..<newline])
+                lines.append(pending[pending.startIndex..<newline])
                 pending.removeSubrange(pending.startIndex...newline)
             }
+            emit(lines)
             // A runaway line without newline is cut, not buffered forever.
             if pending.count > 1 << 20 { pending.removeAll() }
         }
-        if !pending.isEmpty { emit(pending) }
+        if !pending.isEmpty { emit([pending]) }
     }
 
     private func readTail(_ fd: Int32) {

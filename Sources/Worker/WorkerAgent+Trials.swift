@@ -45,16 +45,16 @@ extension WorkerAgent {
     }
 
     /// Applies a prune decision to the command it was made for. A decision for a step older
-    /// than the command's latest report is stale (the coordinator decides again on the newer
-    /// report), and one for a command that has ended changes nothing: see docs/protocol.md.
+    /// than the command's latest report (sent, read, or still in the pipe) is stale: the
+    /// coordinator decides again on the newer report. One for a command that has ended changes
+    /// nothing. See docs/protocol.md.
     func decide(_ decision: Decision) {
         guard decision.action == .prune, let trial = running[decision.trial] else { return }
-        guard decision.step >= (trial.lastStep ?? decision.step) else {
-            logger.debug("ignored a stale prune decision", metadata: [
+        guard decision.step >= (trial.lastStep ?? decision.step), trial.process.stop(.pruned, atStep: decision.step) else {
+            logger.debug("ignored a prune decision that came too late", metadata: [
                 "trial": "\(decision.trial)", "step": "\(decision.step)", "latest": "\(trial.lastStep ?? 0)"])
             return
         }
-        trial.process.stop(.pruned)
     }
 
     func leave() {

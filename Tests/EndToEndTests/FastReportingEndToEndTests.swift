@@ -19,12 +19,13 @@ import Testing
             """)
         // Ten steps at once; the loss falls with the step and grows with x, so ASHA would stop
         // most trials at its rungs (steps 1, 3 and 9) if the decisions came in time.
-        let flush = output == "unbuffered" ? ", flush=True" : ""
+        let write = output == "unbuffered"
+            ? "for line in lines: print(line, flush=True)" : "sys.stdout.write(''.join(line + '\\n' for line in lines))"
         let script = """
-            import os
+            import os, sys
             x = float(os.environ["SEXTANT_PARAM_X"])
-            for step in range(1, 11):
-                print(f"loss={x + 1.0 / step} step={step}"\(flush))
+            lines = [f"loss={x + 1.0 / step} step={step}" for step in range(1, 11)]
+            \(write)
             """
         let scriptPath = try box.write("fast.py", script)
         let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint, "--no-dashboard"],

@@ -184,7 +184,7 @@ struct AgentHarness {
         _ = try await harness.report(2, step: 2)
         // The decision on step 1 arrives after step 2 was reported: the coordinator decides again on step 2.
         harness.deliver(.decision(Decision(trial: TrialID(2), step: 1, action: .prune)))
-        try await harness.log.waitFor("ignored a stale prune decision")
+        try await harness.log.waitFor("ignored a prune decision that came too late")
         harness.release("go")
         let result = try await harness.result(2)
         #expect(result.outcome == .completed && result.value == 1 && result.step == 3)

@@ -1,3 +1,5 @@
+package import TrialModel
+
 /// Timing and limits of a coordinator, with defaults that suit a LAN.
 package struct CoordinatorConfiguration: Sendable {
     /// How often the coordinator sends HEARTBEAT and checks liveness (0.2-5 s is sensible).
@@ -32,18 +34,18 @@ package enum StudyEvent: Sendable {
     case workerJoined(name: String, slots: Int)
     case workerLost(name: String, requeued: Int)
     case workerLeft(name: String)
-    case trialStarted(id: Int64, worker: String, params: String)
+    case trialStarted(id: TrialID, worker: String, params: String)
     case trialFinished(TrialSummary)
 }
 
 /// A finished trial and where the study stands, for progress lines.
 package struct TrialSummary: Sendable {
-    package var id: Int64
-    package var state: String
+    package var id: TrialID
+    package var state: TrialState
     package var value: Double?
     package var reason: String?
     package var finished: Int
     package var budget: Int
-    package var bestID: Int64?
+    package var bestID: TrialID?
     package var bestValue: Double?
 }

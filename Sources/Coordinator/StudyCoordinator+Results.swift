@@ -83,8 +83,8 @@ extension StudyCoordinator {
         }
         let best = trials.best
         onEvent(.trialFinished(TrialSummary(
-            id: id.rawValue, state: state.rawValue, value: value, reason: reason,
-            finished: finishedCount, budget: spec.budget.trials, bestID: best?.id.rawValue, bestValue: best?.value)))
+            id: id, state: state, value: value, reason: reason,
+            finished: finishedCount, budget: spec.budget.trials, bestID: best?.id, bestValue: best?.value)))
     }
 
     /// Ends the study: running trials are marked failed when it stopped early, workers get BYE.

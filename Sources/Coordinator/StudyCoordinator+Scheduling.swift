@@ -131,7 +131,7 @@ extension StudyCoordinator {
         worker.assignedAt[trial.id] = timekeeper.now
         send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
                                     metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds)), to: peer)
-        onEvent(.trialStarted(id: trial.id.rawValue, worker: worker.name,
+        onEvent(.trialStarted(id: trial.id, worker: worker.name,
                               params: TrialFormatting.describe(trial.configuration, in: spec.space)))
     }
 }

@@ -29,8 +29,7 @@ package final class GPEISampler: Sampler {
     package let initialTrials: Int
     let optimizer: BayesianOptimizer
 
-    struct FittedModel: @unchecked Sendable {
-        // Invariant: GaussianProcessModel is an immutable value of arrays; shared read-only.
+    struct FittedModel: Sendable {
         var key: [Double]
         var model: GaussianProcessModel
         /// Observations when the hyperparameters were last optimized.

@@ -104,7 +104,7 @@ extension WorkerAgent {
             }
         }
         running[assignment.trial] = Running(assignment: assignment, process: process, slot: slot, deadline: deadline)
-        onEvent(.trialStarted(id: assignment.trial.rawValue, params: assignment.params.values
+        onEvent(.trialStarted(id: assignment.trial, params: assignment.params.values
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(TrialFormatting.format($0.value))" }.joined(separator: " ")))
         process.start(
             arguments: template.arguments(for: assignment.params),
@@ -138,7 +138,7 @@ extension WorkerAgent {
         guard let trial = running.removeValue(forKey: id) else { return }
         trial.deadline?.cancel()
         let result = Self.result(for: trial.assignment, outcome: outcome)
-        onEvent(.trialEnded(id: id.rawValue, outcome: result.outcome.rawValue, value: result.value, reason: result.reason))
+        onEvent(.trialEnded(id: id, outcome: result.outcome, value: result.value, reason: result.reason))
         if outcome.stopReason == .shutdown { return }
         unacknowledged[id] = result
         send(.result(result))

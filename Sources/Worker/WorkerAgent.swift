@@ -2,8 +2,8 @@ import Foundation
 package import Logging
 package import Timekeeping
 package import Transport
-import TrialModel
-import WireProtocol
+package import TrialModel
+package import WireProtocol
 
 /// Settings of a worker, with defaults that suit a LAN.
 package struct WorkerConfiguration: Sendable {
@@ -46,8 +46,8 @@ package enum TrialRunner: Sendable {
 /// Something worth showing the person watching a worker.
 package enum WorkerEvent: Sendable {
     case joined(study: String)
-    case trialStarted(id: Int64, params: String)
-    case trialEnded(id: Int64, outcome: String, value: Double?, reason: String?)
+    case trialStarted(id: TrialID, params: String)
+    case trialEnded(id: TrialID, outcome: Outcome, value: Double?, reason: String?)
 }
 
 /// Joins a coordinator, runs trials in its slots, streams reports, and keeps every

@@ -234,9 +234,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         case .trialStarted(let id, let worker, let params):
             Console.line("\(time) trial \(id) started on \(worker): \(params)")
         case .trialFinished(let summary):
-            var text = "\(time) trial \(summary.id) \(summary.state)"
+            var text = "\(time) trial \(summary.id) \(summary.state.rawValue)"
             if let value = summary.value { text += " \(TrialFormatting.format(value))" }
-            if let reason = summary.reason, summary.state != "completed" { text += " (\(reason))" }
+            if let reason = summary.reason, summary.state != .completed { text += " (\(reason))" }
             text += " [\(summary.finished)/\(summary.budget)]"
             if let id = summary.bestID, let value = summary.bestValue {
                 text += " best #\(id) \(TrialFormatting.format(value))"

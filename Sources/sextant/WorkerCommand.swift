@@ -127,7 +127,7 @@ struct WorkerCommand: AsyncParsableCommand {
         case .trialStarted(let id, let params):
             Console.line("\(time) trial \(id): \(params)")
         case .trialEnded(let id, let outcome, let value, let reason):
-            var text = "\(time) trial \(id) \(outcome)"
+            var text = "\(time) trial \(id) \(outcome.rawValue)"
             if let value { text += " \(TrialFormatting.format(value))" }
             if let reason { text += " (\(reason))" }
             Console.line(text)

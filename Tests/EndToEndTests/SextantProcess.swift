@@ -2,8 +2,7 @@ import Foundation
 import Testing
 
 /// A real `sextant` process started by a test, with its output captured to files.
-final class SextantProcess: @unchecked Sendable {
-    // Invariant: `process` is only touched by the test that owns this object.
+final class SextantProcess: Sendable {
     let process = Process()
     let stdoutPath: String
     let stderrPath: String

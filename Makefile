@@ -41,9 +41,9 @@ build: deps
 
 test: deps test-deps
 	bash deploy/check.sh
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --skip EndToEndTests
-	$(SWIFT) test --skip-build --filter EndToEndTests
+	SEXTANT_WARNINGS_AS_ERRORS=1 $(SWIFT) build --build-tests
+	SEXTANT_WARNINGS_AS_ERRORS=1 $(SWIFT) test --skip-build --skip EndToEndTests
+	SEXTANT_WARNINGS_AS_ERRORS=1 $(SWIFT) test --skip-build --filter EndToEndTests
 
 demo: build
 	.build/debug/sextant demo

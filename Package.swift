@@ -121,5 +121,9 @@ for target in package.targets where target.type != .system {
     settings.append(.swiftLanguageMode(.v6))
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    // `make test` builds with every warning an error, so none creeps in unnoticed.
+    if Context.environment["SEXTANT_WARNINGS_AS_ERRORS"] == "1" {
+        settings.append(.unsafeFlags(["-warnings-as-errors"]))
+    }
     target.swiftSettings = settings
 }

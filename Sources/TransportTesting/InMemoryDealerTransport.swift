@@ -1,6 +1,6 @@
 package import struct Foundation.Data
 import Synchronization
-package import Transport
+import Transport
 
 /// A `DealerTransport` in memory, for tests: either connected to an `InMemoryRouterTransport`
 /// (`router.connect(routingID:)`), or standing alone, with the test playing the coordinator

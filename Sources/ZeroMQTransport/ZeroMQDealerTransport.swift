@@ -1,5 +1,5 @@
 package import struct Foundation.Data
-package import Transport
+import Transport
 package import ZeroMQ
 
 /// `DealerTransport` over a ZeroMQ DEALER socket on its own thread.

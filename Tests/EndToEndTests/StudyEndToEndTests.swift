@@ -126,7 +126,11 @@ import Testing
         let studyPath = try box.write("study.yaml", Self.study(trials: 3))
         let worker = try SextantProcess(["worker", box.endpoint, "--", "sh", "-c", "echo loss=$SEXTANT_PARAM_X"],
                                         in: box.directory, name: "w")
-        try await Task.sleep(for: .seconds(2))
+        // It is up and retrying HELLO with nobody listening.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !worker.stdout.contains("connecting to"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         #expect(worker.process.isRunning)
         let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c")
         #expect(await coordinator.wait() == 0, "coordinator: \(coordinator.stderr)")

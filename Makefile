@@ -12,7 +12,7 @@ APT_PACKAGES := libzmq3-dev libopenblas-dev liblapacke-dev libsqlite3-dev zlib1g
 # kubernetes-validate (deploy/check.sh), chromium (the dashboard's browser test).
 APT_TEST_PACKAGES := iproute2 iptables shellcheck python3-pip
 
-.PHONY: deps test-deps build test demo install bench clean
+.PHONY: deps test-deps build test demo install clean
 
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -66,6 +66,8 @@ package actor StudyCoordinator {
     var unclaimed: [TrialID: Duration] = [:]
     /// Set by `shutdown()`: no new trials; ends when nothing runs or the deadline passes.
     var shutdownDeadline: Duration?
+    /// Set by a `shutdown()` that came before `run()` had its event queue.
+    var shutdownRequested = false
     /// The step at which the pruner first said stop, per running trial: a trial that completes
     /// anyway ran to its end before the decision reached it, and keeps the decision as a note.
     var pruneDecisions: [TrialID: Int] = [:]
@@ -108,6 +110,8 @@ package actor StudyCoordinator {
         try resume()
         let queue = EventQueue<Event>()
         events = queue
+        // A stop asked for before the study ran (a signal during start-up) is not lost.
+        if shutdownRequested { queue.push(.shutdown) }
         let inbound = transport.inbound
         let forward = Task {
             for await (peer, frames) in inbound { queue.push(.inbound(peer, frames)) }
@@ -173,7 +177,7 @@ package actor StudyCoordinator {
     }
 
     func requestShutdown() {
-        events?.push(.shutdown)
+        if let events { events.push(.shutdown) } else { shutdownRequested = true }
     }
 
     /// Loads the study's trials. Trials an earlier coordinator left running wait `reclaimGrace`

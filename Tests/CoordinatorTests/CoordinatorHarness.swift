@@ -77,7 +77,9 @@ struct CoordinatorHarness {
     }
 
     /// Moves time by `intervals` heartbeat intervals, one tick at a time, and settles.
+    /// Everything delivered before is handled before time moves.
     func advance(intervals: Int) async throws {
+        try await settle()
         for _ in 0..<intervals {
             try await timekeeper.waitForSleepers(1)
             timekeeper.advance(by: Self.heartbeat)
@@ -89,5 +91,15 @@ struct CoordinatorHarness {
     func complete(_ assignment: TrialAssignment, value: Double, from peer: String) {
         transport.deliver(.result(TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .completed,
                                               value: value, step: 1)), from: peer)
+    }
+}
+
+extension Task where Failure == any Error {
+    /// The task's value; cancelling the waiting test (its time limit) cancels the task too, so a
+    /// study that never ends fails the test instead of hanging the test run.
+    var outcome: Success {
+        get async throws {
+            try await withTaskCancellationHandler { try await value } onCancel: { cancel() }
+        }
     }
 }

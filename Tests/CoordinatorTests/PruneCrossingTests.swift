@@ -47,7 +47,7 @@ import WireProtocol
         // The command had already printed its last step and ended: its RESULT crossed the decision.
         harness.transport.deliver(.result(TrialResult(trial: late.trial, attempt: 1, outcome: .completed,
                                                       value: 0.25, step: 10)), from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         let stored = try harness.store.trials(in: harness.study.id)
         #expect(stored.map(\.state) == [.completed, .completed, .completed])
         #expect(stored[2].value == 0.25 && stored[2].step == 10)
@@ -64,7 +64,7 @@ import WireProtocol
         #expect(try await Self.pruneDecision(harness, stopped, step: 1, value: 5, peer: "p").action == .prune)
         harness.transport.deliver(.result(TrialResult(trial: stopped.trial, attempt: 1, outcome: .pruned,
                                                       value: 5, step: 1, reason: "pruned by the coordinator")), from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         let stored = try harness.store.trials(in: harness.study.id)
         #expect(stored[2].state == .pruned && stored[2].value == 5 && stored[2].step == 1)
         #expect(stored.best(for: .minimize)?.value == 1)
@@ -81,7 +81,7 @@ import WireProtocol
         #expect(try await Self.pruneDecision(harness, first, step: 4, value: 7, peer: "p").action == .continue)
         let second = try await harness.trial(for: "p")
         harness.complete(second, value: 2, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         #expect(try harness.store.reports(in: harness.study.id).isEmpty)
         #expect(try harness.store.trials(in: harness.study.id)[0].step == 1)
     }
@@ -103,7 +103,7 @@ import WireProtocol
         #expect(decisions == [.decision(Decision(trial: fast.trial, step: 1, action: .prune)),
                               .decision(Decision(trial: fast.trial, step: 2, action: .continue))])
         harness.complete(fast, value: 3, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         #expect(try harness.store.trials(in: harness.study.id)[2].state == .completed)
     }
 }

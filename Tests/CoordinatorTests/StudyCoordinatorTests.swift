@@ -36,7 +36,7 @@ import WireProtocol
         harness.complete(third, value: 0.75, from: "peer-a")
         harness.complete(fourth, value: 1.0, from: "peer-a")
         _ = try await harness.transport.next(for: "peer-a") { if case .bye = $0 { true } else { false } }
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
 
         let trials = try harness.store.trials(in: harness.study.id)
         #expect(trials.map(\.state) == [.completed, .completed, .completed, .completed])
@@ -54,7 +54,7 @@ import WireProtocol
         _ = try await harness.transport.next(for: "p") { $0 == .ack(Ack(trial: first.trial)) }
         let second = try await harness.trial(for: "p")
         harness.complete(second, value: 0.3, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         let trials = try harness.store.trials(in: harness.study.id)
         #expect(trials.count == 2)
         #expect(trials[0].value == 0.5)
@@ -70,7 +70,7 @@ import WireProtocol
         #expect(decision == .decision(Decision(trial: trial.trial, step: 1, action: .continue)))
         #expect(try harness.store.reports(in: harness.study.id).map(\.value) == [0.9])
         harness.complete(trial, value: 0.8, from: "p")
-        _ = try await run.value
+        _ = try await run.outcome
     }
 
     @Test func aLostWorkersTrialGoesToAnotherWorker() async throws {
@@ -88,7 +88,7 @@ import WireProtocol
         #expect(retried.trial == lost.trial)
         #expect(retried.attempt == 2)
         harness.complete(retried, value: 1, from: "b")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         #expect(try harness.store.trials(in: harness.study.id)[0].attempt == 2)
     }
 
@@ -101,7 +101,7 @@ import WireProtocol
             harness.transport.deliver(.result(TrialResult(trial: trial.trial, attempt: 1, outcome: .failed, reason: "boom")),
                                       from: "p")
         }
-        #expect(try await run.value == .tooManyFailures(2))
+        #expect(try await run.outcome == .tooManyFailures(2))
         #expect(try harness.store.study(named: "unit")?.state == .stopped)
     }
 
@@ -127,7 +127,7 @@ import WireProtocol
         let retried = try await second.trial(for: "q")
         #expect(retried.trial == interrupted.trial && retried.attempt == 2)
         second.complete(retried, value: 0.2, from: "q")
-        #expect(try await resumed.value == .budgetSpent)
+        #expect(try await resumed.outcome == .budgetSpent)
         #expect(try second.store.trials(in: second.study.id).map(\.value) == [0.4, 0.2])
     }
 }
@@ -148,7 +148,7 @@ extension StudyCoordinatorTests {
         harness.complete(second, value: 2, from: "p")
         let third = try await harness.trial(for: "p")
         harness.complete(third, value: 3, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
     }
 }
 
@@ -164,7 +164,7 @@ extension StudyCoordinatorTests {
         #expect(try harness.store.trials(in: harness.study.id)[0].state == .running)
         try await harness.timekeeper.waitForSleepers(1)
         harness.timekeeper.advance(by: CoordinatorHarness.heartbeat)
-        #expect(try await run.value == .timeBudgetSpent)
+        #expect(try await run.outcome == .timeBudgetSpent)
         _ = try await harness.transport.next(for: "p") { if case .bye = $0 { true } else { false } }
         let trial = try harness.store.trials(in: harness.study.id)[0]
         #expect(trial.state == .failed)
@@ -190,7 +190,7 @@ extension StudyCoordinatorTests {
         try await second.settle()
         #expect(!second.transport.messages(for: "p2").contains { $0.isTrial })
         second.complete(trial, value: 0.5, from: "p2")
-        #expect(try await resumed.value == .budgetSpent)
+        #expect(try await resumed.outcome == .budgetSpent)
         let stored = try second.store.trials(in: second.study.id)
         #expect(stored.count == 1 && stored[0].attempt == 1 && stored[0].value == 0.5)
     }
@@ -209,12 +209,14 @@ extension StudyCoordinatorTests {
         harness.transport.deliver(.heartbeat(Heartbeat()), from: "b")
         try await harness.advance(intervals: 2)
         let second = try await harness.trial(for: "b")
-        for _ in 0..<6 {
+        // "b" spoke last at 400 ms: at the tick of 1,000 ms it is lost too, and the study ends.
+        try await harness.settle()
+        for _ in 0..<4 {
             try await harness.timekeeper.waitForSleepers(1)
             harness.timekeeper.advance(by: CoordinatorHarness.heartbeat)
         }
         #expect(second.trial == first.trial && second.attempt == 2)
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         let stored = try harness.store.trials(in: harness.study.id)[0]
         #expect(stored.state == .failed)
         #expect(stored.reason?.hasPrefix("lost 2 times (max_retries 1)") == true)
@@ -234,7 +236,7 @@ extension StudyCoordinatorTests {
         try await harness.settle()
         #expect(!harness.transport.messages(for: "p").contains { $0.isTrial })
         harness.complete(second, value: 2, from: "p")
-        #expect(try await run.value == .interrupted)
+        #expect(try await run.outcome == .interrupted)
         let stored = try harness.store.trials(in: harness.study.id)
         #expect(stored.map(\.state) == [.completed, .completed])
         #expect(try harness.store.study(named: "unit")?.state == .interrupted)
@@ -253,7 +255,7 @@ extension StudyCoordinatorTests {
         _ = try await harness.transport.next(for: "p") { if case .welcome = $0 { true } else { false } }
         let trial = try await harness.trial(for: "p")
         harness.complete(trial, value: 1, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
     }
 }
 
@@ -274,7 +276,7 @@ extension StudyCoordinatorTests {
         let again = try await harness.trial(for: "p")
         #expect(again.trial == lost.trial && again.attempt == 2)
         harness.complete(again, value: 1, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
     }
 
     @Test func aTrialWhoseResultIsPendingIsNotSentAgain() async throws {
@@ -287,7 +289,7 @@ extension StudyCoordinatorTests {
         try await harness.settle()
         #expect(!harness.transport.messages(for: "p").contains { $0.isTrial })
         harness.complete(trial, value: 1, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         #expect(try harness.store.trials(in: harness.study.id)[0].attempt == 1)
     }
 }
@@ -308,7 +310,7 @@ extension StudyCoordinatorTests {
         _ = try await harness.transport.next(for: "joined") { $0 == .ack(Ack(trial: trial.trial)) }
         #expect(try harness.store.trials(in: harness.study.id)[0].state == .running)
         harness.complete(trial, value: 0.5, from: "holder")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         #expect(try harness.store.trials(in: harness.study.id)[0].value == 0.5)
     }
 
@@ -330,7 +332,18 @@ extension StudyCoordinatorTests {
         harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
         let trial = try await harness.trial(for: "p")
         harness.complete(trial, value: 0.5, from: "p")
-        #expect(try await run.value == .budgetSpent)
+        #expect(try await run.outcome == .budgetSpent)
         #expect(try harness.store.trials(in: harness.study.id).count == 1)
+    }
+}
+
+extension StudyCoordinatorTests {
+    @Test func aShutdownAskedForBeforeTheStudyRunsIsNotLost() async throws {
+        let harness = try CoordinatorHarness(Self.spec(trials: 3))
+        harness.coordinator.shutdown()
+        // The request reaches the actor before run() has its event queue; run() must still honour it.
+        while await !harness.coordinator.status().stopping { try await Task.sleep(for: .milliseconds(2)) }
+        #expect(try await harness.coordinator.run() == .interrupted)
+        #expect(try harness.store.trials(in: harness.study.id).isEmpty)
     }
 }

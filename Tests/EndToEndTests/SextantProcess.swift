@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// A real `sextant` process started by a test, with its output captured to files.
@@ -69,8 +70,13 @@ final class SextantProcess: Sendable {
         return false
     }
 
+    /// SIGTERM, then SIGKILL if the process is still there after 10 s: a test never leaves one behind.
     func kill() {
-        if process.isRunning { process.terminate() }
+        guard process.isRunning else { return }
+        process.terminate()
+        let deadline = ContinuousClock.now + .seconds(10)
+        while process.isRunning && ContinuousClock.now < deadline { usleep(20_000) }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
     }
 
     /// Runs `sextant` with `arguments` to the end and returns (status, stdout, stderr).

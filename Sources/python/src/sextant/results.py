@@ -152,9 +152,8 @@ def _parameter_types(spec: Dict[str, Any]) -> Dict[str, str]:
     """Parameter name -> "float" or "int", for the numeric ones the spec declares."""
     types: Dict[str, str] = {}
     for parameter in _parameters(spec):
-        kind = parameter.get("kind") or parameter.get("type")
-        if isinstance(kind, dict):  # an enum with associated values: {"float": {...}}
-            kind = next(iter(kind), None)
+        domain = parameter.get("domain")  # {"float": {"low": 0, "high": 1, "log": false}}
+        kind = next(iter(domain), None) if isinstance(domain, dict) else None
         if kind in ("float", "int") and "name" in parameter:
             types[str(parameter["name"])] = str(kind)
     return types

@@ -71,8 +71,6 @@ def report(step: Optional[int] = None, *, file: Optional[TextIO] = None, **metri
     """
     if not metrics:
         raise TypeError("report() needs at least one metric: report(step=3, val_loss=0.25)")
-    if "step" in metrics:
-        raise TypeError("step is the report's number, not a metric")
     parts = [f"{name}={_text(float(value))}" for name, value in metrics.items()]
     if step is not None:
         parts.append(f"step={int(step)}")

@@ -82,6 +82,10 @@ class Worker:
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
+        # Held while writing to or closing the pipe: an objective still running after run()
+        # returned must not write to a descriptor number the process has reused.
+        self._pipe_lock = threading.Lock()
+        self._pipe_open = True
         self._stop_requested = 0   # 1: leave after pending ACKs; 2: leave now
         self._assignments: Deque[Optional[Trial]] = collections.deque()
         self._assignments_ready = threading.Condition()
@@ -107,10 +111,13 @@ class Worker:
         self._wake()
 
     def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"\0")
-        except (BlockingIOError, OSError):
-            pass  # the pipe is full (the I/O thread will wake anyway) or closed
+        with self._pipe_lock:
+            if not self._pipe_open:
+                return
+            try:
+                os.write(self._wake_w, b"\0")
+            except BlockingIOError:
+                pass  # the pipe is full: the I/O thread wakes anyway
 
     def _post(self, kind: str, body: Dict[str, Any]) -> None:
         self._outbox.append((kind, body))
@@ -137,7 +144,10 @@ class Worker:
     # ----- the I/O thread ---------------------------------------------------------
 
     def run(self) -> WorkSummary:
-        """Runs until the coordinator says the study is over, or `stop()` (Ctrl-C, SIGTERM)."""
+        """Runs until the coordinator says the study is over, or `stop()` (Ctrl-C, SIGTERM).
+        A Worker runs once."""
+        if not self._pipe_open:
+            raise SextantError("this Worker has already run; make a new one")
         context = zmq.Context()
         sock = context.socket(zmq.DEALER)
         routing_id = f"{self.name}-{os.getpid()}-{secrets.token_hex(4)}".encode()[-255:]
@@ -194,8 +204,10 @@ class Worker:
                 self._assignments_ready.notify_all()
             sock.close()  # LINGER lets a final BYE or RESULT leave
             context.term()
-            os.close(self._wake_r)
-            os.close(self._wake_w)
+            with self._pipe_lock:
+                self._pipe_open = False
+                os.close(self._wake_r)
+                os.close(self._wake_w)
         return WorkSummary(ended_by=ended_by, **self._counts)
 
     def _install_signal_handlers(self) -> Callable[[], None]:

@@ -374,3 +374,29 @@ def test_a_bad_key_file_is_an_error_that_names_it(tmp_path: Path):
         sextant.Worker("tcp://127.0.0.1:1", lambda t: 0, server_key="x" * 40, curve_secret_key=bad)
     with pytest.raises(ValueError, match="CURVE needs both"):
         sextant.Worker("tcp://127.0.0.1:1", lambda t: 0, server_key="x" * 40)
+
+
+def test_a_prune_that_arrives_after_report_stopped_waiting_stops_the_next_report(coordinator, start_worker):
+    sent_second: List[bool] = []
+    gave_up = threading.Event()
+
+    def objective(trial):
+        assert trial.report(0.9, step=1) is False  # no DECISION within one heartbeat
+        gave_up.set()
+        deadline = time.monotonic() + DEADLINE_S
+        while not trial.should_prune() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        trial.report(0.8, step=2)  # step 1 is still the latest report: pruned here, not sent
+        sent_second.append(True)
+        return 0.8
+
+    start_worker(objective)
+    coordinator.welcome(heartbeat_ms=100)
+    coordinator.trial(14, {"x": 1})
+    coordinator.next("REPORT", lambda b: b["step"] == 1)
+    assert gave_up.wait(DEADLINE_S)
+    coordinator.send("DECISION", {"trial_id": 14, "step": 1, "action": "prune"})
+    result = coordinator.next("RESULT")
+    assert (result["status"], result["step"], result["value"]) == ("pruned", 1, 0.9)
+    assert sent_second == []
+    assert [body["step"] for kind, body in coordinator.seen if kind == "REPORT"] == [1]

@@ -45,12 +45,14 @@ import Testing
             parameters:
               learning_rate: {type: float, low: 1.0e-3, high: 0.5, log: true}
               hidden_units: {type: int, low: 8, high: 64, log: true}
+              epochs: {type: categorical, values: [3]}
             """)
         let script = SextantProcess.root.appendingPathComponent("docs/examples/train_mlp.py").path
+        // The example imports the `sextant` package (Sources/python) for params() and report().
+        let package = SextantProcess.root.appendingPathComponent("Sources/python/src").path
         let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c")
-        let worker = try SextantProcess(
-            ["worker", box.endpoint, "--", "python3", script, "--learning-rate", "{learning_rate}", "--hidden", "{hidden_units}",
-             "--epochs", "3"], in: box.directory, name: "w")
+        let worker = try SextantProcess(["worker", box.endpoint, "--", "python3", script], in: box.directory, name: "w",
+                                        environment: ["PYTHONPATH": package])
         #expect(await coordinator.wait() == 0, "coordinator: \(coordinator.stderr)")
         #expect(await worker.wait(timeout: .seconds(15)) == 0)
         let trials = try await box.exportedTrials()

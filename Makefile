@@ -44,6 +44,9 @@ test: deps test-deps
 	SEXTANT_WARNINGS_AS_ERRORS=1 $(SWIFT) build --build-tests
 	SEXTANT_WARNINGS_AS_ERRORS=1 $(SWIFT) test --skip-build --skip EndToEndTests
 	SEXTANT_WARNINGS_AS_ERRORS=1 $(SWIFT) test --skip-build --filter EndToEndTests
+	@python3 -m pip install -q ./Sources/python pytest \
+		|| python3 -m pip install -q --break-system-packages ./Sources/python pytest
+	python3 -m pytest -q Sources/python/tests
 
 demo: build
 	.build/debug/sextant demo

@@ -104,24 +104,33 @@ def median(xs):
 
 def table(results, budgets, columns):
     """Markdown table. results[column][problem][seed] = {budget: regret}.
-    Per problem and column: the median over seeds at each budget; last row: mean over problems."""
+    Per problem and column: the median over seeds at each budget; then the mean of
+    those medians over the LCBench tasks; own problems come after that row."""
     problems = []
     for col in columns:
         for p in results.get(col, {}):
             if p not in problems:
                 problems.append(p)
-    head = "| problem | " + " | ".join("%s @%d" % (c, b) for c in columns for b in budgets) + " |"
+    problems.sort(key=ALL.index)
+    head = "| problem | " + " | ".join(("%s @%d" % (c, b)) if len(budgets) > 1 else c
+                                     for c in columns for b in budgets) + " |"
     rows = [head, "|" + "---|" * (1 + len(columns) * len(budgets))]
     sums = {(c, b): [] for c in columns for b in budgets}
-    for p in problems:
+    tasks = [p for p in problems if p in LCBENCH_TASKS]
+
+    def row(p):
         cells = []
         for c in columns:
             for b in budgets:
                 m = median(r.get(b) for r in results.get(c, {}).get(p, {}).values())
                 cells.append("" if m is None else "%.4f" % m)
-                if m is not None:
+                if m is not None and p in LCBENCH_TASKS:
                     sums[(c, b)].append(m)
-        rows.append("| %s | %s |" % (Problem(p).label, " | ".join(cells)))
-    rows.append("| **mean** | %s |" % " | ".join(
-        "%.4f" % (sum(sums[k]) / len(sums[k])) if sums[k] else "" for k in sums))
+        return "| %s | %s |" % (Problem(p).label, " | ".join(cells))
+
+    rows += [row(p) for p in tasks]
+    if tasks:
+        rows.append("| **mean of %d LCBench tasks** | %s |" % (len(tasks), " | ".join(
+            "**%.4f**" % (sum(sums[k]) / len(sums[k])) if sums[k] else "" for k in sums)))
+    rows += [row(p) for p in problems if p not in LCBENCH_TASKS]
     return "\n".join(rows)

@@ -129,10 +129,10 @@ def main():
             print("%s seed %d: regret %s, %d trials, %.1f s" % (
                 name, seed, " ".join("@%d=%.4f" % (b, r[b]) for b in budgets if r[b] is not None),
                 len(values), seconds), file=sys.stderr, flush=True)
-    if args.json_out:
-        with open(args.json_out, "w") as f:
-            json.dump({"optimizer": column, "slots": args.slots, "trials": args.trials,
-                       "budgets": budgets, "results": raw}, f, indent=1)
+            if args.json_out:  # after every study, so an interrupted run keeps what it did
+                with open(args.json_out, "w") as f:
+                    json.dump({"optimizer": column, "slots": args.slots, "trials": args.trials,
+                               "budgets": budgets, "results": raw}, f, indent=1)
     print(P.table(results, budgets, [column]))
 
 

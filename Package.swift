@@ -77,7 +77,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "Transport", "ZeroMQTransport", "TrialModel", "Samplers", "GaussianProcess", "SeededRandom", "Trainers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
-            exclude: ["peers", "scripts"]
+            exclude: ["peers", "scripts", "lcbench"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 try:
     from transformers import TrainerCallback as _TrainerCallback
 except ImportError:
-    raise ImportError("sextant.transformers needs Hugging Face transformers: pip install transformers") from None
+    raise ImportError("sextant.transformers needs Hugging Face transformers: pip install 'transformers[torch]'") from None
 
 from .errors import TrialPruned
 from .trial import Trial

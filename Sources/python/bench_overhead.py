@@ -122,6 +122,13 @@ def measure(binary: str, variant: str, trials: int, warmup: int) -> Tuple[float,
         env = dict(os.environ, PYTHONPATH=str(HERE / "src"))
         if variant == "command":
             worker_args = [binary, "worker", endpoint, "--", sys.executable, "-c", 'print("loss=1")']
+        elif variant == "command-torch":
+            worker_args = [binary, "worker", endpoint, "--", sys.executable, "-c", 'import torch; print("loss=1")']
+        elif variant == "inprocess-torch":
+            # torch is imported once, when the worker starts; every trial uses it.
+            code = (f"import torch, sextant; sextant.work({endpoint!r}, "
+                    f"lambda trial: float(torch.ones(1).sum()), slots=1)")
+            worker_args = [sys.executable, "-c", code]
         else:
             slots = int(variant.split("-")[1])
             code = f"import sextant; sextant.work({endpoint!r}, lambda trial: 1.0, slots={slots})"
@@ -150,27 +157,35 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--slots", default="1,4", help="slot counts of the in-process worker")
+    parser.add_argument("--torch", action="store_true",
+                        help="also objectives that use torch: imported per trial (command) or once (in-process)")
     args = parser.parse_args()
     variants = [f"inprocess-{s}" for s in args.slots.split(",")] + ["command", "alone"]
+    if args.torch:
+        variants += ["inprocess-torch", "command-torch"]
     results: Dict[str, List[Tuple[float, float]]] = {v: [] for v in variants}
     for round_number in range(1, args.rounds + 1):
         for variant in variants:
-            trials = args.command_trials if variant == "command" else args.trials
+            trials = args.command_trials if variant.startswith("command") else args.trials
             started = time.monotonic()
             rate, gap = measure(args.binary, variant, trials, args.warmup)
             results[variant].append((rate, gap))
-            print(f"round {round_number} {variant}: {rate:.0f} trials/s, median gap {gap:.2f} ms "
+            print(f"round {round_number} {variant}: {rate:.2f} trials/s, median gap {gap:.2f} ms "
                   f"({time.monotonic() - started:.1f} s)", file=sys.stderr, flush=True)
     print("| worker | trials/s, median of rounds (each round) | median gap between trials |")
     print("|---|---|---|")
     names = {"command": "`sextant worker -- python3 -c 'print(\"loss=1\")'`",
+             "command-torch": "`sextant worker -- python3 -c 'import torch; print(\"loss=1\")'`",
+             "inprocess-torch": "in-process `sextant.work`, slots=1, objective using torch (imported once)",
              "alone": "in-process, slots=1, against a scripted coordinator that stores nothing"}
     for variant in variants:
         rates = [rate for rate, _ in results[variant]]
         gaps = [gap for _, gap in results[variant]]
         name = names[variant] if variant in names else f"in-process `sextant.work`, slots={variant.split('-')[1]}"
-        each = ", ".join(f"{rate:.0f}" for rate in rates)
-        print(f"| {name} | **{statistics.median(rates):.0f}** ({each}) | {statistics.median(gaps):.2f} ms |")
+        def shown(rate: float) -> str:
+            return f"{rate:.0f}" if rate >= 10 else f"{rate:.2f}"
+        each = ", ".join(shown(rate) for rate in rates)
+        print(f"| {name} | **{shown(statistics.median(rates))}** ({each}) | {statistics.median(gaps):.2f} ms |")
     return 0
 
 

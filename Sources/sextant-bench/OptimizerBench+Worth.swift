@@ -14,7 +14,8 @@ extension OptimizerBench {
     func printWorth() throws {
         let counts = workers.split(separator: ",").compactMap { Int($0) }.filter { $0 > 1 }
         let horizon = max(trials, worthTrials)
-        print("optimizer    function       seq@\(trials)" + counts.map { "  \($0)w@\(trials)  worth(\($0))" }.joined())
+        let columns = ["seq@\(trials)"] + counts.flatMap { ["\($0)w@\(trials)", "worth(\($0))"] }
+        print("optimizer    function         " + columns.map { $0.leftPadded(to: 10) }.joined(separator: " "))
         for optimizer in optimizers.split(separator: ",").map(String.init) {
             var worths: [Int: [Int]] = [:], censored: [Int: Int] = [:]
             for name in functions.split(separator: ",").map(String.init) {
@@ -28,7 +29,7 @@ extension OptimizerBench {
                 // curve[n - 1]: median best-so-far regret after n sequential trials (non-increasing).
                 let curve = (1...horizon).map { n in Summary(sequential.map { $0.best(after: n) - function.minimum }).median }
                 var line = optimizer.padding(toLength: 12, withPad: " ", startingAt: 0) + " "
-                    + name.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: " %10.4g", curve[trials - 1])
+                    + name.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: " %10.4g", curve[trials - 1])
                 for count in counts {
                     let parallel = try seedRange.map { try study(function, optimizer: optimizer, seed: UInt64($0), workers: count) }
                     let target = Summary(parallel.map { $0.best(after: trials) - function.minimum }).median

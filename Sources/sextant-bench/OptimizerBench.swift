@@ -55,10 +55,17 @@ struct OptimizerBench: AsyncParsableCommand {
     @Flag(help: "Also print each seed's regret after 20 and after all trials.")
     var perSeed = false
 
+    @Flag(help: "Print instead, per function, how many sequential trials each worker count's study is worth (see OptimizerBench+Worth.swift).")
+    var worth = false
+
+    @Option(help: "With --worth: trials of the sequential studies, so a worth above --trials can be found (0: --trials).")
+    var worthTrials = 0
+
     @Option(help: "Functions (comma-separated): branin, hartmann6, ackley5, rosenbrock4; branin-diverging; held out from tuning: hartmann3, levy4, styblinski-tang4, six-hump-camel.")
     var functions = TestFunction.all.map(\.name).joined(separator: ",")
 
     func run() async throws {
+        if worth { return try printWorth() }
         print("optimizer    workers function       regret@20  regret@50  suggest ms  duplicates")
         for optimizer in optimizers.split(separator: ",").map(String.init) {
             for concurrency in workers.split(separator: ",").compactMap({ Int($0) }) {

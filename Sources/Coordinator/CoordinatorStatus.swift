@@ -70,7 +70,7 @@ extension StudyCoordinator {
         }.sorted { $0.name < $1.name }
         return CoordinatorStatus(
             workers: workers, suggestLatency: suggestLatency, lastSuggestSeconds: lastSuggestSeconds,
-            startedAt: startedDate, stopping: shutdownDeadline != nil || shutdownRequested)
+            startedAt: startedDate, stopping: shutdownDeadline != nil)
     }
 
     static func seconds(_ duration: Duration) -> Double { duration / .seconds(1) }

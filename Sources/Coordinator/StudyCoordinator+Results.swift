@@ -99,7 +99,7 @@ extension StudyCoordinator {
             // Trials still running stay so in the database: a restarted coordinator gives their
             // workers the reclaim grace. Workers get no BYE: they wait for that coordinator.
             try store.setState(.interrupted, of: study.id)
-            events?.finish()
+            events.finish()
             return
         }
         try store.batch {
@@ -110,6 +110,6 @@ extension StudyCoordinator {
             try store.setState(end == .budgetSpent ? .finished : .stopped, of: study.id)
         }
         for peer in workers.keys { send(.bye(Bye(reason: "study \(reason)")), to: peer) }
-        events?.finish()
+        events.finish()
     }
 }

@@ -61,9 +61,9 @@ extension StudyCoordinator {
             let start = clock.now
             do {
                 let configuration = try await sampler.suggest(history)
-                events?.push(.suggested(.success(configuration), clock.now - start))
+                events.push(.suggested(.success(configuration), clock.now - start))
             } catch {
-                events?.push(.suggested(.failure(error), clock.now - start))
+                events.push(.suggested(.failure(error), clock.now - start))
             }
         }
     }
@@ -90,7 +90,7 @@ extension StudyCoordinator {
                 try place(configuration, on: peer)
             } catch {
                 suggestionInFlight = true
-                events?.push(.suggested(.failure(error), clock.now - start))
+                events.push(.suggested(.failure(error), clock.now - start))
                 return
             }
         }

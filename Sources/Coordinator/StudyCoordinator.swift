@@ -66,8 +66,6 @@ package actor StudyCoordinator {
     var unclaimed: [TrialID: Duration] = [:]
     /// Set by `shutdown()`: no new trials; ends when nothing runs or the deadline passes.
     var shutdownDeadline: Duration?
-    /// Set by a `shutdown()` that came before `run()` had its event queue.
-    var shutdownRequested = false
     /// The step at which the pruner first said stop, per running trial: a trial that completes
     /// anyway ran to its end before the decision reached it, and keeps the decision as a note.
     var pruneDecisions: [TrialID: Int] = [:]
@@ -78,7 +76,9 @@ package actor StudyCoordinator {
     var startedDate: Date
     var suggestLatency = LatencyHistogram()
     var lastSuggestSeconds: Double?
-    var events: EventQueue<Event>?
+    /// The inbox, there from the start: a stop asked for before `run()` (a signal during
+    /// start-up) waits in it like any other event.
+    let events = EventQueue<Event>()
     /// Messages held back until the batch that produced them is stored; nil outside a batch.
     var outbox: [(PeerID, Message)]?
 
@@ -108,10 +108,7 @@ package actor StudyCoordinator {
         startedAt = timekeeper.now
         startedDate = timekeeper.date
         try resume()
-        let queue = EventQueue<Event>()
-        events = queue
-        // A stop asked for before the study ran (a signal during start-up) is not lost.
-        if shutdownRequested { queue.push(.shutdown) }
+        let queue = events
         let inbound = transport.inbound
         let forward = Task {
             for await (peer, frames) in inbound { queue.push(.inbound(peer, frames)) }
@@ -173,11 +170,7 @@ package actor StudyCoordinator {
     /// Asks the study to stop: no new trials; running ones get `shutdownGrace` to finish.
     /// Safe to call from a signal handler's task.
     package nonisolated func shutdown() {
-        Task { await self.requestShutdown() }
-    }
-
-    func requestShutdown() {
-        if let events { events.push(.shutdown) } else { shutdownRequested = true }
+        events.push(.shutdown)
     }
 
     /// Loads the study's trials. Trials an earlier coordinator left running wait `reclaimGrace`

@@ -50,9 +50,9 @@ extension WorkerAgent {
     /// nothing. See docs/protocol.md.
     func decide(_ decision: Decision) {
         guard decision.action == .prune, let trial = running[decision.trial] else { return }
-        guard decision.step >= (trial.lastStep ?? decision.step), trial.process.stop(.pruned, atStep: decision.step) else {
+        guard trial.process.stop(.pruned, atStep: decision.step) else {
             logger.debug("ignored a prune decision that came too late", metadata: [
-                "trial": "\(decision.trial)", "step": "\(decision.step)", "latest": "\(trial.lastStep ?? 0)"])
+                "trial": "\(decision.trial)", "step": "\(decision.step)"])
             return
         }
     }
@@ -129,7 +129,6 @@ extension WorkerAgent {
         guard var trial = running[id] else { return }
         trial.reports += 1
         let step = line.step ?? trial.reports
-        trial.lastStep = max(trial.lastStep ?? step, step)
         running[id] = trial
         send(.report(Report(trial: id, attempt: trial.assignment.attempt, step: step, value: line.value)))
     }

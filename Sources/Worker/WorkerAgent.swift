@@ -68,8 +68,6 @@ package actor WorkerAgent {
         /// Which of the worker's slots runs it, from 0.
         var slot: Int
         var reports = 0
-        /// The step of the latest report: a prune decision for an earlier step is stale.
-        var lastStep: Int?
         /// Wakes at the trial's timeout; cancelled when the command ends first.
         var deadline: Task<Void, Never>?
     }

@@ -229,3 +229,34 @@ def export_trials(binary: Path, directory: Path, db: str = "sextant.db") -> List
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, f"export failed: {done.stderr}"
     return list(json.loads(done.stdout)["trials"])
+
+
+def run_to_the_end(coordinator: FakeCoordinator, metric: str, epochs: int = 4) -> List[float]:
+    """Plays the coordinator for a framework callback's trial that reports once per epoch and
+    is never pruned; checks that it completes with its last report and that it trained."""
+    coordinator.welcome(metric=metric, heartbeat_ms=2000)
+    coordinator.trial(1, {"lr": 0.1}, metric=metric)
+    reports: List[float] = []
+    for step in range(1, epochs + 1):
+        report = coordinator.next("REPORT", lambda b: b["step"] == step)
+        reports.append(report["value"])
+        coordinator.send("DECISION", {"trial_id": 1, "step": step, "action": "continue"})
+    result = coordinator.next("RESULT")
+    assert (result["status"], result["step"]) == ("completed", epochs)
+    assert result["value"] == pytest.approx(reports[-1])
+    assert reports[-1] < reports[0]  # it trained
+    return reports
+
+
+def prune_at_step_two(coordinator: FakeCoordinator, metric: str) -> None:
+    """Plays the coordinator for a framework callback's trial that is pruned at its second
+    report; checks that training ended there with a pruned result."""
+    coordinator.welcome(metric=metric, heartbeat_ms=5000)
+    coordinator.trial(2, {"lr": 0.1}, metric=metric)
+    coordinator.next("REPORT", lambda b: b["step"] == 1)
+    coordinator.send("DECISION", {"trial_id": 2, "step": 1, "action": "continue"})
+    second = coordinator.next("REPORT", lambda b: b["step"] == 2)
+    coordinator.send("DECISION", {"trial_id": 2, "step": 2, "action": "prune"})
+    result = coordinator.next("RESULT")
+    assert (result["status"], result["step"], result["value"]) == ("pruned", 2, second["value"])
+    assert [body["step"] for kind, body in coordinator.seen if kind == "REPORT"] == [1, 2]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, List
+from typing import Any
 
 import pytest
+
+from conftest import prune_at_step_two, run_to_the_end
 
 torch = pytest.importorskip("torch")
 pl = pytest.importorskip("lightning.pytorch")
@@ -52,28 +54,10 @@ def objective(trial: sextant.Trial) -> float:
 
 def test_the_callback_reports_each_validation_epoch(coordinator, start_worker):
     start_worker(objective)
-    coordinator.welcome(metric="val_loss", heartbeat_ms=2000)
-    coordinator.trial(1, {"lr": 0.1}, metric="val_loss")
-    reports: List[Any] = []
-    for step in range(1, 5):
-        report = coordinator.next("REPORT", lambda b: b["step"] == step)
-        reports.append(report["value"])
-        coordinator.send("DECISION", {"trial_id": 1, "step": step, "action": "continue"})
-    result = coordinator.next("RESULT")
-    assert (result["status"], result["step"]) == ("completed", 4)
-    assert result["value"] == pytest.approx(reports[-1])
-    assert reports[-1] < reports[0]  # it trained
+    run_to_the_end(coordinator, "val_loss")
 
 
 @pytest.mark.parametrize("prune", ["raise", "flag"])
 def test_a_prune_decision_ends_training(coordinator, start_worker, prune):
     start_worker(objective, prune=prune)
-    coordinator.welcome(metric="val_loss", heartbeat_ms=5000)
-    coordinator.trial(2, {"lr": 0.1}, metric="val_loss")
-    coordinator.next("REPORT", lambda b: b["step"] == 1)
-    coordinator.send("DECISION", {"trial_id": 2, "step": 1, "action": "continue"})
-    second = coordinator.next("REPORT", lambda b: b["step"] == 2)
-    coordinator.send("DECISION", {"trial_id": 2, "step": 2, "action": "prune"})
-    result = coordinator.next("RESULT")
-    assert (result["status"], result["step"], result["value"]) == ("pruned", 2, second["value"])
-    assert [body["step"] for kind, body in coordinator.seen if kind == "REPORT"] == [1, 2]
+    prune_at_step_two(coordinator, "val_loss")

@@ -7,6 +7,8 @@ from typing import Any, Callable, Dict, List
 
 import pytest
 
+from conftest import prune_at_step_two, run_to_the_end
+
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
@@ -70,17 +72,7 @@ def make_objective(output: Path, eval_strategy: str = "epoch", model: str = "reg
 
 def test_the_callback_reports_each_evaluation(coordinator, start_worker, tmp_path):
     start_worker(make_objective(tmp_path))
-    coordinator.welcome(metric="eval_loss", heartbeat_ms=2000)
-    coordinator.trial(1, {"lr": 0.1}, metric="eval_loss")
-    reports: List[Any] = []
-    for step in range(1, 5):
-        report = coordinator.next("REPORT", lambda b: b["step"] == step)
-        reports.append(report["value"])
-        coordinator.send("DECISION", {"trial_id": 1, "step": step, "action": "continue"})
-    result = coordinator.next("RESULT")
-    assert (result["status"], result["step"]) == ("completed", 4)
-    assert result["value"] == pytest.approx(reports[-1])
-    assert reports[-1] < reports[0]  # it trained
+    run_to_the_end(coordinator, "eval_loss")
     # The evaluate() after train() is at a step already reported: not sent again.
     assert [body["step"] for kind, body in coordinator.seen if kind == "REPORT"] == [1, 2, 3, 4]
 
@@ -101,15 +93,7 @@ def test_evaluation_by_steps_reports_the_global_step(coordinator, start_worker, 
 @pytest.mark.parametrize("prune", ["raise", "flag"])
 def test_a_prune_decision_ends_training(coordinator, start_worker, tmp_path, prune):
     start_worker(make_objective(tmp_path, model="bert"), prune=prune)
-    coordinator.welcome(metric="eval_loss", heartbeat_ms=5000)
-    coordinator.trial(2, {"lr": 0.1}, metric="eval_loss")
-    coordinator.next("REPORT", lambda b: b["step"] == 1)
-    coordinator.send("DECISION", {"trial_id": 2, "step": 1, "action": "continue"})
-    second = coordinator.next("REPORT", lambda b: b["step"] == 2)
-    coordinator.send("DECISION", {"trial_id": 2, "step": 2, "action": "prune"})
-    result = coordinator.next("RESULT")
-    assert (result["status"], result["step"], result["value"]) == ("pruned", 2, second["value"])
-    assert [body["step"] for kind, body in coordinator.seen if kind == "REPORT"] == [1, 2]
+    prune_at_step_two(coordinator, "eval_loss")
 
 
 def test_a_missing_metric_fails_the_trial_naming_what_was_logged(coordinator, start_worker, tmp_path):

@@ -18,10 +18,8 @@ extension OptimizerBench {
         print("optimizer    function         " + columns.map { $0.leftPadded(to: 10) }.joined(separator: " "))
         for optimizer in optimizers.split(separator: ",").map(String.init) {
             var worths: [Int: [Int]] = [:], censored: [Int: Int] = [:]
-            for name in functions.split(separator: ",").map(String.init) {
-                guard let function = (TestFunction.all + TestFunction.extra + TestFunction.heldOut).first(where: { $0.name == name }) else {
-                    throw ValidationError("unknown function \(name)")
-                }
+            for function in try BenchProblem.named(functions, evaluator: try RealisticEvaluator()) {
+                let name = function.name
                 let seedRange = firstSeed..<(firstSeed + seeds)
                 var longer = self
                 longer.trials = horizon

@@ -61,37 +61,50 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "With --worth: trials of the sequential studies, so a worth above --trials can be found (0: --trials).")
     var worthTrials = 0
 
-    @Option(help: "Functions (comma-separated): branin, hartmann6, ackley5, rosenbrock4; branin-diverging; held out from tuning: hartmann3, levy4, styblinski-tang4, six-hump-camel.")
+    @Option(help: "GP-EI: quasi-random trials before the first model.")
+    var initialTrials = StudySpec.Optimizer().initialTrials
+
+    @Option(help: "Problems (comma-separated): test functions branin, hartmann6, ackley5, rosenbrock4; branin-diverging; held out from tuning: hartmann3, levy4, styblinski-tang4, six-hump-camel; `test` for those eight. Realistic (needs onnxruntime and SEXTANT_LCBENCH_DIR): lcbench-167149, lcbench-167185, lcbench-167104, lcbench-189862, lcbench-168330, lcbench-167161, budget-mlp; `realistic` for all seven.")
     var functions = TestFunction.all.map(\.name).joined(separator: ",")
 
     func run() async throws {
         if worth { return try printWorth() }
-        print("optimizer    workers function       regret@20  regret@50  suggest ms  duplicates")
+        let problems = try BenchProblem.named(functions, evaluator: try RealisticEvaluator())
+        print("optimizer    workers function        regret@10  regret@20  regret@\(trials)  suggest ms  duplicates")
         for optimizer in optimizers.split(separator: ",").map(String.init) {
             for concurrency in workers.split(separator: ",").compactMap({ Int($0) }) {
-                for name in functions.split(separator: ",").map(String.init) {
-                    guard let function = (TestFunction.all + TestFunction.extra + TestFunction.heldOut).first(where: { $0.name == name }) else {
-                        throw ValidationError("unknown function \(name)")
-                    }
-                    var regret20: [Double] = [], regret50: [Double] = [], latencies: [Double] = []
+                // Medians per LCBench task, for the mean over tasks printed after them.
+                var lcbench: [[Double]] = []
+                for problem in problems {
+                    var regret10: [Double] = [], regret20: [Double] = [], regret50: [Double] = [], latencies: [Double] = []
                     var duplicates = 0
                     for seed in firstSeed..<(firstSeed + seeds) {
-                        let run = try study(function, optimizer: optimizer, seed: UInt64(seed), workers: concurrency)
-                        regret20.append(run.best(after: min(20, trials)) - function.minimum)
-                        regret50.append(run.best(after: trials) - function.minimum)
+                        let run = try study(problem, optimizer: optimizer, seed: UInt64(seed), workers: concurrency)
+                        regret10.append(run.best(after: min(10, trials)) - problem.minimum)
+                        regret20.append(run.best(after: min(20, trials)) - problem.minimum)
+                        regret50.append(run.best(after: trials) - problem.minimum)
                         latencies += run.latencies
                         if perSeed {
                             print(String(format: "  seed %2d  %@  regret@20 %10.4g  regret@%d %10.4g", seed,
-                                         name.padding(toLength: 12, withPad: " ", startingAt: 0),
+                                         problem.name.padding(toLength: 14, withPad: " ", startingAt: 0),
                                          regret20.last!, trials, regret50.last!))
                         }
                         duplicates += run.duplicates
                     }
-                    let figures = String(format: "%7d %@ %10.4g %10.4g %11.2f %11d", concurrency,
-                                         name.padding(toLength: 13, withPad: " ", startingAt: 0),
-                                         Summary(regret20).median, Summary(regret50).median,
+                    let medians = [Summary(regret10).median, Summary(regret20).median, Summary(regret50).median]
+                    if problem.name.hasPrefix("lcbench-") { lcbench.append(medians) }
+                    let figures = String(format: "%7d %@ %10.4g %10.4g %10.4g %11.2f %11d", concurrency,
+                                         problem.name.padding(toLength: max(15, problem.name.count), withPad: " ", startingAt: 0),
+                                         medians[0], medians[1], medians[2],
                                          Summary(latencies).median * 1e3, duplicates)
                     print(optimizer.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + figures)
+                }
+                if lcbench.count > 1 {
+                    let means = (0..<3).map { k in lcbench.map { $0[k] }.reduce(0, +) / Double(lcbench.count) }
+                    print(optimizer.padding(toLength: 12, withPad: " ", startingAt: 0)
+                          + String(format: " %7d %@ %10.4f %10.4f %10.4f", concurrency,
+                                   "mean of \(lcbench.count) LCBench".padding(toLength: 15, withPad: " ", startingAt: 0),
+                                   means[0], means[1], means[2]))
                 }
             }
         }
@@ -115,13 +128,11 @@ struct OptimizerBench: AsyncParsableCommand {
     /// One study. With `workers` > 1 it keeps that many trials in flight: each time the oldest
     /// finishes, the next suggestion is made with the others still running (pending). Trials
     /// before `sequentialTrials` finish before the next suggestion.
-    func study(_ function: TestFunction, optimizer: String, seed: UInt64, workers: Int) throws -> Run {
-        let space = SearchSpace(function.bounds.enumerated().map { index, bound in
-            Parameter(name: "x\(index)", domain: .float(low: bound.low, high: bound.high, log: false))
-        })
-        let spec = StudySpec(name: function.name, metric: .init(name: "y", goal: .minimize),
+    func study(_ problem: BenchProblem, optimizer: String, seed: UInt64, workers: Int) throws -> Run {
+        let space = problem.space
+        let spec = StudySpec(name: problem.name, metric: .init(name: "y", goal: .minimize),
                              budget: .init(trials: trials),
-                             optimizer: .init(kind: optimizer == "random" ? .random : .gpEI, initialTrials: 8, seed: seed),
+                             optimizer: .init(kind: optimizer == "random" ? .random : .gpEI, initialTrials: initialTrials, seed: seed),
                              space: space)
         var configuration = BayesianOptimizer.Configuration()
         configuration.pendingRadius = pendingRadius
@@ -130,7 +141,7 @@ struct OptimizerBench: AsyncParsableCommand {
         configuration.outlierGap = outlierGap
         configuration.halfRankWarping = halfRank
         configuration.priorMeanOffset = priorMeanOffset
-        let gp = GPEISampler(seed: seed, initialTrials: 8, configuration: configuration)
+        let gp = GPEISampler(seed: seed, initialTrials: initialTrials, configuration: configuration)
         let random = RandomSampler(seed: seed)
         var trialsSoFar: [Trial] = []
         var values: [Double] = [], latencies: [Double] = []
@@ -144,9 +155,8 @@ struct OptimizerBench: AsyncParsableCommand {
         }
         var observed: [Double] = []
         var noiseSource = Xoshiro256StarStar(seed: 0x5EED_0000 &+ seed)
-        func finish(_ index: Int) {
-            let x = space.parameters.map { trialsSoFar[index].configuration[$0.name]?.numericValue ?? .nan }
-            let value = function.evaluate(x)
+        func finish(_ index: Int) throws {
+            let value = try problem.evaluate(trialsSoFar[index].configuration)
             let seen = noise > 0 ? value + noise * noiseSource.nextGaussian() : value
             trialsSoFar[index].state = .completed
             trialsSoFar[index].value = seen
@@ -157,9 +167,9 @@ struct OptimizerBench: AsyncParsableCommand {
         while trialsSoFar.count < trials {
             trialsSoFar.append(try suggest())
             inFlight.append(trialsSoFar.count - 1)
-            while inFlight.count >= (trialsSoFar.count < sequentialTrials ? 1 : workers) { finish(inFlight.removeFirst()) }
+            while inFlight.count >= (trialsSoFar.count < sequentialTrials ? 1 : workers) { try finish(inFlight.removeFirst()) }
         }
-        for index in inFlight { finish(index) }
+        for index in inFlight { try finish(index) }
         let duplicates = trialsSoFar.count - Set(trialsSoFar.map(\.configuration)).count
         return Run(observed: observed, values: values, latencies: latencies, duplicates: duplicates)
     }

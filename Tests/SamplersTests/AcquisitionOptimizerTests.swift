@@ -278,13 +278,29 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
         #expect(successes >= 8, "\(successes) of 10 seeds reached the Branin minimum")
     }
 
+    /// Real tuning problems often have their optimum on a face of the space (the largest learning
+    /// rate allowed, the smallest batch). This one has it on two faces at once, (1, 0, 0.4, 0.6),
+    /// with a smooth interior valley in the other two coordinates. In 30 trials the default
+    /// optimizer must get within 0.01 of it for ≥ 4 of 5 seeds: the acquisition search has to
+    /// reach and stay on the bounds of the cube, not only its inside.
+    @Test func aMinimumOnTwoFacesIsReached() async throws {
+        let onFaces: @Sendable ([Double]) -> Double = { x in
+            2 * (1 - x[0]) * (1 - x[0]) + 2 * x[1] * x[1] + (x[2] - 0.4) * (x[2] - 0.4) + (x[3] - 0.6) * (x[3] - 0.6)
+        }
+        let best = try await Self.studies(onFaces, dimension: 4, trials: 30, seeds: 5)
+        let successes = best.filter { $0 < 0.01 }.count
+        #expect(successes >= 4, "\(successes) of 5 seeds within 0.01 of the minimum on two faces: \(best)")
+    }
+
     /// Hartmann-6 has its global minimum inside the cube and a local one at regret 0.12. In 50
-    /// trials the default optimizer must refine the global one to within 1e-3 for ≥ 4 of 5 seeds:
-    /// with the values' mean as prior mean and no output warping (the optimizer before both were
-    /// added) most trials land on the faces of the cube and 2 of 5 seeds get there.
+    /// trials the default optimizer must refine the global one to within 2e-3 for ≥ 3 of 5 seeds.
+    /// With the values' mean as prior mean and no output warping most trials land on the faces of
+    /// the cube and 2 of 5 seeds got within 1e-3; with the prior mean 8 standard deviations above the
+    /// values 4 of 5 got within 1e-3, but that default lost on realistic problems whose optima
+    /// lie on faces (docs/benchmarks.md, "Defaults on both suites").
     @Test func hartmann6ReachesTheGlobalMinimum() async throws {
         let best = try await Self.studies(hartmann6, dimension: 6, trials: 50, seeds: 5)
-        let successes = best.filter { $0 + 3.322368 < 1e-3 }.count
-        #expect(successes >= 4, "\(successes) of 5 seeds within 1e-3 of the Hartmann-6 minimum: \(best)")
+        let successes = best.filter { $0 + 3.322368 < 2e-3 }.count
+        #expect(successes >= 3, "\(successes) of 5 seeds within 2e-3 of the Hartmann-6 minimum: \(best)")
     }
 }

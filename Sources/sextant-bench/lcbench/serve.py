@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""The realistic problems as a line-oriented evaluator, for `sextant-bench optimizer`.
+
+The optimizer benchmark runs Sextant's sampler in-process on many seeds; for the
+realistic problems (problems.py: the six LCBench development tasks and budget-mlp)
+it starts this script once and asks it, one JSON object per line on stdin:
+
+    {"describe": "167149"}
+        -> {"parameters": [[name, "float"|"int", low, high, log] or
+                           [name, "categorical", [values]], ...], "best_known": 0.0051}
+    {"problem": "167149", "config": {"learning_rate": 0.01, ...}}
+        -> {"value": 0.123456}      (the final val_loss, epoch 52 for LCBench)
+
+Errors are answered as {"error": "..."}; the script exits at the end of stdin.
+The trial commands (lcbench_trial.py, budget_trial.py) and this evaluator share
+the same code, so a value here is the value a worker's trial would report last.
+"""
+
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import problems  # noqa: E402
+
+
+def answer(request, cache):
+    if "describe" in request:
+        problem = cache.setdefault(request["describe"], problems.Problem(request["describe"]))
+        return {"parameters": [list(p) for p in problem.parameters], "best_known": problem.best_known}
+    problem = cache.setdefault(request["problem"], problems.Problem(request["problem"]))
+    return {"value": float(problem.evaluate([request["config"]])[0])}
+
+
+def main():
+    cache = {}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        try:
+            reply = answer(json.loads(line), cache)
+        except SystemExit as error:  # problems.Problem reports an unknown name this way
+            reply = {"error": str(error)}
+        except Exception as error:  # noqa: BLE001 - every failure goes back to the caller
+            reply = {"error": "%s: %s" % (type(error).__name__, error)}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,7 +1,9 @@
 /// The dashboard page: one self-contained HTML document (no CDN, no external files).
 ///
-/// Its script polls `/api/study`, `/api/trials` and `/api/workers` every two seconds and
-/// draws every plot as SVG itself. Each plot's `<svg>` carries `data-points`, the number
+/// Its script polls `/api/studies`, `/api/study`, `/api/trials` and `/api/workers` every two
+/// seconds and draws every plot as SVG itself. With more than one study it offers a choice,
+/// kept in the address as `?study=NAME`. Without a coordinator (`coordinator_started_at`
+/// absent) it says so and shows the workers the trials name instead of connected ones. Each plot's `<svg>` carries `data-points`, the number
 /// of data marks drawn, which the browser test reads.
 enum DashboardPage {
     static let html = #"""
@@ -20,6 +22,7 @@ header { display:flex; align-items:baseline; gap:16px; padding:14px 24px; backgr
 header h1 { font-size:18px; margin:0; }
 #status { color:var(--muted); margin-left:auto; }
 #status.error { color:var(--bad); }
+#study-select { font:inherit; }
 main { padding:16px 24px; display:grid; grid-template-columns:repeat(auto-fit, minmax(520px, 1fr)); gap:16px; }
 section { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:12px 16px; min-width:0; }
 section.wide { grid-column:1 / -1; }
@@ -49,7 +52,7 @@ th.sorted.up::after { content:" \25B4"; }
 </style>
 </head>
 <body>
-<header><h1 id="title">Sextant</h1><span id="subtitle"></span><span id="status">loading…</span></header>
+<header><h1 id="title">Sextant</h1><select id="study-select" title="study" hidden></select><span id="subtitle"></span><span id="status">loading…</span></header>
 <main>
   <section class="wide"><h2>Study</h2><div class="cards" id="summary"></div></section>
   <section><h2>Optimization history</h2><div id="history"></div>
@@ -62,33 +65,67 @@ th.sorted.up::after { content:" \25B4"; }
   <section><h2>Parameter importance</h2><div id="importance"></div>
     <div class="legend">share of the variance of value ranks explained by each parameter (η² over bins)</div></section>
   <section class="wide"><h2>Trials</h2><div class="tablewrap"><table id="trials"></table></div></section>
-  <section class="wide"><h2>Workers</h2><table id="workers"></table></section>
+  <section class="wide"><h2>Workers</h2><div class="legend" id="workers-note"></div><table id="workers"></table></section>
 </main>
 <script>
 "use strict";
-const token = new URLSearchParams(location.search).get("token");
-const query = token ? "?token=" + encodeURIComponent(token) : "";
+const address = new URLSearchParams(location.search);
+const token = address.get("token");
 const NS = "http://www.w3.org/2000/svg";
-const view = { study: null, trials: [], workers: [], sort: { key: "id", up: false } };
+// `selected`: the study chosen (null: the dashboard's default); `studies`: those to choose from.
+const view = { study: null, trials: [], workers: [], studies: [], selected: address.get("study"), sort: { key: "id", up: false } };
+let timer = null;
 
-async function get(path) {
-  const response = await fetch(path + query, { cache: "no-store" });
-  if (!response.ok) throw new Error(path + " answered " + response.status);
+async function get(path, oneStudy) {
+  const params = new URLSearchParams();
+  if (token) params.set("token", token);
+  if (oneStudy && view.selected !== null) params.set("study", view.selected);
+  const text = params.toString();
+  const response = await fetch(path + (text ? "?" + text : ""), { cache: "no-store" });
+  if (!response.ok) {
+    let message = path + " answered " + response.status;
+    try { message = (await response.json()).error.message || message; } catch (_) {}
+    throw new Error(message);
+  }
   return response.json();
 }
 
 async function refresh() {
+  clearTimeout(timer);
   try {
-    const [study, trials, workers] = await Promise.all([get("/api/study"), get("/api/trials"), get("/api/workers")]);
-    Object.assign(view, { study, trials, workers });
+    const [studies, study, trials, workers] = await Promise.all([get("/api/studies"),
+      get("/api/study", true), get("/api/trials", true), get("/api/workers", true)]);
+    Object.assign(view, { studies, study, trials, workers });
     render();
     status("updated " + new Date().toLocaleTimeString(), false);
   } catch (error) {
-    status(view.study ? "coordinator not reachable (" + error.message + "); showing the last data" : String(error.message), true);
+    status(view.study ? "dashboard not reachable (" + error.message + "); showing the last data" : String(error.message), true);
   } finally {
-    setTimeout(refresh, 2000);
+    timer = setTimeout(refresh, 2000);
   }
 }
+
+function live() { return view.study.coordinator_started_at !== undefined && view.study.coordinator_started_at !== null; }
+
+function drawStudies() {
+  const select = document.getElementById("study-select");
+  select.hidden = view.studies.length < 2;
+  const names = view.studies.map(s => s.name);
+  if (select.dataset.names !== JSON.stringify(names)) {
+    select.replaceChildren();
+    for (const s of view.studies) el("option", { value: s.name }, select, `${s.name} (${s.state}, ${s.trials} trials)`);
+    select.dataset.names = JSON.stringify(names);
+  }
+  select.value = view.study.name;
+}
+
+document.getElementById("study-select").onchange = event => {
+  view.selected = event.target.value;
+  const next = new URLSearchParams(location.search);
+  next.set("study", view.selected);
+  history.replaceState(null, "", "?" + next);
+  refresh();
+};
 
 function status(text, isError) {
   const element = document.getElementById("status");
@@ -304,7 +341,8 @@ function drawImportance() {
 function drawSummary() {
   const s = view.study, box = document.getElementById("summary"); box.replaceChildren();
   document.getElementById("title").textContent = "Sextant · " + s.name;
-  document.getElementById("subtitle").textContent = `${s.metric} (${s.goal}) · ${s.optimizer}` + (s.pruner !== "none" ? ` · pruner ${s.pruner}` : "") + ` · ${s.state}` + (s.stopping ? " (stopping)" : "");
+  document.getElementById("subtitle").textContent = `${s.metric} (${s.goal}) · ${s.optimizer}` + (s.pruner !== "none" ? ` · pruner ${s.pruner}` : "") + ` · ${s.state}` + (s.stopping ? " (stopping)" : "")
+    + (live() ? "" : " · read from the database, no coordinator attached");
   const card = (label, value, extra) => {
     const c = el("div", { class: "card" }, box);
     el("div", { class: "label" }, c, label);
@@ -320,7 +358,8 @@ function drawSummary() {
   card("best " + s.metric, s.best ? `${fmt(s.best.value)}  (#${s.best.id})` : "–", params).id = "best";
   card("elapsed", duration(s.elapsed_seconds));
   card("time left (estimate)", s.state === "running" ? duration(s.eta_seconds) : "–");
-  card("workers", String(view.workers.length) + " (" + view.workers.reduce((n, w) => n + w.slots, 0) + " slots)");
+  if (live()) card("workers", String(view.workers.length) + " (" + view.workers.reduce((n, w) => n + w.slots, 0) + " slots)");
+  else card("workers named by running trials", String(new Set(view.trials.filter(t => t.state === "running" && t.worker).map(t => t.worker)).size));
 }
 
 function drawTrials() {
@@ -350,8 +389,28 @@ function drawTrials() {
   }
 }
 
+// Without a coordinator, the workers the stored trials name: what the database knows of them.
+function drawStoredWorkers(table) {
+  document.getElementById("workers-note").textContent = "No coordinator attached: these are the workers the stored trials name. "
+    + "Connected workers and their heartbeats are shown by the dashboard of the coordinator that runs the study.";
+  const head = el("tr", {}, el("thead", {}, table));
+  for (const name of ["worker", "trials", "running trials", "last trial started"]) el("th", {}, head, name);
+  const body = el("tbody", {}, table);
+  const byName = new Map();
+  for (const t of view.trials.filter(t => t.worker)) byName.set(t.worker, (byName.get(t.worker) || []).concat([t]));
+  if (!byName.size) { el("td", { colspan: 4, class: "empty" }, el("tr", {}, body), "no trial has run yet"); return; }
+  for (const [name, trials] of [...byName].sort((a, b) => a[0] < b[0] ? -1 : 1)) {
+    const tr = el("tr", { class: "stored-worker-row" }, body);
+    const started = trials.map(t => t.started_at).filter(Boolean).sort().pop();
+    for (const v of [name, trials.length, trials.filter(t => t.state === "running").map(t => "#" + t.id).join(" ") || "none",
+      started ? new Date(started).toLocaleString() : "–"]) el("td", {}, tr, String(v));
+  }
+}
+
 function drawWorkers() {
   const table = document.getElementById("workers"); table.replaceChildren();
+  if (!live()) { drawStoredWorkers(table); return; }
+  document.getElementById("workers-note").textContent = "";
   const head = el("tr", {}, el("thead", {}, table));
   for (const name of ["worker", "host", "slots", "running trials", "last heartbeat", "joined"]) el("th", {}, head, name);
   const body = el("tbody", {}, table);
@@ -364,7 +423,7 @@ function drawWorkers() {
 }
 
 function render() {
-  drawSummary(); drawHistory(); drawCurves(); drawSlices(); drawParallel(); drawImportance(); drawTrials(); drawWorkers();
+  drawStudies(); drawSummary(); drawHistory(); drawCurves(); drawSlices(); drawParallel(); drawImportance(); drawTrials(); drawWorkers();
   document.body.setAttribute("data-rendered", view.trials.length);
 }
 

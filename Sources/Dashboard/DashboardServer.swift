@@ -63,19 +63,29 @@ package final class DashboardServer: Sendable {
 
     package func stop() { task.cancel() }
 
+    /// `/api/study`, `/api/trials`, `/api/workers` and `/metrics` show one study: `?study=NAME`,
+    /// or the source's default. A name the source does not hold is answered 404, naming the known ones.
     static func addRoutes(to router: Router<BasicRequestContext>, source: any DashboardSource) {
+        @Sendable func snapshot(_ request: Request) async throws -> DashboardSnapshot {
+            do {
+                return try await source.snapshot(study: request.uri.queryParameters.get("study"))
+            } catch let error as UnknownStudyError {
+                throw HTTPError(.notFound, message: error.description)
+            }
+        }
         router.get("/healthz") { _, _ in Response.text("ok\n") }
         router.get("/") { _, _ in Response.html(DashboardPage.html) }
-        router.get("/api/study") { _, _ in try Response.json(StudyOverview(try await source.snapshot())) }
-        router.get("/api/trials") { _, _ in
-            let snapshot = try await source.snapshot()
+        router.get("/api/studies") { _, _ in try Response.json(try await source.studies()) }
+        router.get("/api/study") { request, _ in try Response.json(StudyOverview(try await snapshot(request))) }
+        router.get("/api/trials") { request, _ in
+            let snapshot = try await snapshot(request)
             return try Response.json(TrialEntry.withReports(snapshot.trials, reports: snapshot.reports))
         }
-        router.get("/api/workers") { _, _ in
-            try Response.json((try await source.snapshot().live?.workers ?? []).map(WorkerEntry.init))
+        router.get("/api/workers") { request, _ in
+            try Response.json((try await snapshot(request).live?.workers ?? []).map(WorkerEntry.init))
         }
-        router.get("/metrics") { _, _ in
-            Response.text(PrometheusText.render(try await source.snapshot()), type: "text/plain; version=0.0.4; charset=utf-8")
+        router.get("/metrics") { request, _ in
+            Response.text(PrometheusText.render(try await snapshot(request)), type: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 }

@@ -23,8 +23,18 @@ package struct DashboardSnapshot: Sendable {
     package var best: Trial? { trials.best(for: spec.metric.goal) }
 }
 
-/// Where the dashboard reads the study from. Each call returns the study as it is now;
-/// the server calls it once per request, so an implementation may reuse a recent snapshot.
+/// Where the dashboard reads its studies from. Each call returns a study as it is now; the
+/// server calls it once per request, so an implementation may reuse a recent snapshot.
 package protocol DashboardSource: Sendable {
-    func snapshot() async throws -> DashboardSnapshot
+    /// The study named `study`, or the source's default study when nil. Throws
+    /// `UnknownStudyError` for a name it does not hold.
+    func snapshot(study: String?) async throws -> DashboardSnapshot
+
+    /// The studies a user may choose among, oldest first.
+    func studies() async throws -> [StudyListEntry]
+}
+
+extension DashboardSource {
+    /// The default study.
+    package func snapshot() async throws -> DashboardSnapshot { try await snapshot(study: nil) }
 }

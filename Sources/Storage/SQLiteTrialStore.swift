@@ -41,6 +41,34 @@ package final class SQLiteTrialStore: TrialStore {
         }
     }
 
+    /// Opens an existing database for reading only: no migration, no write of any kind, and no
+    /// lock beside it, so it serves a dashboard while a coordinator writes the study or long after.
+    /// Throws, with `isInvalidStudy`, when the file is missing or is not a study database.
+    package init(readOnlyAt path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StorageError("no study database at \(path) (start a coordinator first, or pass --db)", isInvalidStudy: true)
+        }
+        var configuration = GRDB.Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(10)
+        let notADatabase = StorageError(
+            "\(path) is not a Sextant study database (no study tables in it); pass the --db a coordinator wrote",
+            isInvalidStudy: true)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let tables = try pool.read { db in
+                try ["study", "trial", "report"].allSatisfy { try db.tableExists($0) }
+            }
+            guard tables else { throw notADatabase }
+        } catch let error as StorageError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw notADatabase
+        } catch {
+            throw StorageError("cannot open study database \(path): \(error)")
+        }
+    }
+
     package func batch<T>(_ body: () throws -> T) throws -> T {
         if batchSlot.database(on: pthread_self()) != nil { return try body() }
         do {
@@ -130,6 +158,24 @@ extension SQLiteTrialStore {
     package func study(named name: String) throws -> StudyRecord? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM study WHERE name = ?", arguments: [name]).map(Self.study(from:))
+        }
+    }
+
+    /// Every study in the database, oldest first.
+    package func studies() throws -> [StudyRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM study ORDER BY id").map(Self.study(from:))
+        }
+    }
+
+    /// How many trials each study holds; a study without trials is absent.
+    package func trialCounts() throws -> [StudyID: Int] {
+        try read { db in
+            var counts: [StudyID: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT study_id, COUNT(*) AS count FROM trial GROUP BY study_id") {
+                counts[StudyID(row["study_id"])] = row["count"]
+            }
+            return counts
         }
     }
 

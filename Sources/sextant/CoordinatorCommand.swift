@@ -88,9 +88,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
     /// taken (another coordinator on this machine), the study runs without a dashboard.
     func startDashboard(source: any DashboardSource, logger: Logger) async throws -> DashboardServer? {
         guard !noDashboard, let (host, port) = Self.hostAndPort(dashboard ?? "127.0.0.1:8080") else { return nil }
-        var token = dashboardToken ?? ProcessInfo.processInfo.environment["SEXTANT_DASHBOARD_TOKEN"]
-        if token?.isEmpty ?? false { token = nil }
-        if token == nil && !Self.isLoopbackHost(host) { token = Self.newToken() }
+        let token = Self.dashboardToken(dashboardToken, host: host)
         let server: DashboardServer
         do {
             server = try await DashboardServer.start(host: host, port: port, token: token, source: source, logger: logger)
@@ -102,11 +100,23 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error("\(error); running without a dashboard (--dashboard HOST:PORT picks another address)")
             return nil
         }
-        let shownHost = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "HOST" : host)
-        var url = "http://\(shownHost):\(server.port)/"
-        if let token { url += "?token=\(token)" }
-        Console.line("dashboard \(url)")
+        Console.line("dashboard \(Self.dashboardURL(host: host, port: server.port, token: token))")
         return server
+    }
+
+    /// The token a dashboard bound on `host` requires: the one given, else `$SEXTANT_DASHBOARD_TOKEN`,
+    /// else a new one when `host` is beyond loopback; nil for none.
+    static func dashboardToken(_ given: String?, host: String) -> String? {
+        var token = given ?? ProcessInfo.processInfo.environment["SEXTANT_DASHBOARD_TOKEN"]
+        if token?.isEmpty ?? false { token = nil }
+        if token == nil && !isLoopbackHost(host) { token = newToken() }
+        return token
+    }
+
+    /// The address to open a dashboard at, with its token; `HOST` stands for a wildcard host.
+    static func dashboardURL(host: String, port: Int, token: String?) -> String {
+        let shownHost = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "HOST" : host)
+        return "http://\(shownHost):\(port)/" + (token.map { "?token=\($0)" } ?? "")
     }
 
     /// Whether `endpoint` listens only on this machine.

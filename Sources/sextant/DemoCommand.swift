@@ -1,4 +1,5 @@
 import ArgumentParser
+import Dashboard
 import Foundation
 import Storage
 import Trainers
@@ -16,7 +17,8 @@ struct DemoCommand: AsyncParsableCommand {
             Starts a coordinator on docs/examples/mlp-digits.yaml and two workers \
             running the built-in mlp-digits trainer, shows progress, and prints the best \
             configuration at the end. The study database, the logs and a plot \
-            (trials.svg) go to .demo/.
+            (trials.svg) go to .demo/; sextant dashboard --db .demo/demo.db shows \
+            the study again.
             """
     )
 
@@ -113,6 +115,8 @@ struct DemoCommand: AsyncParsableCommand {
         Console.line("plot of every trial and the best so far: \(plot.path) (open it in a browser)")
         Console.line("every trial: \(binary) status --db \(db)")
         Console.line("as CSV:      \(binary) export --format csv --db \(db)")
+        // The live dashboard ended with the coordinator; this one serves the same page from the database.
+        Console.line("dashboard:   \(binary) dashboard --db \(db)")
     }
 
     static func launch(_ binary: String, _ arguments: [String], log: URL) throws -> Process {

@@ -17,7 +17,9 @@ actor LiveStudySource: DashboardSource {
         self.store = store; self.study = study; self.coordinator = coordinator; self.maxAge = maxAge
     }
 
-    func snapshot() async throws -> DashboardSnapshot {
+    /// The coordinator's study; it shows no other.
+    func snapshot(study name: String?) async throws -> DashboardSnapshot {
+        if let name, name != study.spec.name { throw UnknownStudyError(name: name, known: [study.spec.name]) }
         if let cached, Date().timeIntervalSince(cached.takenAt) < maxAge { return cached }
         let record = try store.study(named: study.spec.name) ?? study
         let status = await coordinator?.status()
@@ -27,5 +29,9 @@ actor LiveStudySource: DashboardSource {
             live: status.map(LiveStatus.init))
         cached = snapshot
         return snapshot
+    }
+
+    func studies() async throws -> [StudyListEntry] {
+        [StudyListEntry(try await snapshot(study: nil))]
     }
 }

@@ -14,7 +14,7 @@ struct Sextant: AsyncParsableCommand {
               sextant demo
             """,
         subcommands: [CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ExportCommand.self,
-                      TrainCommand.self, DemoCommand.self, KeygenCommand.self]
+                      DashboardCommand.self, TrainCommand.self, DemoCommand.self, KeygenCommand.self]
     )
 }
 

@@ -3,7 +3,7 @@ import Testing
 
 /// The command-line surface as a user meets it: help, status, the demo.
 @Suite(.timeLimit(.minutes(3))) struct CommandLineEndToEndTests {
-    @Test(arguments: ["coordinator", "worker", "status", "export", "train", "demo", "keygen"])
+    @Test(arguments: ["coordinator", "worker", "status", "export", "dashboard", "train", "demo", "keygen"])
     func everyCommandsHelpHasAnExample(command: String) async throws {
         let box = try Sandbox()
         let (status, out, _) = try await SextantProcess.run([command, "--help"], in: box.directory)
@@ -24,12 +24,13 @@ import Testing
                    "sextant status --url http://127.0.0.1:8080 --watch"],
         "export": ["sextant export --format csv --db sextant.db > trials.csv",
                    "sextant export --format json | jq '.trials[] | select(.state == \"completed\")'"],
+        "dashboard": ["sextant dashboard --db sextant.db --bind 127.0.0.1:8090"],
         "train": ["sextant train mlp-digits --param learning_rate=0.01 --param epochs=20"],
         "demo": ["sextant demo"],
         "keygen": ["sextant keygen coordinator --directory keys", "sextant keygen gpu-3 --directory keys"],
     ]
 
-    @Test(arguments: ["", "coordinator", "worker", "status", "export", "train", "demo", "keygen"])
+    @Test(arguments: ["", "coordinator", "worker", "status", "export", "dashboard", "train", "demo", "keygen"])
     func everyHelpFitsEightyColumnsWithItsExamplesWhole(command: String) async throws {
         let box = try Sandbox()
         let (status, out, _) = try await SextantProcess.run(
@@ -70,6 +71,9 @@ import Testing
         #expect(out.contains("plot of every trial and the best so far: "))
         let svg = try String(contentsOfFile: plot, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && svg.components(separatedBy: "<circle").count - 1 == 4)
+        // Its own dashboard ended with it; the last line brings one back.
+        let last = try #require(out.split(separator: "\n").last)
+        #expect(last.hasPrefix("dashboard: ") && last.contains(" dashboard --db /") && last.hasSuffix("/run/demo.db"), "\(last)")
 
         let (jsonStatus, json, _) = try await SextantProcess.run(["status", "--json", "--db", "run/demo.db"], in: box.directory)
         #expect(jsonStatus == 0)

@@ -129,8 +129,10 @@ extension StudyCoordinator {
         trials.update(trial.id) { $0.state = .running; $0.attempt = attempt; $0.worker = worker.name }
         worker.running.insert(trial.id)
         worker.assignedAt[trial.id] = timekeeper.now
+        let inactive = spec.space.parameters.map(\.name).filter { trial.configuration[$0] == nil }
         send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
-                                    metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds)), to: peer)
+                                    metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds,
+                                    inactive: inactive)), to: peer)
         onEvent(.trialStarted(id: trial.id, worker: worker.name,
                               params: TrialFormatting.describe(trial.configuration, in: spec.space)))
     }

@@ -74,6 +74,8 @@ package struct HyperparameterObjective: Sendable {
     /// Priors on θ.
     package let priors: HyperparameterPriors
     let inputs: [Double]
+    /// Dimensions where some input is NaN (an inactive conditional parameter).
+    let inactiveDimensions: Set<Int>
     /// Standardized outputs ỹ (length n).
     package let standardizedValues: [Double]
 
@@ -89,6 +91,7 @@ package struct HyperparameterObjective: Sendable {
         self.dimensions = dimensions ?? Array(repeating: .continuous, count: d)
         self.priors = priors ?? HyperparameterPriors(dimension: d)
         inputs = flatInputs
+        inactiveDimensions = d == 0 ? [] : Set(flatInputs.indices.lazy.filter { flatInputs[$0].isNaN }.map { $0 % d })
         let (mean, scale) = Standardization.meanAndScale(values)
         standardizedValues = values.map { ($0 - mean) / scale }
     }
@@ -132,8 +135,11 @@ package struct HyperparameterObjective: Sendable {
         let scaled = kernel.scaled(rowMajor: inputs, count: n)
         var columns = [Double](repeating: 0, count: n * d)
         for i in 0..<n { for k in 0..<d { columns[k * n + i] = scaled[i * d + k] } }
-        let cont = kernel.continuousIndices, cat = kernel.categoricalIndices
+        let cat = kernel.categoricalIndices
         let weights = kernel.mismatchWeight
+        // Dimensions with inactive (NaN) inputs take the slower NaN-aware loops.
+        let cont = kernel.continuousIndices.filter { !inactiveDimensions.contains($0) }
+        let sparse = kernel.continuousIndices.filter { inactiveDimensions.contains($0) }
         // gram: K_y (lower triangle); slopes: ∂f/∂r² for i > j; both column-major n×n.
         columns.withUnsafeBufferPointer { cp in
             workspace.gram.withUnsafeMutableBufferPointer { gp in
@@ -148,6 +154,10 @@ package struct HyperparameterObjective: Sendable {
                             for k in cont {
                                 let c = col + k * n + j + 1, xj = col[k * n + j]
                                 for t in 0..<len { let diff = c[t] - xj; r2[t] += diff * diff }
+                            }
+                            for k in sparse {
+                                let c = col + k * n + j + 1, xj = col[k * n + j]
+                                for t in 0..<len { r2[t] += kernel.continuousTerm(c[t], xj, k) }
                             }
                             for k in cat {
                                 let c = col + k * n + j + 1, xj = col[k * n + j], w = weights[k]
@@ -213,6 +223,13 @@ package struct HyperparameterObjective: Sendable {
                                         let x = col + k * n + j + 1, xj = col[k * n + j]
                                         var acc = 0.0
                                         for t in 0..<len { let diff = x[t] - xj; acc += c[t] * diff * diff }
+                                        gradLength[k] += acc
+                                    }
+                                    // The inactive term 1/ℓ_k² scales with ℓ_k like (Δ/ℓ_k)²: same derivative form.
+                                    for k in sparse {
+                                        let x = col + k * n + j + 1, xj = col[k * n + j]
+                                        var acc = 0.0
+                                        for t in 0..<len { acc += c[t] * kernel.continuousTerm(x[t], xj, k) }
                                         gradLength[k] += acc
                                     }
                                     for k in cat {

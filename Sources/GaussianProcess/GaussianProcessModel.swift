@@ -89,7 +89,8 @@ package struct GaussianProcessModel: Sendable {
         let d = hyperparameters.lengthscales.count
         let n = values.count
         guard dimensions.count == d else { throw .invalidInput("\(dimensions.count) dimension kinds for \(d) lengthscales") }
-        guard flatInputs.allSatisfy(\.isFinite), values.allSatisfy(\.isFinite) else { throw .invalidInput("non-finite data") }
+        // NaN marks an inactive coordinate (Kernel.swift); infinities are errors.
+        guard !flatInputs.contains(where: \.isInfinite), values.allSatisfy(\.isFinite) else { throw .invalidInput("non-finite data") }
         self.dimension = d
         self.dimensions = dimensions
         self.hyperparameters = hyperparameters
@@ -189,7 +190,11 @@ package struct GaussianProcessModel: Sendable {
                     let (f, df) = matern52WithDerivative(r2)
                     k[i] = s * f
                     let factor = 2 * s * df
-                    for j in cont { jac[i * d + j] = factor * (zp[j] - row[j]) * invL[j] }
+                    // An inactive coordinate (NaN) on either side adds a constant: no slope.
+                    for j in cont {
+                        let difference = zp[j] - row[j]
+                        jac[i * d + j] = difference.isNaN ? 0 : factor * difference * invL[j]
+                    }
                 }
             }
         }

@@ -5,6 +5,10 @@
 //   r² = Σ_{k continuous} (x_k − x'_k)²/ℓ_k² + Σ_{k categorical} [c_k ≠ c'_k]/ℓ_k²,
 //   k(x, x') = s · f(r),  f(r) = (1 + √5 r + 5r²/3) · exp(−√5 r),
 //   f'(r)/(2r) = ∂f/∂(r²) = −(5/6)(1 + √5 r) · exp(−√5 r).
+// Inactive coordinates (conditional parameters whose condition does not hold) are NaN: two
+// inactive values are equal (term 0), an inactive and an active one differ by the whole range
+// (term 1/ℓ_k²) whatever the active value, so an inactive dimension never pretends to be a value.
+// A categorical NaN is category −1, unequal to every category.
 // Reference: Rasmussen & Williams, "Gaussian Processes for Machine Learning" (2006), eq. 4.17.
 
 import Foundation
@@ -139,13 +143,27 @@ package struct Matern52Kernel: Sendable {
         continuousIndices = dims.indices.filter { !dims[$0].isCategorical }
     }
 
-    /// Maps a point to kernel coordinates: x_k/ℓ_k (continuous) or the category index (categorical).
+    /// Maps a point to kernel coordinates: x_k/ℓ_k (continuous) or the category index (categorical;
+    /// −1 when inactive). Inactive continuous coordinates stay NaN.
     func scaled(_ x: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: x.count)
-        for k in 0..<x.count {
-            out[k] = dimensions[k].isCategorical ? Double(dimensions[k].categoryIndex(x[k])) : x[k] * coordinateScale[k]
-        }
+        for k in 0..<x.count { out[k] = scaledCoordinate(x[k], k) }
         return out
+    }
+
+    @inline(__always)
+    func scaledCoordinate(_ v: Double, _ k: Int) -> Double {
+        guard dimensions[k].isCategorical else { return v * coordinateScale[k] }
+        return v.isNaN ? -1 : Double(dimensions[k].categoryIndex(v))
+    }
+
+    /// The r² term of continuous dimension k for scaled coordinates a and b: (a − b)², or for an
+    /// inactive coordinate 0 (both inactive) or 1/ℓ_k² (one inactive).
+    @inline(__always)
+    func continuousTerm(_ a: Double, _ b: Double, _ k: Int) -> Double {
+        let t = a - b
+        guard t.isNaN else { return t * t }
+        return a.isNaN && b.isNaN ? 0 : coordinateScale[k] * coordinateScale[k]
     }
 
     /// Row-major n×d kernel coordinates of row-major n×d points.
@@ -153,10 +171,7 @@ package struct Matern52Kernel: Sendable {
         let d = lengthscales.count
         var out = [Double](repeating: 0, count: n * d)
         for i in 0..<n {
-            for k in 0..<d {
-                let v = x[i * d + k]
-                out[i * d + k] = dimensions[k].isCategorical ? Double(dimensions[k].categoryIndex(v)) : v * coordinateScale[k]
-            }
+            for k in 0..<d { out[i * d + k] = scaledCoordinate(x[i * d + k], k) }
         }
         return out
     }
@@ -165,10 +180,7 @@ package struct Matern52Kernel: Sendable {
     @inline(__always)
     func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> Double {
         var r2 = 0.0
-        for k in continuousIndices {
-            let t = a[k] - b[k]
-            r2 += t * t
-        }
+        for k in continuousIndices { r2 += continuousTerm(a[k], b[k], k) }
         for k in categoricalIndices where a[k] != b[k] { r2 += mismatchWeight[k] }
         return r2
     }

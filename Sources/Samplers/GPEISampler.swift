@@ -74,6 +74,11 @@ package final class GPEISampler: Sampler {
                 avoid.append(point)
             }
         }
+        let fill = optimizer.configuration.inactiveFill
+        if !fill.isNaN {
+            observations = observations.map { $0.map { $0.isNaN ? fill : $0 } }
+            avoid = avoid.map { $0.map { $0.isNaN ? fill : $0 } }
+        }
         let fallback = RandomSampler(seed: seed)
         if history.trials.count < initialTrials || observations.count < 2 {
             return fallback.suggestNow(history)
@@ -91,8 +96,12 @@ package final class GPEISampler: Sampler {
         let model = try fitted(observations: observations, values: values, dimensions: dimensions, total: total)
         let suggestion: Suggestion
         do {
+            // A conditional space: inactive parameters are NaN coordinates, which the kernel
+            // compares as equal to each other and unlike any active value.
+            let rule = SearchSpace.ActivityRule(space)
+            let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional ? { @Sendable point in rule.activity(of: point) } : nil
             suggestion = try optimizer.suggest(using: model, observations: observations, values: values,
-                                               pending: avoid, dimensions: dimensions, seed: callSeed)
+                                               pending: avoid, dimensions: dimensions, seed: callSeed, activity: activity)
         } catch AcquisitionError.noDistinctCandidate {
             return fallback.suggestNow(history)
         }
@@ -110,7 +119,8 @@ package final class GPEISampler: Sampler {
     func fitted(observations: [[Double]], values: [Double], dimensions: [DimensionKind], total: Int? = nil) throws
         -> GaussianProcessModel
     {
-        let key = observations.flatMap { $0 } + values
+        // NaN (an inactive coordinate) never equals itself: key it as −1.
+        let key = observations.flatMap { $0 }.map { $0.isNaN ? -1 : $0 } + values
         let previous = cache.withLock { $0 }
         if let previous, previous.key == key { return previous.model }
         let n = total ?? observations.count

@@ -8,15 +8,38 @@ package enum ParameterDomain: Sendable, Hashable, Codable {
     case categorical([ParameterValue])
 }
 
+/// When a conditional parameter is active: each named parent is itself active and has one of
+/// the listed values (`when: {optimizer: [sgd], layers: [2, 3]}` needs both).
+package struct ParameterCondition: Sendable, Hashable, Codable {
+    /// Parent name → the values that make the parameter active, in the study file's order.
+    package let parents: [Parent]
+
+    package struct Parent: Sendable, Hashable, Codable {
+        package let name: String
+        package let values: [ParameterValue]
+        package init(name: String, values: [ParameterValue]) {
+            self.name = name
+            self.values = values
+        }
+    }
+
+    package init(_ parents: [Parent]) {
+        self.parents = parents
+    }
+}
+
 /// A named hyperparameter of a study.
 package struct Parameter: Sendable, Hashable, Codable {
     /// The name used in `{name}` placeholders and `SEXTANT_PARAM_<NAME>`.
     package let name: String
     package let domain: ParameterDomain
+    /// Set for a conditional parameter: it exists in a configuration only when this holds.
+    package let condition: ParameterCondition?
 
-    package init(name: String, domain: ParameterDomain) {
+    package init(name: String, domain: ParameterDomain, condition: ParameterCondition? = nil) {
         self.name = name
         self.domain = domain
+        self.condition = condition
     }
 
     /// Whether `value` lies in this parameter's domain.

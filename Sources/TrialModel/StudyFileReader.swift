@@ -86,13 +86,78 @@ struct StudyFileReader {
             if result.contains(where: { $0.name.uppercased() == name.uppercased() }) {
                 throw error(at, "defined twice (names must differ even ignoring case: they become SEXTANT_PARAM_\(name.uppercased()))", keyNode)
             }
-            result.append(Parameter(name: name, domain: try domain(valueNode, at: at)))
+            result.append(Parameter(name: name, domain: try domain(valueNode, at: at),
+                                    condition: try condition(valueNode, at: at)))
         }
+        try checkConditions(result, map)
         return SearchSpace(result)
     }
 
+    /// `when: {parent: [values]}` (a single value may stand without brackets).
+    private func condition(_ node: Node, at: String) throws(StudyFileError) -> ParameterCondition? {
+        guard case .mapping(let definition) = node,
+              let whenNode = definition.first(where: { $0.key.string == "when" })?.value else { return nil }
+        guard case .mapping(let map) = whenNode, !map.isEmpty else {
+            throw error("\(at).when", "must map parent parameters to the values that make this one active, e.g. {optimizer: [sgd]}", whenNode)
+        }
+        var parents: [ParameterCondition.Parent] = []
+        for (keyNode, valuesNode) in map {
+            guard let parent = keyNode.string, !parent.isEmpty else {
+                throw error("\(at).when", "keys must be parameter names", keyNode)
+            }
+            if parents.contains(where: { $0.name == parent }) { throw error("\(at).when.\(parent)", "given twice", keyNode) }
+            var values: [ParameterValue] = []
+            if case .sequence(let sequence) = valuesNode {
+                guard !sequence.isEmpty else { throw error("\(at).when.\(parent)", "must list at least one value", valuesNode) }
+                for item in sequence { values.append(try scalarValue(item, at: "\(at).when.\(parent)")) }
+            } else {
+                values.append(try scalarValue(valuesNode, at: "\(at).when.\(parent)"))
+            }
+            parents.append(.init(name: parent, values: values))
+        }
+        return ParameterCondition(parents)
+    }
+
+    /// Every parent exists, is categorical or int, is given values it can take, and no
+    /// parameter depends on itself through its parents.
+    private func checkConditions(_ parameters: [Parameter], _ map: Node.Mapping) throws(StudyFileError) {
+        func node(_ name: String) -> Node? { map.first(where: { $0.key.string == name })?.value }
+        for parameter in parameters {
+            guard let condition = parameter.condition else { continue }
+            let at = "parameters.\(parameter.name).when"
+            for parent in condition.parents {
+                guard parent.name != parameter.name else {
+                    throw error("\(at).\(parent.name)", "a parameter cannot depend on itself", node(parameter.name))
+                }
+                guard let parentParameter = parameters.first(where: { $0.name == parent.name }) else {
+                    throw error("\(at).\(parent.name)", "names no parameter; parameters are \(parameters.map(\.name).joined(separator: ", "))", node(parameter.name))
+                }
+                if case .float = parentParameter.domain {
+                    throw error("\(at).\(parent.name)", "a condition's parent must be categorical or int, and \(parent.name) is a float", node(parameter.name))
+                }
+                for value in parent.values where !parentParameter.contains(value) {
+                    throw error("\(at).\(parent.name)", "\(value) is not a value \(parent.name) can take", node(parameter.name))
+                }
+            }
+        }
+        // Cycles: follow parents from each parameter; meeting it again is a cycle.
+        for parameter in parameters where parameter.condition != nil {
+            var path = [parameter.name]
+            var frontier = parameter.condition?.parents.map(\.name) ?? []
+            var seen = Set<String>()
+            while let next = frontier.popLast() {
+                if next == parameter.name {
+                    throw error("parameters.\(parameter.name).when", "conditions form a cycle through \(path.joined(separator: ", ")): a parameter cannot depend on itself", node(parameter.name))
+                }
+                guard seen.insert(next).inserted else { continue }
+                path.append(next)
+                frontier += parameters.first(where: { $0.name == next })?.condition?.parents.map(\.name) ?? []
+            }
+        }
+    }
+
     private func domain(_ node: Node, at: String) throws(StudyFileError) -> ParameterDomain {
-        let map = try mapping(node, at: at, allowed: ["type", "low", "high", "log", "values"])
+        let map = try mapping(node, at: at, allowed: ["type", "low", "high", "log", "values", "when"])
         let type = try string(required(map, "type", at: at), at: "\(at).type")
         switch type {
         case "float":

@@ -84,6 +84,11 @@ package enum WireCodec {
         let body = frames[2]
         let decoder = JSONDecoder()
         do {
+            // JSONDecoder does not look inside the values of fields it skips; RFC 8259 allows no
+            // raw control character in any string, so none is accepted anywhere.
+            if let offset = Self.rawControlCharacterInString(body) {
+                throw WireError("\(type) body is not valid: control character U+\(String(format: "%04X", body[body.startIndex + offset])) in a string at byte \(offset)")
+            }
             switch type {
             case "HELLO": return .hello(try decoder.decode(Hello.self, from: body))
             case "WELCOME": return .welcome(try decoder.decode(Welcome.self, from: body))
@@ -104,11 +109,36 @@ package enum WireCodec {
     }
 }
 
+extension WireCodec {
+    /// The offset of the first byte below 0x20 inside a JSON string of `body`, if any.
+    static func rawControlCharacterInString(_ body: Data) -> Int? {
+        var inString = false, escaped = false
+        for (offset, byte) in body.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                if byte < 0x20 { return offset }
+            } else if byte == UInt8(ascii: "\"") {
+                inString = true
+            }
+        }
+        return nil
+    }
+}
+
 /// JSON for the hottest message, TRIAL, without the generic encoder: the same fields and
 /// values as `JSONEncoder` with sorted keys writes.
 enum FastJSON {
     static func trial(_ trial: TrialAssignment) -> Data {
-        var text = "{\"attempt\":\(trial.attempt),\"metric\":"
+        var text = "{\"attempt\":\(trial.attempt),"
+        if !trial.inactive.isEmpty {
+            text += "\"inactive\":["
+            for (index, name) in trial.inactive.enumerated() {
+                if index > 0 { text += "," }
+                JSONText.string(name, into: &text)
+            }
+            text += "],"
+        }
+        text += "\"metric\":"
         JSONText.string(trial.metric, into: &text)
         text += ",\"params\":"
         JSONText.write(trial.params, into: &text)

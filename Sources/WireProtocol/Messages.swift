@@ -46,13 +46,35 @@ package struct TrialAssignment: Sendable, Hashable, Codable {
     package var params: Configuration
     package var metric: String
     package var timeoutSeconds: Double
-    package init(trial: TrialID, attempt: Int, params: Configuration, metric: String, timeoutSeconds: Double) {
+    /// Conditional parameters that are inactive in `params` (their `{name}` renders as ""); sent
+    /// only when there are some, and read as none when absent.
+    package var inactive: [String]
+    package init(trial: TrialID, attempt: Int, params: Configuration, metric: String, timeoutSeconds: Double,
+                 inactive: [String] = []) {
         self.trial = trial; self.attempt = attempt; self.params = params; self.metric = metric
-        self.timeoutSeconds = timeoutSeconds
+        self.timeoutSeconds = timeoutSeconds; self.inactive = inactive
     }
     enum CodingKeys: String, CodingKey {
-        case trial = "trial_id", attempt, params, metric
+        case trial = "trial_id", attempt, params, metric, inactive
         case timeoutSeconds = "timeout_seconds"
+    }
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        trial = try container.decode(TrialID.self, forKey: .trial)
+        attempt = try container.decode(Int.self, forKey: .attempt)
+        params = try container.decode(Configuration.self, forKey: .params)
+        metric = try container.decode(String.self, forKey: .metric)
+        timeoutSeconds = try container.decode(Double.self, forKey: .timeoutSeconds)
+        inactive = try container.decodeIfPresent([String].self, forKey: .inactive) ?? []
+    }
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(trial, forKey: .trial)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(params, forKey: .params)
+        try container.encode(metric, forKey: .metric)
+        try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
+        if !inactive.isEmpty { try container.encode(inactive, forKey: .inactive) }
     }
 }
 

@@ -10,21 +10,26 @@ package struct CommandTemplate: Sendable {
         self.arguments = arguments
     }
 
-    /// The arguments with every `{name}` of a parameter replaced by its value.
+    /// The arguments with every `{name}` of a parameter replaced by its value, and every `{name}`
+    /// of an `inactive` conditional parameter by the empty string (the argument stays, empty).
     /// Braces that do not name a parameter are left as they are.
-    package func arguments(for configuration: Configuration) -> [String] {
+    package func arguments(for configuration: Configuration, inactive: [String] = []) -> [String] {
         arguments.map { argument in
             guard argument.contains("{") else { return argument }
             var result = argument
             for (name, value) in configuration.values {
                 result = result.replacingOccurrences(of: "{\(name)}", with: value.description)
             }
+            for name in inactive where configuration[name] == nil {
+                result = result.replacingOccurrences(of: "{\(name)}", with: "")
+            }
             return result
         }
     }
 
     /// The variables added to the worker's environment for one trial:
-    /// `SEXTANT_TRIAL_ID`, `SEXTANT_PARAMS` (one JSON object) and `SEXTANT_PARAM_<NAME>`.
+    /// `SEXTANT_TRIAL_ID`, `SEXTANT_PARAMS` (one JSON object) and `SEXTANT_PARAM_<NAME>` for each
+    /// parameter the configuration has (an inactive conditional parameter has none).
     package static func environment(trial: TrialID, configuration: Configuration) -> [String: String] {
         var environment = ["SEXTANT_TRIAL_ID": String(trial.rawValue)]
         let encoder = JSONEncoder()

@@ -107,7 +107,7 @@ extension WorkerAgent {
         onEvent(.trialStarted(id: assignment.trial, params: assignment.params.values
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(TrialFormatting.format($0.value))" }.joined(separator: " ")))
         process.start(
-            arguments: template.arguments(for: assignment.params),
+            arguments: template.arguments(for: assignment.params, inactive: assignment.inactive),
             environment: environment(trial: id, configuration: assignment.params, slot: slot),
             onReport: { line in events?.yield(.report(id, line)) },
             onExit: { outcome in events?.yield(.exited(id, outcome)) })

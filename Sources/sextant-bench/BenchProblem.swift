@@ -29,6 +29,40 @@ struct BenchProblem: Sendable {
         self.evaluate = evaluate
     }
 
+    /// Jenatton et al.'s tree-structured function (ICML 2017), the standard conditional benchmark:
+    /// x1 ∈ {0, 1} chooses a branch with x2 and r8 (x1 = 0) or x3 and r9 (x1 = 1); x2 chooses x4
+    /// or x5, x3 chooses x6 or x7; the value is (chosen x)² + 0.1, 0.2, 0.3 or 0.4 by leaf, plus r8
+    /// or r9. Every float is in [0, 1]; the minimum, 0.1, is at x1 = x2 = 0, x4 = r8 = 0.
+    static let jenatton: BenchProblem = {
+        func when(_ parent: String, _ value: Int) -> ParameterCondition {
+            ParameterCondition([.init(name: parent, values: [.int(value)])])
+        }
+        let unit = ParameterDomain.float(low: 0, high: 1, log: false), choice = ParameterDomain.int(low: 0, high: 1, log: false)
+        let space = SearchSpace([
+            Parameter(name: "x1", domain: choice),
+            Parameter(name: "x2", domain: choice, condition: when("x1", 0)),
+            Parameter(name: "x3", domain: choice, condition: when("x1", 1)),
+            Parameter(name: "x4", domain: unit, condition: when("x2", 0)),
+            Parameter(name: "x5", domain: unit, condition: when("x2", 1)),
+            Parameter(name: "x6", domain: unit, condition: when("x3", 0)),
+            Parameter(name: "x7", domain: unit, condition: when("x3", 1)),
+            Parameter(name: "r8", domain: unit, condition: when("x1", 0)),
+            Parameter(name: "r9", domain: unit, condition: when("x1", 1)),
+        ])
+        return BenchProblem(name: "jenatton", space: space, minimum: 0.1) { c in
+            func value(_ name: String) throws -> Double {
+                guard let v = c[name]?.numericValue else { throw BenchError("jenatton: \(name) missing from \(c.values)") }
+                return v
+            }
+            if try value("x1") == 0 {
+                let leaf = try value("x2") == 0 ? (try value("x4"), 0.1) : (try value("x5"), 0.2)
+                return leaf.0 * leaf.0 + leaf.1 + (try value("r8"))
+            }
+            let leaf = try value("x3") == 0 ? (try value("x6"), 0.3) : (try value("x7"), 0.4)
+            return leaf.0 * leaf.0 + leaf.1 + (try value("r9"))
+        }
+    }()
+
     /// The realistic problems: the six LCBench development tasks and budget-mlp.
     static let realistic = ["lcbench-167149", "lcbench-167185", "lcbench-167104", "lcbench-189862",
                             "lcbench-168330", "lcbench-167161", "budget-mlp"]
@@ -48,8 +82,9 @@ struct BenchProblem: Sendable {
         var cached: RealisticEvaluator?
         return try names.map { name in
             if let function = functions.first(where: { $0.name == name }) { return BenchProblem(function) }
+            if name == jenatton.name { return jenatton }
             guard realistic.contains(name) else {
-                throw BenchError("unknown problem \(name); known: test functions \(functions.map(\.name).joined(separator: ", ")); realistic \(realistic.joined(separator: ", "))")
+                throw BenchError("unknown problem \(name); known: jenatton (conditional); test functions \(functions.map(\.name).joined(separator: ", ")); realistic \(realistic.joined(separator: ", "))")
             }
             if cached == nil { cached = try evaluator() }
             return try cached!.problem(name.hasPrefix("lcbench-") ? String(name.dropFirst(8)) : name, named: name)

@@ -61,6 +61,9 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "With --worth: trials of the sequential studies, so a worth above --trials can be found (0: --trials).")
     var worthTrials = 0
 
+    @Option(help: "GP-EI, conditional spaces: the coordinate an inactive parameter takes in the model (nan: the kernel's inactive handling; a number in [0, 1]: that value, as if it were one).")
+    var inactiveFill = Double.nan
+
     @Option(help: "GP-EI: quasi-random trials before the first model.")
     var initialTrials = StudySpec.Optimizer().initialTrials
 
@@ -141,6 +144,7 @@ struct OptimizerBench: AsyncParsableCommand {
         configuration.outlierGap = outlierGap
         configuration.halfRankWarping = halfRank
         configuration.priorMeanOffset = priorMeanOffset
+        configuration.inactiveFill = inactiveFill
         let gp = GPEISampler(seed: seed, initialTrials: initialTrials, configuration: configuration)
         let random = RandomSampler(seed: seed)
         var trialsSoFar: [Trial] = []

@@ -9,6 +9,8 @@ import WireProtocol
         .welcome(Welcome(study: "s", metric: "loss", goal: .maximize, heartbeatMilliseconds: 1000)),
         .trial(TrialAssignment(trial: TrialID(7), attempt: 2, params: Configuration(["lr": .double(0.01), "o": .string("adam"), "n": .int(3)]),
                                metric: "loss", timeoutSeconds: 60)),
+        .trial(TrialAssignment(trial: TrialID(8), attempt: 1, params: Configuration(["o": .string("adam")]),
+                               metric: "loss", timeoutSeconds: 60, inactive: ["momentum"])),
         .report(Report(trial: TrialID(7), attempt: 1, step: 3, value: 0.5)),
         .decision(Decision(trial: TrialID(7), step: 3, action: .prune)),
         .result(TrialResult(trial: TrialID(7), attempt: 1, outcome: .failed, step: 2, reason: "exit 1", stderrTail: "boom")),
@@ -25,6 +27,18 @@ import WireProtocol
         #expect(String(decoding: frames[0], as: UTF8.self) == "1")
         #expect(String(decoding: frames[1], as: UTF8.self) == message.type)
         #expect(try WireCodec.decode(frames) == message)
+    }
+
+    /// `inactive` is sent only when a conditional parameter is inactive, and a TRIAL without it
+    /// (from a coordinator that predates conditions) reads as none.
+    @Test func inactiveParametersAreOptionalOnTheWire() throws {
+        let plain = TrialAssignment(trial: TrialID(7), attempt: 1, params: Configuration(["x": .int(1)]), metric: "loss", timeoutSeconds: 5)
+        let body = WireCodec.encode(.trial(plain))[2]
+        #expect(!String(decoding: body, as: UTF8.self).contains("inactive"))
+        let old = Data(#"{"trial_id": 7, "attempt": 1, "params": {"x": 1}, "metric": "loss", "timeout_seconds": 5}"#.utf8)
+        #expect(try JSONDecoder().decode(TrialAssignment.self, from: old) == plain)
+        let withInactive = Data(#"{"trial_id": 7, "attempt": 1, "params": {"x": 1}, "metric": "loss", "timeout_seconds": 5, "inactive": ["m"]}"#.utf8)
+        #expect(try JSONDecoder().decode(TrialAssignment.self, from: withInactive).inactive == ["m"])
     }
 
     @Test func trialBodiesMatchTheGenericEncoderForAwkwardValues() throws {

@@ -1,5 +1,6 @@
 import Testing
 @testable import Worker
+import TrialModel
 
 @Suite struct MetricLineTests {
     @Test(arguments: [
@@ -34,5 +35,17 @@ struct GPUSlotTests {
         #expect(devices(2, ["0", "1", "2", "3"]) == ["0,2", "1,3"])
         #expect(devices(4, ["4", "5"]) == ["4", "5", "4", "5"])
         #expect(devices(2, []) == [nil, nil])
+    }
+}
+
+@Suite struct InactiveParameterTemplateTests {
+    @Test func anInactiveParameterRendersEmptyAndHasNoVariable() {
+        let template = CommandTemplate(["train", "--optimizer={optimizer}", "--momentum", "{momentum}", "{other}"])
+        let configuration = Configuration(["optimizer": .string("adam")])
+        #expect(template.arguments(for: configuration, inactive: ["momentum"])
+                == ["train", "--optimizer=adam", "--momentum", "", "{other}"])
+        let environment = CommandTemplate.environment(trial: TrialID(3), configuration: configuration)
+        #expect(environment["SEXTANT_PARAM_OPTIMIZER"] == "adam" && environment["SEXTANT_PARAM_MOMENTUM"] == nil)
+        #expect(environment["SEXTANT_PARAMS"] == #"{"optimizer":"adam"}"#)
     }
 }

@@ -115,6 +115,8 @@ package struct AcquisitionOptimizer: Sendable {
         package var maxIterations: Int = 40
         /// Coordinate sweeps over discrete levels per refinement (2).
         package var discreteSweeps: Int = 2
+        /// What an inactive coordinate is set to (NaN; see `BayesianOptimizer.Configuration.inactiveFill`).
+        package var inactiveFill: Double = .nan
         /// A suggestion must differ from every excluded point by more than this in ∞-norm (1e-6).
         package var minimumSeparation: Double = 1e-6
         /// Creates the defaults.
@@ -131,10 +133,17 @@ package struct AcquisitionOptimizer: Sendable {
     ///
     /// `anchors`: points around which extra candidates are drawn. `keepAway`/`radii`: points whose
     /// ellipsoid of per-coordinate radii the result avoids when any candidate outside them remains.
+    ///
+    /// `activity`: for a conditional space, which coordinates of a point are active; the others
+    /// are set to NaN (inactive) wherever the acquisition is evaluated and in the result. The
+    /// search itself moves every coordinate, so a parameter that becomes active when a parent's
+    /// level changes has a value at once.
     package func maximize(
         _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64,
-        anchors: [[Double]] = [], keepAway: [[Double]] = [], radii: [Double] = []
+        anchors: [[Double]] = [], keepAway: [[Double]] = [], radii: [Double] = [],
+        activity: (@Sendable ([Double]) -> [Bool])? = nil
     ) throws(AcquisitionError) -> AcquisitionMaximum {
+        let mask = Mask(activity, fill: configuration.inactiveFill)
         let d = dimensions.count
         guard d == acquisition.model.dimension else { throw .invalidInput("model has \(acquisition.model.dimension) dimensions, space has \(d)") }
         var sequence = QuasiRandomSequence(dimension: d, seed: seed)
@@ -142,19 +151,21 @@ package struct AcquisitionOptimizer: Sendable {
         // Candidates around the best points so far (as BoTorch's "sample around best"): Gaussian
         // perturbations at two scales, clipped to the cube. Space-filling candidates alone rarely
         // land close enough to the incumbent to refine it in more than a few dimensions.
+        // (An inactive coordinate of an anchor is drawn afresh.)
         if !anchors.isEmpty && configuration.localCandidates > 0 {
             var local = Xoshiro256StarStar(seed: seed).derived(stream: 0x10CA1)
             for k in 0..<configuration.localCandidates {
                 let anchor = anchors[k % anchors.count]
                 let sigma = k % 2 == 0 ? 0.02 : 0.1
                 for j in 0..<d {
-                    candidates.append(min(max(anchor[j] + sigma * local.nextGaussian(), 0), 1))
+                    let center = anchor[j].isNaN ? local.nextUnitDouble() : anchor[j]
+                    candidates.append(min(max(center + sigma * local.nextGaussian(), 0), 1))
                 }
             }
         }
         let m = candidates.count / d
         for i in 0..<m { for j in 0..<d where !dimensions[j].isContinuous { candidates[i * d + j] = dimensions[j].snap(candidates[i * d + j]) } }
-        let values = acquisition.values(rowMajor: candidates, count: m)
+        let values = acquisition.values(rowMajor: mask.rows(candidates, dimension: d), count: m)
 
         // Start selection: greedy best half, Boltzmann draws for the rest.
         var rng = Xoshiro256StarStar(seed: seed).derived(stream: 0xB017)
@@ -187,19 +198,23 @@ package struct AcquisitionOptimizer: Sendable {
         pool.reserveCapacity(chosen.count + m)
         for index in chosen {
             let start = Array(candidates[(index * d)..<((index + 1) * d)])
-            pool.append(refine(start, value: values[index], acquisition: acquisition, dimensions: dimensions))
+            pool.append(refine(start, value: values[index], acquisition: acquisition, dimensions: dimensions, mask: mask))
         }
-        for i in 0..<m { pool.append((Array(candidates[(i * d)..<((i + 1) * d)]), values[i])) }
+        for i in 0..<m { pool.append((mask.apply(Array(candidates[(i * d)..<((i + 1) * d)])), values[i])) }
         let ranked = pool.indices.sorted {
             let a = pool[$0].value, b = pool[$1].value
             let ka = a.isNaN ? -Double.infinity : a, kb = b.isNaN ? -Double.infinity : b
             return ka > kb || (ka == kb && $0 < $1)
         }
         let tolerance = configuration.minimumSeparation
+        // Coordinates compared with inactive ones: both inactive are equal, one inactive differs.
         func clashes(_ p: [Double]) -> Bool {
             excluded.contains { e in
                 var distance = 0.0
-                for j in 0..<d { distance = max(distance, abs(e[j] - p[j])) }
+                for j in 0..<d {
+                    let gap = abs(e[j] - p[j])
+                    distance = max(distance, gap.isNaN ? (e[j].isNaN && p[j].isNaN ? 0 : 1) : gap)
+                }
                 return distance <= tolerance
             }
         }
@@ -209,7 +224,9 @@ package struct AcquisitionOptimizer: Sendable {
             keepAway.contains { e in
                 var sum = 0.0
                 for j in 0..<d {
-                    if dimensions[j].isContinuous {
+                    if p[j].isNaN || e[j].isNaN {
+                        if p[j].isNaN != e[j].isNaN { return false }
+                    } else if dimensions[j].isContinuous {
                         let u = (p[j] - e[j]) / radii[j]
                         sum += u * u
                     } else if abs(p[j] - e[j]) > 1e-12 {
@@ -230,8 +247,10 @@ package struct AcquisitionOptimizer: Sendable {
     }
 
     /// Local refinement: L-BFGS on continuous coordinates alternated with exhaustive per-coordinate level sweeps.
+    /// Works on a full point (every coordinate a value) and evaluates it through `mask`; returns the masked point.
     func refine(
-        _ start: [Double], value startValue: Double, acquisition: LogEIAcquisition, dimensions: [DimensionKind]
+        _ start: [Double], value startValue: Double, acquisition: LogEIAcquisition, dimensions: [DimensionKind],
+        mask: Mask = Mask(nil)
     ) -> (point: [Double], value: Double) {
         let d = dimensions.count
         let continuous = (0..<d).filter { dimensions[$0].isContinuous }
@@ -249,21 +268,21 @@ package struct AcquisitionOptimizer: Sendable {
             var lower = x, upper = x
             for j in continuous { lower[j] = 0; upper[j] = 1 }
             let result = optimizer.minimize(from: x, lower: lower, upper: upper) { point in
-                let (v, g) = acquisition.valueAndGradient(at: point)
-                return (-v, g.map { -$0 })
+                let (v, g) = acquisition.valueAndGradient(at: mask.apply(point))
+                return (-v, g.map { $0.isNaN ? 0 : -$0 })
             }
             if -result.value > best { best = -result.value; x = result.x }
         }
 
         continuousStep()
-        guard !discrete.isEmpty else { return (x, best) }
+        guard !discrete.isEmpty else { return (mask.apply(x), best) }
         for _ in 0..<max(1, configuration.discreteSweeps) {
             var changed = false
             for j in discrete {
                 guard let levels = dimensions[j].levels, levels.count > 1 else { continue }
                 var batch: [Double] = []
                 batch.reserveCapacity(levels.count * d)
-                for level in levels { var y = x; y[j] = level; batch.append(contentsOf: y) }
+                for level in levels { var y = x; y[j] = level; batch.append(contentsOf: mask.apply(y)) }
                 let scores = acquisition.values(rowMajor: batch, count: levels.count)
                 for (k, score) in scores.enumerated() where score > best && levels[k] != x[j] {
                     best = score; x[j] = levels[k]; changed = true
@@ -272,6 +291,28 @@ package struct AcquisitionOptimizer: Sendable {
             if !changed { break }
             continuousStep()
         }
-        return (x, best)
+        return (mask.apply(x), best)
+    }
+
+    /// Sets the inactive coordinates of points to NaN, or to `fill` (nothing without an activity function).
+    struct Mask: Sendable {
+        let activity: (@Sendable ([Double]) -> [Bool])?
+        let fill: Double
+        init(_ activity: (@Sendable ([Double]) -> [Bool])?, fill: Double = .nan) { self.activity = activity; self.fill = fill }
+
+        func apply(_ point: [Double]) -> [Double] {
+            guard let activity else { return point }
+            var out = point
+            for (j, active) in activity(point).enumerated() where !active { out[j] = fill }
+            return out
+        }
+
+        func rows(_ rowMajor: [Double], dimension d: Int) -> [Double] {
+            guard activity != nil, d > 0 else { return rowMajor }
+            var out: [Double] = []
+            out.reserveCapacity(rowMajor.count)
+            for i in 0..<(rowMajor.count / d) { out += apply(Array(rowMajor[(i * d)..<((i + 1) * d)])) }
+            return out
+        }
     }
 }

@@ -122,6 +122,7 @@ struct StatusCommand: AsyncParsableCommand {
             for earlier in view.earlierAttempts[trial.id] ?? [] {
                 var text = "trial \(trial.id) attempt \(earlier.attempt): \(earlier.state.rawValue)"
                 if let value = earlier.value { text += " \(spec.metric.name)=\(TrialFormatting.format(value))" }
+                if let step = earlier.step { text += " at step \(step)" }
                 if let worker = earlier.worker { text += " on \(worker)" }
                 if let reason = earlier.reason { text += " [\(reason)]" }
                 lines.append(text)

@@ -110,7 +110,7 @@ import Testing
 
         let (_, table, _) = try await SextantProcess.run(["status"], in: box.directory)
         #expect(table.contains("study e2e (finished): 2/2 finished, 2 completed"))
-        #expect(table.contains("trial 1 attempt 1: failed loss=7 on "), "\(table)")
+        #expect(table.contains("trial 1 attempt 1: failed at step 1 on "), "\(table)")
         #expect(table.contains("[exited with status 1]"))
         // Nothing failed is left.
         let (again2, _, nothing) = try await SextantProcess.run(["retry", "--failed"], in: box.directory)

@@ -37,21 +37,21 @@ struct EnqueueCommand: ParsableCommand {
     /// `NAME=VALUE` arguments read and checked against `space`.
     static func configuration(_ assignments: [String], in space: SearchSpace, study: String) throws -> Configuration {
         guard !assignments.isEmpty else {
-            throw StorageError("enqueue: give at least one NAME=VALUE (parameters of \(study): "
-                + space.parameters.map(\.name).joined(separator: ", ") + ")", isInvalidStudy: true)
+            throw QueueInputError("enqueue: give at least one NAME=VALUE (parameters of \(study): "
+                + space.parameters.map(\.name).joined(separator: ", ") + ")")
         }
         var values: [String: ParameterValue] = [:]
         for assignment in assignments {
             guard let equals = assignment.firstIndex(of: "=") else {
-                throw StorageError("enqueue: '\(assignment)' is not NAME=VALUE", isInvalidStudy: true)
+                throw QueueInputError("enqueue: '\(assignment)' is not NAME=VALUE")
             }
             let name = String(assignment[..<equals])
             let text = String(assignment[assignment.index(after: equals)...])
-            guard values[name] == nil else { throw StorageError("enqueue: \(name): given twice", isInvalidStudy: true) }
+            guard values[name] == nil else { throw QueueInputError("enqueue: \(name): given twice") }
             do {
                 values[name] = try space.value(of: name, parsing: text)
             } catch {
-                throw StorageError("enqueue: \(assignment): \(error.description)", isInvalidStudy: true)
+                throw QueueInputError("enqueue: \(assignment): \(error.description)")
             }
         }
         return Configuration(values)

@@ -38,13 +38,12 @@ struct RetryCommand: ParsableCommand {
             var chosen: [Trial] = []
             for id in trials {
                 guard let trial = all.first(where: { $0.id.rawValue == id }) else {
-                    throw StorageError("study \(name) has no trial \(id)", isInvalidStudy: true)
+                    throw QueueInputError("study \(name) has no trial \(id)")
                 }
                 switch trial.state {
                 case .running:
-                    throw StorageError("trial \(id) is running; only a trial that is not running can be run again",
-                                       isInvalidStudy: true)
-                case .pending: throw StorageError("trial \(id) is already waiting to run", isInvalidStudy: true)
+                    throw QueueInputError("trial \(id) is running; only a trial that is not running can be run again")
+                case .pending: throw QueueInputError("trial \(id) is already waiting to run")
                 case .completed, .failed, .pruned: chosen.append(trial)
                 }
             }
@@ -56,12 +55,11 @@ struct RetryCommand: ParsableCommand {
                     if try access.store.queueRetry(of: trial.id, in: access.study.id, at: Date()) {
                         queued.append(trial)
                     } else if trials.contains(trial.id.rawValue) {
-                        throw StorageError("trial \(trial.id) is already queued to run again", isInvalidStudy: true)
+                        throw QueueInputError("trial \(trial.id) is already queued to run again")
                     }
                 }
                 guard !queued.isEmpty else {
-                    throw StorageError("nothing to retry: study \(name) has no failed trial that is not already queued",
-                                       isInvalidStudy: true)
+                    throw QueueInputError("nothing to retry: study \(name) has no failed trial that is not already queued")
                 }
                 return queued
             }

@@ -28,9 +28,19 @@ struct StudyQueueAccess {
     static func reporting(_ body: () throws -> Void) throws {
         do {
             try body()
+        } catch let error as QueueInputError {
+            Console.error(error.description)
+            throw ExitCode(2)
         } catch let error as StorageError {
             Console.error(error.description)
             throw ExitCode(error.isInvalidStudy ? 2 : 1)
         }
     }
+}
+
+/// Input `enqueue` or `retry` cannot use (a value outside the space, a trial that cannot run
+/// again); the user sees it as one line and the command exits with status 2.
+struct QueueInputError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

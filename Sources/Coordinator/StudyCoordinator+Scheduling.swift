@@ -8,7 +8,7 @@ import Transport
 import TrialModel
 import WireProtocol
 
-// Scheduling: requeued trials first, then new suggestions, onto free slots.
+// Scheduling: requeued trials first, then queued configurations, then new suggestions, onto free slots.
 
 extension StudyCoordinator {
     /// Puts a trial back in line for another attempt on another worker.
@@ -32,9 +32,11 @@ extension StudyCoordinator {
             && finishedCount + activeCount < spec.budget.trials
     }
 
-    /// Fills free worker slots: requeued trials first, then one new suggestion at a time.
+    /// Fills free worker slots: requeued trials first, then the configurations waiting in the
+    /// study's queue, then one new suggestion at a time.
     func dispatch() {
         guard end == nil, shutdownDeadline == nil else { return }
+        let chosen = readQueue()
         while !requeued.isEmpty, let peer = peerWithFreeSlot() {
             let id = requeued.removeFirst()
             guard let trial = trials[id], trial.state == .pending else { continue }
@@ -47,10 +49,18 @@ extension StudyCoordinator {
             }
         }
         guard canStartNewTrial, peerWithFreeSlot() != nil else { return }
+        // Configurations a person chose go before the sampler's.
+        placeChosen(chosen)
+        guard canStartNewTrial, peerWithFreeSlot() != nil else { return }
         if sampler.suggestsInstantly {
             suggestInline()
             return
         }
+        suggestInBackground()
+    }
+
+    /// Asks the sampler for one configuration in a separate task; `accept` takes the answer.
+    func suggestInBackground() {
         suggestionInFlight = true
         let history = self.history()
         let sampler = self.sampler
@@ -96,27 +106,42 @@ extension StudyCoordinator {
         }
     }
 
-    /// Stores a new trial for `configuration` and sends it to `peer`.
-    func place(_ configuration: Configuration, on peer: PeerID) throws {
-        let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name, at: timekeeper.date)
+    /// Stores a new trial for `configuration` (and that it used queue entry `entry`, in the same
+    /// transaction) and sends it to `peer`.
+    func place(_ configuration: Configuration, on peer: PeerID, entry: QueueEntryID? = nil) throws {
+        let trial = try store.batch {
+            let trial = try store.insertTrial(in: study.id, configuration: configuration, worker: workers[peer]!.name,
+                                              at: timekeeper.date)
+            if let entry { try store.use(entry, for: trial.id, at: timekeeper.date) }
+            return trial
+        }
         trials[trial.id] = trial
         try assign(trial, attempt: 1, to: peer, stored: true)
     }
 
     func accept(_ suggestion: Result<Configuration?, any Error>) throws {
         suggestionInFlight = false
+        // The queued configuration this suggestion completes, if any.
+        let entry = filling
+        filling = nil
         switch suggestion {
         case .failure(let error):
             throw error
-        case .success(nil):
-            exhausted = true
-        case .success(let configuration?):
+        case .success(let configuration):
             guard let peer = peerWithFreeSlot() else {
                 // The slot went away meanwhile; the suggestion is recomputed next time.
+                if configuration == nil && entry == nil { exhausted = true }
                 dispatch()
                 return
             }
-            try place(configuration, on: peer)
+            if let entry, let partial = entry.configuration {
+                try place(completed(partial, with: configuration), on: peer, entry: entry.id)
+            } else if let configuration {
+                try place(configuration, on: peer)
+            } else {
+                exhausted = true
+                return
+            }
             dispatch()
         }
     }

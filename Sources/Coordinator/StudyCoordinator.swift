@@ -70,6 +70,8 @@ package actor StudyCoordinator {
     /// anyway ran to its end before the decision reached it, and keeps the decision as a note.
     var pruneDecisions: [TrialID: Int] = [:]
     var suggestionInFlight = false
+    /// The queued partial configuration the suggestion in flight will complete, if any.
+    var filling: QueueEntry?
     var exhausted = false
     var end: StudyEnd?
     var startedAt: Duration
@@ -174,8 +176,10 @@ package actor StudyCoordinator {
     }
 
     /// Loads the study's trials. Trials an earlier coordinator left running wait `reclaimGrace`
-    /// for their worker to rejoin (its HELLO lists them) and are requeued after that.
+    /// for their worker to rejoin (its HELLO lists them) and are requeued after that. The study
+    /// file's initial configurations join the queue unless an earlier run queued them.
     func resume() throws {
+        try queueInitialConfigurations()
         for report in try store.reports(in: study.id) {
             reports.record(trial: report.trial, step: report.step, value: report.value)
         }
@@ -188,6 +192,8 @@ package actor StudyCoordinator {
                 try requeue(trial.id, reason: "coordinator restarted")
             }
         }
+        // Reruns asked for while no coordinator ran: in line before the budget is checked.
+        _ = try store.batch { readQueue() }
     }
 
     var finishedCount: Int { trials.finished }

@@ -29,6 +29,10 @@ struct TrialTable {
                 ordered.append(trial)
             }
             counts[trial.state, default: 0] += 1
+            // The best trial was run again (`sextant retry`): the best is found anew, once.
+            if let current = best, current.id == id, trial.state != .completed || trial.value != current.value {
+                best = ordered.best(for: goal)
+            }
             if trial.state == .completed, let value = trial.value, value.isFinite {
                 if let current = best, let bestValue = current.value, current.id != id {
                     if goal.isBetter(value, than: bestValue) || (value == bestValue && id < current.id) { best = trial }

@@ -38,10 +38,14 @@ package struct TrialEntry: Codable, Sendable, Hashable {
     package var stderrTail: String?
     /// The learning curve, finite values only; nil where the key is left out (export).
     package var reports: [Report]?
+    /// The attempts before the trial was run again (`sextant retry`), oldest first; written by
+    /// export only.
+    package var earlierAttempts: [AttemptEntry]?
 
     enum CodingKeys: String, CodingKey {
         case id, state, params, value, step, attempt, worker, reason, reports
         case startedAt = "started_at", finishedAt = "finished_at", stderrTail = "stderr_tail"
+        case earlierAttempts = "earlier_attempts"
     }
 
     package init(_ trial: Trial, reports: [Report]? = nil) {
@@ -80,5 +84,46 @@ package struct TrialEntry: Codable, Sendable, Hashable {
         try container.encode(reason, forKey: .reason)
         try container.encode(stderrTail, forKey: .stderrTail)
         try container.encodeIfPresent(reports, forKey: .reports)
+        try container.encodeIfPresent(earlierAttempts, forKey: .earlierAttempts)
+    }
+}
+
+/// An earlier attempt of a trial as export shows it: how it ended, where and when.
+package struct AttemptEntry: Codable, Sendable, Hashable {
+    package var attempt: Int
+    package var state: TrialState
+    package var value: Double?
+    package var step: Int?
+    package var worker: String?
+    package var startedAt: Date?
+    package var finishedAt: Date?
+    package var reason: String?
+    package var stderrTail: String?
+    package var reports: [TrialEntry.Report]
+
+    enum CodingKeys: String, CodingKey {
+        case attempt, state, value, step, worker, reason, reports
+        case startedAt = "started_at", finishedAt = "finished_at", stderrTail = "stderr_tail"
+    }
+
+    package init(_ attempt: TrialAttempt) {
+        self.attempt = attempt.attempt; state = attempt.state; value = StudyDocument.finite(attempt.value)
+        step = attempt.step; worker = attempt.worker; startedAt = attempt.startedAt; finishedAt = attempt.finishedAt
+        reason = attempt.reason; stderrTail = attempt.stderrTail
+        reports = attempt.reports.map { TrialEntry.Report(step: $0.step, value: $0.value) }
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(attempt, forKey: .attempt)
+        try container.encode(state, forKey: .state)
+        try container.encode(value, forKey: .value)
+        try container.encode(step, forKey: .step)
+        try container.encode(worker, forKey: .worker)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(reason, forKey: .reason)
+        try container.encode(stderrTail, forKey: .stderrTail)
+        try container.encode(reports, forKey: .reports)
     }
 }

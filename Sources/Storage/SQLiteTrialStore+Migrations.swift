@@ -68,6 +68,41 @@ extension SQLiteTrialStore {
                 try db.execute(sql: "INSERT INTO sqlite_sequence (name, seq) VALUES ('study', ?)", arguments: [sequence])
             }
         }
+        // Configurations a person chose (initial_configurations, `sextant enqueue`) and trials to
+        // rerun (`sextant retry`) wait in `queue` until a coordinator uses them; `used_at` records
+        // that, so a resumed coordinator never runs one twice. A rerun keeps the attempt it
+        // replaces, with its reports, in `attempt`.
+        migrator.registerMigration("v3-queue-attempts") { db in
+            try db.execute(sql: """
+                CREATE TABLE queue (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    study_id INTEGER NOT NULL REFERENCES study(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL CHECK (kind IN ('initial','enqueued','retry')),
+                    params TEXT CHECK ((kind = 'retry') = (params IS NULL)),
+                    retry_of INTEGER REFERENCES trial(id) ON DELETE CASCADE
+                        CHECK ((kind = 'retry') = (retry_of IS NOT NULL)),
+                    created_at DOUBLE NOT NULL,
+                    used_at DOUBLE,
+                    trial_id INTEGER REFERENCES trial(id) ON DELETE SET NULL
+                );
+                CREATE INDEX queue_waiting ON queue(study_id, id) WHERE used_at IS NULL;
+                CREATE TABLE attempt (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    trial_id INTEGER NOT NULL REFERENCES trial(id) ON DELETE CASCADE,
+                    attempt INTEGER NOT NULL CHECK (attempt >= 1),
+                    state TEXT NOT NULL CHECK (state IN ('completed','failed','pruned')),
+                    value DOUBLE,
+                    step INTEGER,
+                    worker TEXT,
+                    started_at DOUBLE,
+                    finished_at DOUBLE,
+                    reason TEXT,
+                    stderr_tail TEXT,
+                    reports TEXT NOT NULL DEFAULT '[]'
+                );
+                CREATE INDEX attempt_by_trial ON attempt(trial_id);
+                """)
+        }
         return migrator
     }
 }

@@ -83,7 +83,7 @@ package final class SQLiteTrialStore: TrialStore {
         }
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws -> T {
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             // Inside `batch` on its thread: part of that transaction.
             if let db = batchSlot.database(on: pthread_self()) { return try body(db) }
@@ -95,7 +95,7 @@ package final class SQLiteTrialStore: TrialStore {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try pool.read(body)
         } catch {

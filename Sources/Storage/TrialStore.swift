@@ -26,7 +26,7 @@ package struct StudyRecord: Sendable, Hashable {
 /// Contract: every method returns only after the change is durable (committed);
 /// the coordinator acknowledges a message only after its change is stored. Methods
 /// may be called from any thread.
-package protocol TrialStore: Sendable {
+package protocol TrialStore: TrialQueue {
     /// The study named `spec.name`, created if new. Throws `StorageError` when a study of that
     /// name exists with a different search space or metric.
     func open(_ spec: StudySpec, at date: Date) throws -> StudyRecord

@@ -8,6 +8,7 @@ struct StudyFileReader {
     func read(_ root: Node) throws(StudyFileError) -> StudySpec {
         let top = try mapping(root, at: "", allowed: [
             "name", "metric", "budget", "optimizer", "pruner", "trial_timeout_seconds", "max_retries", "parameters",
+            "initial_configurations",
         ])
         let name = try string(required(top, "name", at: ""), at: "name")
         guard !name.isEmpty else { throw error("name", "must not be empty", root) }
@@ -66,6 +67,9 @@ struct StudyFileReader {
             optimizer: optimizer, pruner: pruner, trialTimeoutSeconds: timeout, space: space
         )
         spec.maxRetries = maxRetries
+        if let node = top["initial_configurations"] {
+            spec.initialConfigurations = try initialConfigurations(node, in: space)
+        }
         return spec
     }
 
@@ -154,6 +158,36 @@ struct StudyFileReader {
                 frontier += parameters.first(where: { $0.name == next })?.condition?.parents.map(\.name) ?? []
             }
         }
+    }
+
+    /// `initial_configurations`: a list of mappings from parameter names to values.
+    private func initialConfigurations(_ node: Node, in space: SearchSpace) throws(StudyFileError) -> [Configuration] {
+        guard case .sequence(let sequence) = node else {
+            throw error("initial_configurations", "must be a list of mappings such as [{learning_rate: 0.01}]", node)
+        }
+        var result: [Configuration] = []
+        for (index, item) in sequence.enumerated() {
+            let at = "initial_configurations[\(index)]"
+            guard case .mapping(let map) = item, !map.isEmpty else {
+                throw error(at, "must be a non-empty mapping of parameter names to values", item)
+            }
+            var values: [String: ParameterValue] = [:]
+            for (keyNode, valueNode) in map {
+                guard let name = keyNode.string else { throw error(at, "keys must be parameter names", keyNode) }
+                guard values[name] == nil else { throw error("\(at).\(name)", "given twice", keyNode) }
+                let value = try scalarValue(valueNode, at: "\(at).\(name)")
+                do {
+                    values[name] = try space.checked(value, for: name)
+                } catch let problem {
+                    throw error("\(at).\(name)", problem.description, valueNode)
+                }
+            }
+            if let (name, problem) = space.conditionProblem(in: Configuration(values)) {
+                throw error("\(at).\(name)", problem, map.first(where: { $0.key.string == name })?.value)
+            }
+            result.append(Configuration(values))
+        }
+        return result
     }
 
     private func domain(_ node: Node, at: String) throws(StudyFileError) -> ParameterDomain {

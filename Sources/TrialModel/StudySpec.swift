@@ -79,6 +79,9 @@ package struct StudySpec: Sendable, Hashable, Codable {
     /// Times a trial is handed to another worker after its worker was lost, before it fails. Default 3.
     package var maxRetries: Int = 3
     package var space: SearchSpace
+    /// Configurations (full or partial, already checked against `space`) to run first, in
+    /// order, each once per study; nil when the file lists none. Missing values come from the sampler.
+    package var initialConfigurations: [Configuration]?
 
     package init(
         name: String, metric: Metric, budget: Budget, optimizer: Optimizer = .init(),

@@ -14,7 +14,8 @@ struct Sextant: AsyncParsableCommand {
               sextant demo
             """,
         subcommands: [CoordinatorCommand.self, WorkerCommand.self, StatusCommand.self, ExportCommand.self,
-                      DashboardCommand.self, TrainCommand.self, DemoCommand.self, KeygenCommand.self]
+                      DashboardCommand.self, TrainCommand.self, DemoCommand.self, KeygenCommand.self,
+                      EnqueueCommand.self, RetryCommand.self]
     )
 }
 

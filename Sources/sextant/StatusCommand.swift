@@ -118,6 +118,16 @@ struct StatusCommand: AsyncParsableCommand {
         }
         lines.append(contentsOf: render([header] + rows))
         if trials.count > rows.count { lines.append("(\(trials.count - rows.count) earlier trials not shown; --limit N)") }
+        for trial in trials.suffix(max(limit, 1)) {
+            for earlier in view.earlierAttempts[trial.id] ?? [] {
+                var text = "trial \(trial.id) attempt \(earlier.attempt): \(earlier.state.rawValue)"
+                if let value = earlier.value { text += " \(spec.metric.name)=\(TrialFormatting.format(value))" }
+                if let step = earlier.step { text += " at step \(step)" }
+                if let worker = earlier.worker { text += " on \(worker)" }
+                if let reason = earlier.reason { text += " [\(reason)]" }
+                lines.append(text)
+            }
+        }
         lines.append("")
         if let workers = view.workers {
             if workers.isEmpty {
@@ -173,6 +183,8 @@ struct StatusView {
     var spec: StudySpec
     var state: String
     var trials: [Trial]
+    /// Attempts before a rerun, by trial; empty when read from a dashboard.
+    var earlierAttempts: [TrialID: [TrialAttempt]] = [:]
     /// Connected workers; nil when read from a database.
     var workers: [Worker]?
     var etaSeconds: Double?
@@ -183,6 +195,7 @@ struct StatusView {
         spec = export.spec
         state = export.study.state.rawValue
         trials = export.trials
+        earlierAttempts = export.earlierAttempts
         workers = nil
         etaSeconds = nil
         jsonText = { try export.jsonText() }

@@ -7,6 +7,8 @@ import TrialModel
 struct StudyExport {
     let study: StudyRecord
     let trials: [Trial]
+    /// Attempts before a rerun (`sextant retry`), by trial, oldest first.
+    let earlierAttempts: [TrialID: [TrialAttempt]]
 
     init(options: DatabaseOptions) throws {
         let store = try SQLiteTrialStore(readingAt: options.db)
@@ -17,6 +19,7 @@ struct StudyExport {
         }
         study = found
         trials = try store.trials(in: found.id)
+        earlierAttempts = Dictionary(grouping: try store.earlierAttempts(in: found.id), by: \.trial)
     }
 
     var spec: StudySpec { study.spec }
@@ -31,7 +34,11 @@ struct StudyExport {
     func jsonText() throws -> String {
         let document = Document(
             study: StudySummary(spec: spec, state: study.state.rawValue, createdAt: study.createdAt, trials: trials),
-            trials: trials.map { TrialEntry($0) })
+            trials: trials.map { trial in
+                var entry = TrialEntry(trial)
+                entry.earlierAttempts = earlierAttempts[trial.id].map { $0.map(AttemptEntry.init) }
+                return entry
+            })
         return String(decoding: try StudyDocument.encoder(pretty: true).encode(document), as: UTF8.self)
     }
 

@@ -3,7 +3,7 @@ import Testing
 
 /// The command-line surface as a user meets it: help, status, the demo.
 @Suite(.timeLimit(.minutes(3))) struct CommandLineEndToEndTests {
-    @Test(arguments: ["coordinator", "worker", "status", "export", "dashboard", "train", "demo", "keygen"])
+    @Test(arguments: ["coordinator", "worker", "status", "export", "dashboard", "train", "demo", "keygen", "enqueue", "retry"])
     func everyCommandsHelpHasAnExample(command: String) async throws {
         let box = try Sandbox()
         let (status, out, _) = try await SextantProcess.run([command, "--help"], in: box.directory)
@@ -28,9 +28,11 @@ import Testing
         "train": ["sextant train mlp-digits --param learning_rate=0.01 --param epochs=20"],
         "demo": ["sextant demo"],
         "keygen": ["sextant keygen coordinator --directory keys", "sextant keygen gpu-3 --directory keys"],
+        "enqueue": ["sextant enqueue --db sextant.db learning_rate=0.01 batch_size=64"],
+        "retry": ["sextant retry --db sextant.db --failed", "sextant retry --trial 3 7"],
     ]
 
-    @Test(arguments: ["", "coordinator", "worker", "status", "export", "dashboard", "train", "demo", "keygen"])
+    @Test(arguments: ["", "coordinator", "worker", "status", "export", "dashboard", "train", "demo", "keygen", "enqueue", "retry"])
     func everyHelpFitsEightyColumnsWithItsExamplesWhole(command: String) async throws {
         let box = try Sandbox()
         let (status, out, _) = try await SextantProcess.run(

@@ -76,3 +76,50 @@ import TrialModel
         #expect(error?.description.contains("no study database at /nonexistent/x.db") == true)
     }
 }
+
+extension SQLiteTrialStoreTests {
+    @Test func theQueueListsInitialConfigurationsFirstAndQueuesEachOnce() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteTrialStore(path: path)
+        let study = try store.open(Self.spec, at: Date())
+        let a = Configuration(["x": .double(0.5)]), b = Configuration(["o": .string("a")])
+        let enqueued = try store.enqueue(b, in: study.id, at: Date())
+        try store.queueInitial([a, b], in: study.id, at: Date())
+        // Queued again (a resumed coordinator, a study file with one more): only the new one is added.
+        let c = Configuration(["x": .double(0.75)])
+        try store.queueInitial([a, b, c], in: study.id, at: Date())
+        #expect(try store.waiting(in: study.id).map(\.kind) == [.initial(a), .initial(b), .initial(c), .enqueued(b)])
+        let trial = try store.insertTrial(in: study.id, configuration: b, worker: "w", at: Date())
+        try store.use(enqueued, for: trial.id, at: Date())
+        try store.queueInitial([a], in: study.id, at: Date())
+        #expect(try store.waiting(in: study.id).map(\.kind) == [.initial(a), .initial(b), .initial(c)])
+    }
+
+    @Test func aRerunKeepsTheEndedAttemptWithItsReports() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteTrialStore(path: path)
+        let study = try store.open(Self.spec, at: Date())
+        let trial = try store.insertTrial(in: study.id, configuration: Configuration(["x": .double(0.1), "o": .string("a")]),
+                                          worker: "w1", at: Date())
+        try store.record(TrialReport(trial: trial.id, step: 2, value: 0.4), at: Date())
+        try store.record(TrialReport(trial: trial.id, step: 1, value: 0.6), at: Date())
+        try store.finish(trial.id, state: .failed, value: nil, step: nil, reason: "boom", stderrTail: "trace", at: Date())
+        #expect(try store.queueRetry(of: trial.id, in: study.id, at: Date()))
+        let entry = try #require(try store.waiting(in: study.id).first)
+        #expect(entry.kind == .retry(trial.id))
+        try store.rerun(trial.id, entry: entry.id, at: Date())
+
+        #expect(try store.waiting(in: study.id).isEmpty)
+        let stored = try #require(try store.trials(in: study.id).first)
+        #expect(stored.state == .pending && stored.attempt == 1 && stored.reason == nil && stored.worker == nil)
+        #expect(stored.finishedAt == nil && stored.step == nil)
+        #expect(try store.reports(in: study.id).isEmpty)
+        let earlier = try store.earlierAttempts(in: study.id)
+        #expect(earlier.count == 1)
+        #expect(earlier.first?.state == .failed && earlier.first?.reason == "boom" && earlier.first?.stderrTail == "trace")
+        #expect(earlier.first?.worker == "w1" && earlier.first?.step == 2 && earlier.first?.finishedAt != nil)
+        #expect(earlier.first?.reports.map(\.step) == [1, 2] && earlier.first?.reports.map(\.value) == [0.6, 0.4])
+    }
+}

@@ -96,4 +96,23 @@ import TrialModel
             #expect((configuration["width2"] != nil) == (layers >= 2))
         }
     }
+
+    @Test func chosenConfigurationsMustRespectTheTree() throws {
+        let space = try StudyFile.parse(Self.tree, file: "s.yaml").space
+        #expect(space.conditionProblem(in: Configuration(["momentum": .double(0.9)]))?.problem.contains("give optimizer too") == true)
+        #expect(space.conditionProblem(in: Configuration(["optimizer": .string("adam"), "momentum": .double(0.9)]))?.problem
+                .contains("inactive when optimizer is adam") == true)
+        #expect(space.conditionProblem(in: Configuration(["optimizer": .string("sgd"), "momentum": .double(0.9)])) == nil)
+        // A partial configuration is completed along its own branch.
+        let filler = Configuration(["optimizer": .string("adam"), "layers": .int(1)])
+        let completed = space.completing(Configuration(["optimizer": .string("sgd"), "layers": .int(3)]), with: filler)
+        #expect(space.isComplete(completed))
+        #expect(completed["momentum"] != nil && completed["width2"] != nil && completed["momentum_kind"] != nil)
+        #expect(!space.isComplete(Configuration(["optimizer": .string("sgd"), "layers": .int(1)])))
+        #expect(space.isComplete(Configuration(["optimizer": .string("adam"), "layers": .int(1)])))
+        // In a study file, the same rule gives the usual one-line error.
+        let text = Self.tree + "\ninitial_configurations:\n  - {optimizer: adam, momentum: 0.9}\n"
+        let message = Self.failure(text)
+        #expect(message.contains("initial_configurations[0].momentum") && message.contains("inactive when optimizer is adam"), "\(message)")
+    }
 }

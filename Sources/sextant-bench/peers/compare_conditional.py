@@ -38,7 +38,7 @@ def main():
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     samplers = {
         "Optuna TPE (multivariate, group)": lambda s: optuna.samplers.TPESampler(multivariate=True, group=True, seed=s),
-        "Optuna GPSampler": lambda s: optuna.samplers.GPSampler(seed=s),
+        "Optuna GPSampler": lambda s: optuna.samplers.GPSampler(seed=s, warn_independent_sampling=False),
         "random (Optuna)": lambda s: optuna.samplers.RandomSampler(seed=s),
     }
     budgets = sorted({30, args.trials})

@@ -74,8 +74,6 @@ package struct HyperparameterObjective: Sendable {
     /// Priors on θ.
     package let priors: HyperparameterPriors
     let inputs: [Double]
-    /// Dimensions where some input is NaN (an inactive conditional parameter).
-    let inactiveDimensions: Set<Int>
     /// Standardized outputs ỹ (length n).
     package let standardizedValues: [Double]
 
@@ -91,7 +89,6 @@ package struct HyperparameterObjective: Sendable {
         self.dimensions = dimensions ?? Array(repeating: .continuous, count: d)
         self.priors = priors ?? HyperparameterPriors(dimension: d)
         inputs = flatInputs
-        inactiveDimensions = d == 0 ? [] : Set(flatInputs.indices.lazy.filter { flatInputs[$0].isNaN }.map { $0 % d })
         let (mean, scale) = Standardization.meanAndScale(values)
         standardizedValues = values.map { ($0 - mean) / scale }
     }
@@ -137,9 +134,8 @@ package struct HyperparameterObjective: Sendable {
         for i in 0..<n { for k in 0..<d { columns[k * n + i] = scaled[i * d + k] } }
         let cat = kernel.categoricalIndices
         let weights = kernel.mismatchWeight
-        // Dimensions with inactive (NaN) inputs take the slower NaN-aware loops.
-        let cont = kernel.continuousIndices.filter { !inactiveDimensions.contains($0) }
-        let sparse = kernel.continuousIndices.filter { inactiveDimensions.contains($0) }
+        // Conditional dimensions take the slower arc terms (Kernel.swift).
+        let cont = kernel.plainIndices, sparse = kernel.arcIndices
         // gram: K_y (lower triangle); slopes: ∂f/∂r² for i > j; both column-major n×n.
         columns.withUnsafeBufferPointer { cp in
             workspace.gram.withUnsafeMutableBufferPointer { gp in
@@ -225,7 +221,7 @@ package struct HyperparameterObjective: Sendable {
                                         for t in 0..<len { let diff = x[t] - xj; acc += c[t] * diff * diff }
                                         gradLength[k] += acc
                                     }
-                                    // The inactive term 1/ℓ_k² scales with ℓ_k like (Δ/ℓ_k)²: same derivative form.
+                                    // An arc term is a function of x − x' times 1/ℓ_k², like (Δ/ℓ_k)²: same derivative form.
                                     for k in sparse {
                                         let x = col + k * n + j + 1, xj = col[k * n + j]
                                         var acc = 0.0

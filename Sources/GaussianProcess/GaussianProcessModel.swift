@@ -181,7 +181,6 @@ package struct GaussianProcessModel: Sendable {
         // jac: row-major n×d of ∂k_i/∂x_j (scaled coordinates: ∂/∂x_j = (1/ℓ_j) ∂/∂z_j).
         var jac = [Double](repeating: 0, count: n * d)
         let cont = kernel.continuousIndices
-        let invL = kernel.coordinateScale
         scaledInputs.withUnsafeBufferPointer { xs in
             z.withUnsafeBufferPointer { zp in
                 for i in 0..<n {
@@ -190,11 +189,9 @@ package struct GaussianProcessModel: Sendable {
                     let (f, df) = matern52WithDerivative(r2)
                     k[i] = s * f
                     let factor = 2 * s * df
-                    // An inactive coordinate (NaN) on either side adds a constant: no slope.
-                    for j in cont {
-                        let difference = zp[j] - row[j]
-                        jac[i * d + j] = difference.isNaN ? 0 : factor * difference * invL[j]
-                    }
+                    // ∂r²/∂x_j: 2(x_j − x'_j)/ℓ_j² for a plain dimension, the arc term's slope for a
+                    // conditional one (0 where either side is inactive).
+                    for j in cont { jac[i * d + j] = 0.5 * factor * kernel.termSlope(zp[j], row[j], j) }
                 }
             }
         }

@@ -5,9 +5,15 @@
 //   r² = Σ_{k continuous} (x_k − x'_k)²/ℓ_k² + Σ_{k categorical} [c_k ≠ c'_k]/ℓ_k²,
 //   k(x, x') = s · f(r),  f(r) = (1 + √5 r + 5r²/3) · exp(−√5 r),
 //   f'(r)/(2r) = ∂f/∂(r²) = −(5/6)(1 + √5 r) · exp(−√5 r).
-// Inactive coordinates (conditional parameters whose condition does not hold) are NaN: two
-// inactive values are equal (term 0), an inactive and an active one differ by the whole range
-// (term 1/ℓ_k²) whatever the active value, so an inactive dimension never pretends to be a value.
+// Conditional dimensions (`.conditional`): an inactive coordinate (the parameter's condition does
+// not hold) is NaN. To keep the kernel positive definite, such a dimension is embedded in the
+// plane (the arc kernel of Swersky et al., 2014): an active value x sits on an arc of radius c,
+// (c cos(x/c), c sin(x/c)), an inactive one at the centre. Its r² term is then
+//   both inactive: 0;  one inactive: c²/ℓ_k²;  both active: 4c² sin²((x − x')/(2c))/ℓ_k²,
+// Euclidean in the plane, so inactive values are equal to each other and equally far from every
+// active one, and close active values are about |x − x'| apart as in an unconditional dimension.
+// c = 0.5 (half the range): measured on Jenatton's tree function (docs/benchmarks.md).
+// A categorical inactive coordinate is category −1, unequal to every category (Hamming).
 // A categorical NaN is category −1, unequal to every category.
 // Reference: Rasmussen & Williams, "Gaussian Processes for Machine Learning" (2006), eq. 4.17.
 
@@ -21,10 +27,26 @@ package enum DimensionKind: Sendable, Hashable, Codable {
     case discrete(levels: [Double])
     /// `count` unordered categories; category i is encoded as (i + 0.5)/count and compared by Hamming distance.
     case categorical(count: Int)
+    /// A conditional parameter's coordinate: as `kind` where active, NaN where inactive (see the
+    /// arc embedding at the top of this file).
+    indirect case conditional(DimensionKind)
+
+    /// The kind without the conditional wrapper.
+    package var base: DimensionKind {
+        if case .conditional(let kind) = self { return kind.base }
+        return self
+    }
+
+    /// Whether the coordinate may be inactive (NaN).
+    package var isConditional: Bool {
+        if case .conditional = self { return true }
+        return false
+    }
 
     /// Allowed values for discrete and categorical dimensions; `nil` for continuous ones.
     package var levels: [Double]? {
         switch self {
+        case .conditional(let kind): return kind.levels
         case .continuous: return nil
         case .discrete(let levels): return levels.sorted()
         case .categorical(let count): return (0..<max(count, 1)).map { (Double($0) + 0.5) / Double(max(count, 1)) }
@@ -33,19 +55,19 @@ package enum DimensionKind: Sendable, Hashable, Codable {
 
     /// Whether the kernel compares this coordinate by equality only.
     package var isCategorical: Bool {
-        if case .categorical = self { return true }
+        if case .categorical = base { return true }
         return false
     }
 
     /// Whether the coordinate may vary continuously.
     package var isContinuous: Bool {
-        if case .continuous = self { return true }
+        if case .continuous = base { return true }
         return false
     }
 
     /// Category index of an encoded value: ⌊v · count⌋ clamped to [0, count−1] (categorical only).
     package func categoryIndex(_ value: Double) -> Int {
-        guard case .categorical(let count) = self, count > 0 else { return 0 }
+        guard case .categorical(let count) = base, count > 0 else { return 0 }
         return min(count - 1, max(0, Int((value * Double(count)).rounded(.down))))
     }
 
@@ -53,6 +75,8 @@ package enum DimensionKind: Sendable, Hashable, Codable {
     package func snap(_ value: Double) -> Double {
         let v = value.isFinite ? min(1, max(0, value)) : 0.5
         switch self {
+        case .conditional(let kind):
+            return kind.snap(value)
         case .continuous:
             return v
         case .categorical(let count):
@@ -129,6 +153,10 @@ package struct Matern52Kernel: Sendable {
     let mismatchWeight: [Double]
     let categoricalIndices: [Int]
     let continuousIndices: [Int]
+    /// Continuous (or discrete) dimensions that are not conditional: plain (x − x')² terms.
+    let plainIndices: [Int]
+    /// Conditional continuous (or discrete) dimensions: arc terms (`continuousTerm`).
+    let arcIndices: [Int]
 
     /// Creates the kernel; `dimensions` defaults to all continuous.
     package init(lengthscales: [Double], outputscale: Double, dimensions: [DimensionKind]? = nil) {
@@ -141,10 +169,13 @@ package struct Matern52Kernel: Sendable {
         mismatchWeight = zip(lengthscales, dims).map { $1.isCategorical ? 1 / ($0 * $0) : 0 }
         categoricalIndices = dims.indices.filter { dims[$0].isCategorical }
         continuousIndices = dims.indices.filter { !dims[$0].isCategorical }
+        plainIndices = continuousIndices.filter { !dims[$0].isConditional }
+        arcIndices = continuousIndices.filter { dims[$0].isConditional }
     }
 
-    /// Maps a point to kernel coordinates: x_k/ℓ_k (continuous) or the category index (categorical;
-    /// −1 when inactive). Inactive continuous coordinates stay NaN.
+    /// Maps a point to kernel coordinates: x_k/ℓ_k (continuous), x_k itself (conditional; the
+    /// lengthscale is applied in `continuousTerm`) or the category index (categorical; −1 when
+    /// inactive). Inactive continuous coordinates stay NaN.
     func scaled(_ x: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: x.count)
         for k in 0..<x.count { out[k] = scaledCoordinate(x[k], k) }
@@ -153,17 +184,33 @@ package struct Matern52Kernel: Sendable {
 
     @inline(__always)
     func scaledCoordinate(_ v: Double, _ k: Int) -> Double {
-        guard dimensions[k].isCategorical else { return v * coordinateScale[k] }
+        guard dimensions[k].isCategorical else { return dimensions[k].isConditional ? v : v * coordinateScale[k] }
         return v.isNaN ? -1 : Double(dimensions[k].categoryIndex(v))
     }
 
-    /// The r² term of continuous dimension k for scaled coordinates a and b: (a − b)², or for an
-    /// inactive coordinate 0 (both inactive) or 1/ℓ_k² (one inactive).
+    /// The radius c of a conditional dimension's arc: how far, in units of the dimension's range,
+    /// an inactive value is from every active one (0.5; measured against 1 and 0.25 in
+    /// docs/benchmarks.md, "Conditional spaces").
+    static let inactiveDistance = 0.5
+
+    /// The r² term of dimension k for kernel coordinates a and b: (a − b)² for a plain dimension;
+    /// the arc term of the header for a conditional one.
     @inline(__always)
     func continuousTerm(_ a: Double, _ b: Double, _ k: Int) -> Double {
-        let t = a - b
-        guard t.isNaN else { return t * t }
-        return a.isNaN && b.isNaN ? 0 : coordinateScale[k] * coordinateScale[k]
+        guard dimensions[k].isConditional else { let t = a - b; return t * t }
+        let c = Self.inactiveDistance, w = coordinateScale[k] * coordinateScale[k]
+        if a.isNaN || b.isNaN { return a.isNaN && b.isNaN ? 0 : c * c * w }
+        let half = sin((a - b) / (2 * c))
+        return 4 * c * c * half * half * w
+    }
+
+    /// ∂(r² term)/∂a for dimension k, in the point's own coordinates (0 where either is inactive).
+    @inline(__always)
+    func termSlope(_ a: Double, _ b: Double, _ k: Int) -> Double {
+        guard dimensions[k].isConditional else { return 2 * (a - b) * coordinateScale[k] }
+        if a.isNaN || b.isNaN { return 0 }
+        let c = Self.inactiveDistance
+        return 2 * c * sin((a - b) / c) * coordinateScale[k] * coordinateScale[k]
     }
 
     /// Row-major n×d kernel coordinates of row-major n×d points.
@@ -180,7 +227,11 @@ package struct Matern52Kernel: Sendable {
     @inline(__always)
     func squaredDistance(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>) -> Double {
         var r2 = 0.0
-        for k in continuousIndices { r2 += continuousTerm(a[k], b[k], k) }
+        for k in plainIndices {
+            let t = a[k] - b[k]
+            r2 += t * t
+        }
+        for k in arcIndices { r2 += continuousTerm(a[k], b[k], k) }
         for k in categoricalIndices where a[k] != b[k] { r2 += mismatchWeight[k] }
         return r2
     }

@@ -45,15 +45,18 @@ package struct CholeskyFactor: Sendable {
     ///
     /// Tries δ = 0, then δ = 1e-10·scale, ×10 each time, up to `maxRelativeJitter`·scale,
     /// where scale = mean(diag A); throws `.notPositiveDefinite` when all attempts fail.
+    ///
+    /// `scale` replaces mean(diag A) when given: a Schur complement can have a diagonal near zero
+    /// (or, rounded, below it) while the jitter it needs is relative to the matrix it came from.
     package static func factorize(
-        _ matrix: [Double], order n: Int, maxRelativeJitter: Double = 1e-4
+        _ matrix: [Double], order n: Int, maxRelativeJitter: Double = 1e-4, scale given: Double? = nil
     ) throws(GaussianProcessError) -> CholeskyFactor {
         ensureSingleThreadedBLAS()
         guard matrix.count == n * n else { throw .invalidInput("matrix has \(matrix.count) entries, expected \(n * n)") }
         if n == 0 { return CholeskyFactor(order: 0, lower: [], jitter: 0) }
         var diagonalSum = 0.0
         for i in 0..<n { diagonalSum += matrix[i * n + i] }
-        let scale = max(diagonalSum / Double(n), .leastNormalMagnitude)
+        let scale = max(given ?? diagonalSum / Double(n), .leastNormalMagnitude)
         guard scale.isFinite else { throw .invalidInput("non-finite matrix diagonal") }
         var jitter = 0.0
         while true {
@@ -154,7 +157,11 @@ package struct CholeskyFactor: Sendable {
                 }
             }
         }
-        let m = try CholeskyFactor.factorize(schur, order: p)
+        // Jitter relative to the new points' own covariance, not to the Schur complement, which
+        // is near zero (or, rounded, below it) for a point the model already knows almost exactly.
+        var blockScale = 0.0
+        for i in 0..<p { blockScale += d[i * p + i] }
+        let m = try CholeskyFactor.factorize(schur, order: p, scale: blockScale / Double(p))
         let total = n + p
         var out = [Double](repeating: 0, count: total * total)
         out.withUnsafeMutableBufferPointer { o in

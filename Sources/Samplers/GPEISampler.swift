@@ -156,17 +156,23 @@ package final class GPEISampler: Sampler {
     static let maxDiscreteLevels = 64
 
     /// How the GP sees each parameter in the unit cube (the encoding of `Parameter.encode`).
+    /// A conditional parameter's kind is wrapped in `.conditional`: inactive, its coordinate is NaN.
     static func dimensions(of space: SearchSpace) -> [DimensionKind] {
         space.parameters.map { parameter in
-            switch parameter.domain {
-            case .float:
-                return .continuous
-            case .int(let low, let high, _):
-                guard high - low + 1 <= maxDiscreteLevels else { return .continuous }
-                return .discrete(levels: (low...high).map { parameter.encode(.int($0)) })
-            case .categorical(let values):
-                return .categorical(count: values.count)
-            }
+            let kind = baseDimension(of: parameter)
+            return parameter.condition == nil ? kind : .conditional(kind)
+        }
+    }
+
+    static func baseDimension(of parameter: Parameter) -> DimensionKind {
+        switch parameter.domain {
+        case .float:
+            return .continuous
+        case .int(let low, let high, _):
+            guard high - low + 1 <= maxDiscreteLevels else { return .continuous }
+            return .discrete(levels: (low...high).map { parameter.encode(.int($0)) })
+        case .categorical(let values):
+            return .categorical(count: values.count)
         }
     }
 }

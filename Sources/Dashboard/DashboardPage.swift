@@ -270,7 +270,11 @@ function drawSlices() {
   const scored = values(view.trials.filter(t => t.state === "completed" || t.state === "pruned"));
   if (!scored.length) { el("div", { class: "empty" }, box, "no finished trial yet"); return; }
   const ys = scored.map(t => t.value), log = useLog(ys);
+  const all = scored;
   for (const p of view.study.space) {
+    // Only the trials where the parameter is active (a conditional one is absent elsewhere).
+    const scored = all.filter(t => paramValue(t, p) !== undefined);
+    if (!scored.length) continue;
     const [w, h] = [330, 220];
     const holder = el("div", {}, box);
     const categories = p.type === "categorical" ? p.choices.map(String) : null;
@@ -305,12 +309,13 @@ function drawParallel() {
   const xs = axes.map((_, i) => left + i * (right - left) / Math.max(axes.length - 1, 1));
   for (const a of axes) {
     if (a.categories) a.scale = v => bottom - (a.categories.indexOf(String(v)) + 0.5) / a.categories.length * (bottom - top);
-    else a.scale = scale(done.map(a.get), bottom, top, a.log, 0.02);
+    else a.scale = scale(done.map(a.get).filter(v => v !== undefined), bottom, top, a.log, 0.02);
   }
   const ranked = [...done].sort((a, b) => better(a.value, b.value) ? 1 : -1);
   ranked.forEach((t, i) => {
     const shade = 0.15 + 0.85 * (i + 1) / ranked.length;
-    const points = axes.map((a, k) => `${xs[k]},${a.scale(a.get(t))}`).join(" ");
+    // An inactive conditional parameter has no point on its axis: the line skips it.
+    const points = axes.map((a, k) => a.get(t) === undefined ? null : `${xs[k]},${a.scale(a.get(t))}`).filter(p => p).join(" ");
     const line = el("polyline", { points, fill: "none", stroke: `rgba(47,95,208,${shade.toFixed(3)})`, "stroke-width": i === ranked.length - 1 ? 2.5 : 1.2, class: "pc-line" }, svg);
     el("title", {}, line, `#${t.id} ${fmt(t.value)}`);
   });
@@ -384,7 +389,9 @@ function drawTrials() {
     const tr = el("tr", { class: "trial-row" }, body);
     columns.forEach(([name, f]) => {
       const v = f(t);
-      el("td", name === "state" ? { class: "state-" + v } : {}, tr, name === "seconds" ? (v === null ? "–" : v.toFixed(1)) : fmt(v));
+      // An inactive conditional parameter (absent from params) is a blank cell.
+      const text = name === "seconds" ? (v === null ? "–" : v.toFixed(1)) : (v === undefined && names.includes(name) ? "" : fmt(v));
+      el("td", name === "state" ? { class: "state-" + v } : {}, tr, text);
     });
   }
 }

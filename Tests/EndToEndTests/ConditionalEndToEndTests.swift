@@ -4,6 +4,7 @@ import Testing
 /// A study with conditional parameters, run by the real coordinator and worker: inactive
 /// parameters reach the command as empty arguments and no variable, and show blank in exports.
 @Suite(.timeLimit(.minutes(3))) struct ConditionalEndToEndTests {
+    typealias Web = DashboardEndToEndTests
     static let study = """
         name: tree
         metric: {name: loss, goal: minimize}
@@ -67,5 +68,23 @@ import Testing
         }
         let (status, table, _) = try await SextantProcess.run(["status"], in: box.directory)
         #expect(status == 0 && table.contains("14/14 finished"), "\(table)")
+
+        // The dashboard of the finished database, in headless Chromium: every trial row, an
+        // empty cell for each inactive parameter, and nothing drawn from a missing value.
+        guard let chromium = Web.chromium else { return }
+        let (dashboard, base) = try await DatabaseDashboardEndToEndTests.startDashboard(["--db", "sextant.db"], in: box)
+        defer { dashboard.kill() }
+        let dom = try await Web.run(chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                                               "--no-first-run", "--user-data-dir=\(box.directory.path)/chromium",
+                                               "--virtual-time-budget=6000", "--dump-dom", base], in: box.directory)
+        func count(_ needle: String) -> Int { dom.components(separatedBy: needle).count - 1 }
+        #expect(count("class=\"trial-row\"") == 14, "\(dom.prefix(2000))")
+        let inactive = trials.reduce(0) { total, trial in
+            let params = trial["params"] as? [String: Any] ?? [:]
+            return total + (params["momentum"] == nil ? 1 : 0) + (params["width2"] == nil ? 1 : 0)
+        }
+        #expect(count("<td></td>") >= inactive, "\(inactive) inactive values")
+        // (The page's own script mentions both words; rendered text and attributes must not.)
+        #expect(!dom.contains(">undefined<") && !dom.contains("=\"NaN") && !dom.contains(",NaN") && !dom.contains("NaN,"))
     }
 }

@@ -56,6 +56,19 @@ import Testing
         #expect(table.contains("5/5 finished, 5 completed"))
     }
 
+    @Test func noFittingTrialIsNoErrorAndSaysWhy() async throws {
+        let box = try Sandbox()
+        _ = try await Self.runStudy(try box.write("old.yaml", Self.study(name: "old", trials: 3)), db: "old.db", in: box)
+        // A space without the categorical parameter: every old trial has one too many.
+        let without = try box.write("without.yaml", Self.study(name: "new", trials: 5).replacingOccurrences(
+            of: "  optimizer: {type: categorical, values: [sgd, momentum, adam]}", with: ""))
+        let coordinator = try SextantProcess(["coordinator", without, "--bind", box.endpoint, "--db", "new.db", "--no-dashboard",
+                                              "--warm-start", "old.db"], in: box.directory, name: "c-new")
+        let line = "warm start: 0 completed trials of old in old.db (3 skipped: 3 have parameter optimizer not in this space)"
+        #expect(await coordinator.waitForOutput(line, timeout: .seconds(30)), "stdout: \(coordinator.stdout) stderr: \(coordinator.stderr)")
+        coordinator.kill()
+    }
+
     /// One line on stderr, exit status 2, nothing created.
     static func refused(_ arguments: [String], in box: Sandbox) async throws -> String {
         let (status, out, err) = try await SextantProcess.run(arguments, in: box.directory)

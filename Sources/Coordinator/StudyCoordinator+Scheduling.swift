@@ -80,8 +80,10 @@ extension StudyCoordinator {
 
     /// What the sampler sees: the trials, or only their number when that is all it reads.
     func history() -> StudyHistory {
-        sampler.needsTrials(for: spec)
+        var history = sampler.needsTrials(for: spec)
             ? StudyHistory(spec: spec, trials: trials.ordered) : StudyHistory(spec: spec, trialCount: trials.count)
+        history.warmStart = warmStart
+        return history
     }
 
     /// Fills every free slot with a suggestion computed here and now (random and grid search).

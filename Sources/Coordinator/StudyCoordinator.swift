@@ -5,7 +5,7 @@ package import Samplers
 package import Storage
 package import Timekeeping
 package import Transport
-import TrialModel
+package import TrialModel
 import WireProtocol
 
 /// Runs one study: registers workers, hands out trials, stores every report and
@@ -45,6 +45,8 @@ package actor StudyCoordinator {
     let study: StudyRecord
     let store: any TrialStore
     let sampler: any Sampler
+    /// Completed trials of an earlier study that the sampler sees as observations (`StudyHistory.warmStart`).
+    let warmStart: [Trial]
     let pruner: (any Pruner)?
     var reports: ReportHistory
     let transport: any RouterTransport
@@ -85,7 +87,7 @@ package actor StudyCoordinator {
     var outbox: [(PeerID, Message)]?
 
     package init(
-        study: StudyRecord, store: any TrialStore, sampler: any Sampler, pruner: (any Pruner)? = nil,
+        study: StudyRecord, store: any TrialStore, sampler: any Sampler, warmStart: [Trial] = [], pruner: (any Pruner)? = nil,
         transport: any RouterTransport,
         configuration: CoordinatorConfiguration = .init(), timekeeper: any Timekeeper = SystemTimekeeper(),
         logger: Logger, onEvent: @escaping @Sendable (StudyEvent) -> Void = { _ in }
@@ -93,6 +95,7 @@ package actor StudyCoordinator {
         self.study = study
         self.store = store
         self.sampler = sampler
+        self.warmStart = warmStart
         self.pruner = pruner
         self.reports = ReportHistory(goal: study.spec.metric.goal)
         self.trials = TrialTable(goal: study.spec.metric.goal)

@@ -4,7 +4,10 @@ import Synchronization
 
 /// Bayesian optimization: a Gaussian process with expected improvement (LogEI).
 ///
-/// - The first `initialTrials` trials follow the scrambled Sobol sequence (as `random`).
+/// - The first `initialTrials` trials follow the scrambled Sobol sequence (as `random`);
+///   warm-start trials (`StudyHistory.warmStart`) count toward them, so with at least
+///   `initialTrials` of them the model takes over from the first trial.
+/// - Warm-start trials are observations like this study's completed trials, placed before them.
 /// - Then: completed trials are observations (values negated when maximizing, so the model
 ///   always minimizes); pruned trials are observations too, at their last reported value,
 ///   which is pessimistic for a metric that improves with steps: the model learns that the
@@ -63,7 +66,7 @@ package final class GPEISampler: Sampler {
         let spec = history.spec
         let space = spec.space
         var observations: [[Double]] = [], values: [Double] = [], avoid: [[Double]] = []
-        for trial in history.trials {
+        for trial in history.warmStart + history.trials {
             let point = space.encode(trial.configuration)
             switch trial.state {
             case .completed, .pruned:
@@ -80,7 +83,7 @@ package final class GPEISampler: Sampler {
             avoid = avoid.map { $0.map { $0.isNaN ? fill : $0 } }
         }
         let fallback = RandomSampler(seed: seed)
-        if history.trials.count < initialTrials || observations.count < 2 {
+        if history.trials.count + history.warmStart.count < initialTrials || observations.count < 2 {
             return fallback.suggestNow(history)
         }
         // On all the values, before any subset: a gap is judged against the whole study.

@@ -8,6 +8,10 @@ package struct StudyHistory: Sendable {
     package var trials: [Trial]
     /// How many trials the study has (the length of `trials` when they are given).
     package var trialCount: Int
+    /// Completed trials of an earlier study that fit this one's space (`--warm-start`): GP-EI
+    /// treats them as observations made before this study's first trial; random and grid search
+    /// ignore them. They are no trials of this study: not stored, not counted in its budget.
+    package var warmStart: [Trial] = []
     package init(spec: StudySpec, trials: [Trial]) { self.spec = spec; self.trials = trials; trialCount = trials.count }
     package init(spec: StudySpec, trialCount: Int) { self.spec = spec; self.trials = []; self.trialCount = trialCount }
 }

@@ -70,19 +70,36 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "Problems (comma-separated): test functions branin, hartmann6, ackley5, rosenbrock4; branin-diverging; held out from tuning: hartmann3, levy4, styblinski-tang4, six-hump-camel; `test` for those eight. Realistic (needs onnxruntime and SEXTANT_LCBENCH_DIR): lcbench-167149, lcbench-167185, lcbench-167104, lcbench-189862, lcbench-168330, lcbench-167161, budget-mlp; `realistic` for all seven.")
     var functions = TestFunction.all.map(\.name).joined(separator: ",")
 
+    @Option(help: "Warm start: before each study, run a sequential GP-EI study of this many trials on the same problem and give its completed trials to the study (0: off).")
+    var warmStartTrials = 0
+
+    @Option(help: "Warm start: the earlier study's seed is the study's seed plus this.")
+    var warmStartSeedOffset = 1000
+
+    @Option(help: "Also print the median number of trials until a trial's regret is at most this (0: off; a study that never gets there counts as --trials + 1).")
+    var targetRegret = 0.0
+
     func run() async throws {
         if worth { return try printWorth() }
         let problems = try BenchProblem.named(functions, evaluator: try RealisticEvaluator())
-        print("optimizer    workers function        regret@10  regret@20  regret@\(trials)  suggest ms  duplicates")
+        print("optimizer    workers function        regret@10  regret@20  regret@\(trials)  suggest ms  duplicates"
+              + (targetRegret > 0 ? "  trials to \(targetRegret)" : ""))
         for optimizer in optimizers.split(separator: ",").map(String.init) {
             for concurrency in workers.split(separator: ",").compactMap({ Int($0) }) {
                 // Medians per LCBench task, for the mean over tasks printed after them.
                 var lcbench: [[Double]] = []
                 for problem in problems {
                     var regret10: [Double] = [], regret20: [Double] = [], regret50: [Double] = [], latencies: [Double] = []
-                    var duplicates = 0
+                    var duplicates = 0, reached: [Double] = []
                     for seed in firstSeed..<(firstSeed + seeds) {
-                        let run = try study(problem, optimizer: optimizer, seed: UInt64(seed), workers: concurrency)
+                        var warmStart: [Trial] = []
+                        if warmStartTrials > 0 {
+                            warmStart = try study(problem, optimizer: "gp-ei", seed: UInt64(seed + warmStartSeedOffset), workers: 1,
+                                                  count: warmStartTrials).trials
+                        }
+                        let run = try study(problem, optimizer: optimizer, seed: UInt64(seed), workers: concurrency,
+                                            warmStart: warmStart)
+                        reached.append(Double(run.trials(toReach: problem.minimum + targetRegret) ?? trials + 1))
                         regret10.append(run.best(after: min(10, trials)) - problem.minimum)
                         regret20.append(run.best(after: min(20, trials)) - problem.minimum)
                         regret50.append(run.best(after: trials) - problem.minimum)
@@ -96,10 +113,14 @@ struct OptimizerBench: AsyncParsableCommand {
                     }
                     let medians = [Summary(regret10).median, Summary(regret20).median, Summary(regret50).median]
                     if problem.name.hasPrefix("lcbench-") { lcbench.append(medians) }
-                    let figures = String(format: "%7d %@ %10.4g %10.4g %10.4g %11.2f %11d", concurrency,
+                    var figures = String(format: "%7d %@ %10.4g %10.4g %10.4g %11.2f %11d", concurrency,
                                          problem.name.padding(toLength: max(15, problem.name.count), withPad: " ", startingAt: 0),
                                          medians[0], medians[1], medians[2],
                                          Summary(latencies).median * 1e3, duplicates)
+                    if targetRegret > 0 {
+                        let median = Summary(reached).median
+                        figures += median > Double(trials) ? "  >\(trials)" : String(format: "  %g", median)
+                    }
                     print(optimizer.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + figures)
                 }
                 if lcbench.count > 1 {
@@ -120,6 +141,12 @@ struct OptimizerBench: AsyncParsableCommand {
         var values: [Double]
         var latencies: [Double]
         var duplicates: Int
+        /// The study's trials, completed with the values the optimizer saw.
+        var trials: [Trial]
+        /// How many trials until one's true value was at most `target`; nil if none was.
+        func trials(toReach target: Double) -> Int? {
+            values.firstIndex { $0 <= target }.map { $0 + 1 }
+        }
         /// The true value of the trial with the best observed value among the first `count`: the
         /// configuration a user would pick.
         func best(after count: Int) -> Double {
@@ -131,7 +158,10 @@ struct OptimizerBench: AsyncParsableCommand {
     /// One study. With `workers` > 1 it keeps that many trials in flight: each time the oldest
     /// finishes, the next suggestion is made with the others still running (pending). Trials
     /// before `sequentialTrials` finish before the next suggestion.
-    func study(_ problem: BenchProblem, optimizer: String, seed: UInt64, workers: Int) throws -> Run {
+    /// `count` trials (default `--trials`); `warmStart`: an earlier study's trials, for GP-EI.
+    func study(_ problem: BenchProblem, optimizer: String, seed: UInt64, workers: Int, count: Int? = nil,
+               warmStart: [Trial] = []) throws -> Run {
+        let trials = count ?? self.trials
         let space = problem.space
         let spec = StudySpec(name: problem.name, metric: .init(name: "y", goal: .minimize),
                              budget: .init(trials: trials),
@@ -151,7 +181,8 @@ struct OptimizerBench: AsyncParsableCommand {
         var values: [Double] = [], latencies: [Double] = []
         let clock = ContinuousClock()
         func suggest() throws -> Trial {
-            let history = StudyHistory(spec: spec, trials: trialsSoFar)
+            var history = StudyHistory(spec: spec, trials: trialsSoFar)
+            history.warmStart = warmStart
             let start = clock.now
             let configuration = optimizer == "random" ? random.suggestNow(history) : try gp.suggestNow(history)
             latencies.append((clock.now - start).seconds)
@@ -175,6 +206,6 @@ struct OptimizerBench: AsyncParsableCommand {
         }
         for index in inFlight { try finish(index) }
         let duplicates = trialsSoFar.count - Set(trialsSoFar.map(\.configuration)).count
-        return Run(observed: observed, values: values, latencies: latencies, duplicates: duplicates)
+        return Run(observed: observed, values: values, latencies: latencies, duplicates: duplicates, trials: trialsSoFar)
     }
 }

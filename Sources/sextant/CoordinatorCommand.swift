@@ -22,7 +22,10 @@ struct CoordinatorCommand: AsyncParsableCommand {
             study: a second one on the same database and study exits with status 1 and \
             names the process that holds it (docs/operations.md).
 
-            Exit status: 0 when the budget is spent, 2 for a bad study file, 3 when \
+            --warm-start old.db (or old.db:STUDY) gives the optimizer the completed trials \
+            of an earlier study that fit this one's space, without storing them here.
+
+            Exit status: 0 when the budget is spent, 2 for a bad study file or warm start, 3 when \
             budget.max_failures trials failed, 1 for any other error.
             """
     )
@@ -48,6 +51,11 @@ struct CoordinatorCommand: AsyncParsableCommand {
     var dashboardToken: String?
 
     @OptionGroup(title: "Encryption") var curveOptions: CurveOptions<WorkerKeys>
+
+    @Option(help: ArgumentHelp(
+        "Give the optimizer the completed trials of another study that fit this one's space (not stored here; give it again on resume).",
+        valueName: "OLD.db[:STUDY]"))
+    var warmStart: String?
 
     @Option(help: "Seconds running trials may still finish after SIGTERM or Ctrl-C.")
     var shutdownGrace: Double = 30
@@ -135,6 +143,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.error("\(studyFile): optimizer: \(error)")
             throw ExitCode(2)
         }
+        let warm = try loadWarmStart(for: spec, logger: logger)
         // One coordinator per study: taken before anything is written, held until this returns.
         let lock: StudyLock
         do {
@@ -191,7 +200,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
         var configuration = CoordinatorConfiguration()
         configuration.shutdownGrace = .milliseconds(Int(shutdownGrace * 1000))
         let coordinator = StudyCoordinator(
-            study: study, store: store, sampler: sampler, pruner: makePruner(for: spec.pruner), transport: transport,
+            study: study, store: store, sampler: sampler, warmStart: warm?.trials ?? [], pruner: makePruner(for: spec.pruner), transport: transport,
             configuration: configuration, logger: logger, onEvent: Self.show)
         let dashboardServer = try await startDashboard(
             source: LiveStudySource(store: store, study: study, coordinator: coordinator), logger: logger)

@@ -64,12 +64,16 @@ def run_sextant(binary, seed, trials):
 
 
 def train(binary, params):
+    """The last val_loss, or NaN when the training fails (it diverged), which Optuna records
+    as a failed trial, as Sextant does."""
     args = [binary, "train", "mlp-digits"]
     for k, v in params.items():
         args += ["--param", "%s=%s" % (k, v)]
-    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
-    last = [line for line in out.splitlines() if "val_loss=" in line][-1]
-    return float(re.search(r"val_loss=(\S+)", last).group(1))
+    run = subprocess.run(args, capture_output=True, text=True)
+    lines = [line for line in run.stdout.splitlines() if "val_loss=" in line]
+    if run.returncode != 0 or not lines:
+        return float("nan")
+    return float(re.search(r"val_loss=(\S+)", lines[-1]).group(1))
 
 
 def run_optuna(binary, sampler, trials):
@@ -92,7 +96,7 @@ def run_optuna(binary, sampler, trials):
 
     study = optuna.create_study(direction="minimize", sampler=sampler)
     study.optimize(objective, n_trials=trials)
-    return [t.value for t in study.trials]
+    return [t.value if t.state == optuna.trial.TrialState.COMPLETE else None for t in study.trials]
 
 
 def main():
@@ -119,7 +123,7 @@ def main():
     for name, values in runs.items():
         cells = []
         for b in budgets:
-            regrets = [min(v for v in run[:b] if v is not None) - best for run in values]
+            regrets = [min((v for v in run[:b] if v is not None), default=float("inf")) - best for run in values]
             cells.append("%.4f" % statistics.median(regrets))
         print("| %s | %s |" % (name, " | ".join(cells)))
 

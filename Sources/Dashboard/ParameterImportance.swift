@@ -11,7 +11,9 @@ package import TrialModel
 /// about 0 rather than (k−1)/(n−1). Ranks
 /// make it insensitive to outliers and to the metric's scale. The shares are
 /// normalized to sum to 1. It is cheaper than fANOVA and sees only main effects:
-/// two parameters that matter only together both score low.
+/// two parameters that matter only together both score low. A conditional parameter is
+/// measured on the trials where it is active (it has no value elsewhere), and scores 0
+/// while fewer than `minimumTrials` of them are completed.
 package enum ParameterImportance {
     /// Completed trials needed before importance is reported.
     package static let minimumTrials = 6
@@ -23,8 +25,10 @@ package enum ParameterImportance {
         let ranks = Self.ranks(completed.map { $0.value! })
         var raw: [String: Double] = [:]
         for parameter in space.parameters {
-            let groups = Self.groups(of: completed, by: parameter)
-            raw[parameter.name] = Self.correlationRatio(ranks, groups: groups)
+            let active = completed.indices.filter { completed[$0].configuration[parameter.name] != nil }
+            guard active.count >= minimumTrials else { raw[parameter.name] = 0; continue }
+            let groups = Self.groups(of: active.map { completed[$0] }, by: parameter)
+            raw[parameter.name] = Self.correlationRatio(active.map { ranks[$0] }, groups: groups)
         }
         let total = raw.values.reduce(0, +)
         guard total > 0 else { return [:] }

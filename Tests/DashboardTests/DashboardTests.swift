@@ -47,6 +47,32 @@ struct ParameterImportanceTests {
         #expect(ParameterImportance.shares(trials: Self.trials { _, _, _ in 1 }, space: Self.space).isEmpty)
     }
 
+    /// A conditional parameter counts only where it exists: here `momentum` drives the value
+    /// on the sgd trials and is absent from the adam ones, which are all alike.
+    @Test func aConditionalParameterIsMeasuredWhereItIsActive() {
+        let space = SearchSpace([
+            Parameter(name: "opt", domain: .categorical([.string("sgd"), .string("adam")])),
+            Parameter(name: "momentum", domain: .float(low: 0, high: 1, log: false),
+                      condition: ParameterCondition([.init(name: "opt", values: [.string("sgd")])])),
+            Parameter(name: "noise", domain: .float(low: 0, high: 1, log: false)),
+        ])
+        var random = SplitMix64(seed: 3)
+        let trials = (0..<40).map { index -> Trial in
+            let sgd = index % 2 == 0
+            let momentum = Double.random(in: 0...1, using: &random), noise = Double.random(in: 0...1, using: &random)
+            var values: [String: ParameterValue] = ["opt": .string(sgd ? "sgd" : "adam"), "noise": .double(noise)]
+            if sgd { values["momentum"] = .double(momentum) }
+            return Trial(id: TrialID(Int64(index + 1)), state: .completed, configuration: Configuration(values),
+                         value: sgd ? 0.2 + 0.6 * momentum : 0.5)
+        }
+        let shares = ParameterImportance.shares(trials: trials, space: space)
+        #expect(shares["momentum"]! > 0.5, "\(shares)")
+        #expect(shares["momentum"]! > 3 * shares["noise"]!, "\(shares)")
+        // Too few active trials: no score rather than one from a made-up value.
+        let early = Array(trials.prefix(2 * ParameterImportance.minimumTrials - 2))
+        #expect(ParameterImportance.shares(trials: early, space: space)["momentum"] == 0)
+    }
+
     @Test func ranksShareTies() {
         #expect(ParameterImportance.ranks([3, 1, 3, 2]) == [2.5, 0, 2.5, 1])
     }

@@ -135,7 +135,7 @@ package struct HyperparameterObjective: Sendable {
         let cat = kernel.categoricalIndices
         let weights = kernel.mismatchWeight
         // Conditional dimensions take the slower arc terms (Kernel.swift).
-        let cont = kernel.plainIndices, sparse = kernel.arcIndices
+        let cont = kernel.plainIndices, arc = kernel.arcIndices
         // gram: K_y (lower triangle); slopes: ∂f/∂r² for i > j; both column-major n×n.
         columns.withUnsafeBufferPointer { cp in
             workspace.gram.withUnsafeMutableBufferPointer { gp in
@@ -151,7 +151,7 @@ package struct HyperparameterObjective: Sendable {
                                 let c = col + k * n + j + 1, xj = col[k * n + j]
                                 for t in 0..<len { let diff = c[t] - xj; r2[t] += diff * diff }
                             }
-                            for k in sparse {
+                            for k in arc {
                                 let c = col + k * n + j + 1, xj = col[k * n + j]
                                 for t in 0..<len { r2[t] += kernel.continuousTerm(c[t], xj, k) }
                             }
@@ -222,7 +222,7 @@ package struct HyperparameterObjective: Sendable {
                                         gradLength[k] += acc
                                     }
                                     // An arc term is a function of x − x' times 1/ℓ_k², like (Δ/ℓ_k)²: same derivative form.
-                                    for k in sparse {
+                                    for k in arc {
                                         let x = col + k * n + j + 1, xj = col[k * n + j]
                                         var acc = 0.0
                                         for t in 0..<len { acc += c[t] * kernel.continuousTerm(x[t], xj, k) }

@@ -180,7 +180,8 @@ package struct GaussianProcessModel: Sendable {
         var k = [Double](repeating: 0, count: n)
         // jac: row-major n×d of ∂k_i/∂x_j (scaled coordinates: ∂/∂x_j = (1/ℓ_j) ∂/∂z_j).
         var jac = [Double](repeating: 0, count: n * d)
-        let cont = kernel.continuousIndices
+        let cont = kernel.continuousIndices, plain = kernel.plainIndices, arc = kernel.arcIndices
+        let invL = kernel.coordinateScale
         scaledInputs.withUnsafeBufferPointer { xs in
             z.withUnsafeBufferPointer { zp in
                 for i in 0..<n {
@@ -189,9 +190,9 @@ package struct GaussianProcessModel: Sendable {
                     let (f, df) = matern52WithDerivative(r2)
                     k[i] = s * f
                     let factor = 2 * s * df
-                    // ∂r²/∂x_j: 2(x_j − x'_j)/ℓ_j² for a plain dimension, the arc term's slope for a
-                    // conditional one (0 where either side is inactive).
-                    for j in cont { jac[i * d + j] = 0.5 * factor * kernel.termSlope(zp[j], row[j], j) }
+                    for j in plain { jac[i * d + j] = factor * (zp[j] - row[j]) * invL[j] }
+                    // A conditional dimension's arc term (0 where either side is inactive).
+                    for j in arc { jac[i * d + j] = 0.5 * factor * kernel.arcSlope(zp[j], row[j], j) }
                 }
             }
         }

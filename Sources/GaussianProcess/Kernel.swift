@@ -157,6 +157,10 @@ package struct Matern52Kernel: Sendable {
     let plainIndices: [Int]
     /// Conditional continuous (or discrete) dimensions: arc terms (`continuousTerm`).
     let arcIndices: [Int]
+    /// Per dimension, read on every coordinate (so not re-derived from `dimensions` there):
+    /// whether it is conditional, and its category count (0 when it is not categorical).
+    let conditional: [Bool]
+    let categoryCounts: [Int]
 
     /// Creates the kernel; `dimensions` defaults to all continuous.
     package init(lengthscales: [Double], outputscale: Double, dimensions: [DimensionKind]? = nil) {
@@ -171,6 +175,11 @@ package struct Matern52Kernel: Sendable {
         continuousIndices = dims.indices.filter { !dims[$0].isCategorical }
         plainIndices = continuousIndices.filter { !dims[$0].isConditional }
         arcIndices = continuousIndices.filter { dims[$0].isConditional }
+        conditional = dims.map(\.isConditional)
+        categoryCounts = dims.map { dimension in
+            if case .categorical(let count) = dimension.base { return count }
+            return 0
+        }
     }
 
     /// Maps a point to kernel coordinates: x_k/ℓ_k (continuous), x_k itself (conditional; the
@@ -184,8 +193,9 @@ package struct Matern52Kernel: Sendable {
 
     @inline(__always)
     func scaledCoordinate(_ v: Double, _ k: Int) -> Double {
-        guard dimensions[k].isCategorical else { return dimensions[k].isConditional ? v : v * coordinateScale[k] }
-        return v.isNaN ? -1 : Double(dimensions[k].categoryIndex(v))
+        let count = categoryCounts[k]
+        guard count > 0 else { return conditional[k] ? v : v * coordinateScale[k] }
+        return v.isNaN ? -1 : Double(min(count - 1, max(0, Int((v * Double(count)).rounded(.down)))))
     }
 
     /// The radius c of a conditional dimension's arc: how far, in units of the dimension's range,
@@ -197,17 +207,17 @@ package struct Matern52Kernel: Sendable {
     /// the arc term of the header for a conditional one.
     @inline(__always)
     func continuousTerm(_ a: Double, _ b: Double, _ k: Int) -> Double {
-        guard dimensions[k].isConditional else { let t = a - b; return t * t }
+        guard conditional[k] else { let t = a - b; return t * t }
         let c = Self.inactiveDistance, w = coordinateScale[k] * coordinateScale[k]
         if a.isNaN || b.isNaN { return a.isNaN && b.isNaN ? 0 : c * c * w }
         let half = sin((a - b) / (2 * c))
         return 4 * c * c * half * half * w
     }
 
-    /// ∂(r² term)/∂a for dimension k, in the point's own coordinates (0 where either is inactive).
+    /// ∂(arc term)/∂a for conditional dimension k, in the point's own coordinates (0 where
+    /// either is inactive).
     @inline(__always)
-    func termSlope(_ a: Double, _ b: Double, _ k: Int) -> Double {
-        guard dimensions[k].isConditional else { return 2 * (a - b) * coordinateScale[k] }
+    func arcSlope(_ a: Double, _ b: Double, _ k: Int) -> Double {
         if a.isNaN || b.isNaN { return 0 }
         let c = Self.inactiveDistance
         return 2 * c * sin((a - b) / c) * coordinateScale[k] * coordinateScale[k]

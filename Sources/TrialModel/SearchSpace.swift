@@ -34,7 +34,7 @@ package struct SearchSpace: Sendable, Hashable, Codable {
 
     /// Whether `parameter`'s condition holds for `values` (the parents' values; an absent parent
     /// is inactive, so its children are too).
-    static func holds(_ condition: ParameterCondition?, in values: [String: ParameterValue]) -> Bool {
+    package static func holds(_ condition: ParameterCondition?, in values: [String: ParameterValue]) -> Bool {
         guard let condition else { return true }
         return condition.parents.allSatisfy { parent in
             guard let value = values[parent.name] else { return false }

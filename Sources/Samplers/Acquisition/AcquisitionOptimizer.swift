@@ -115,8 +115,6 @@ package struct AcquisitionOptimizer: Sendable {
         package var maxIterations: Int = 40
         /// Coordinate sweeps over discrete levels per refinement (2).
         package var discreteSweeps: Int = 2
-        /// What an inactive coordinate is set to (NaN; see `BayesianOptimizer.Configuration.inactiveFill`).
-        package var inactiveFill: Double = .nan
         /// A suggestion must differ from every excluded point by more than this in ∞-norm (1e-6).
         package var minimumSeparation: Double = 1e-6
         /// Creates the defaults.
@@ -134,16 +132,14 @@ package struct AcquisitionOptimizer: Sendable {
     /// `anchors`: points around which extra candidates are drawn. `keepAway`/`radii`: points whose
     /// ellipsoid of per-coordinate radii the result avoids when any candidate outside them remains.
     ///
-    /// `activity`: for a conditional space, which coordinates of a point are active; the others
-    /// are set to NaN (inactive) wherever the acquisition is evaluated and in the result. The
-    /// search itself moves every coordinate, so a parameter that becomes active when a parent's
-    /// level changes has a value at once.
+    /// `mask`: for a conditional space, sets the coordinates a point's own parents make inactive
+    /// wherever the acquisition is evaluated and in the result. The search itself moves every
+    /// coordinate, so a parameter that becomes active when a parent's level changes has a value
+    /// at once.
     package func maximize(
         _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64,
-        anchors: [[Double]] = [], keepAway: [[Double]] = [], radii: [Double] = [],
-        activity: (@Sendable ([Double]) -> [Bool])? = nil
+        anchors: [[Double]] = [], keepAway: [[Double]] = [], radii: [Double] = [], mask: Mask = Mask(nil)
     ) throws(AcquisitionError) -> AcquisitionMaximum {
-        let mask = Mask(activity, fill: configuration.inactiveFill)
         let d = dimensions.count
         guard d == acquisition.model.dimension else { throw .invalidInput("model has \(acquisition.model.dimension) dimensions, space has \(d)") }
         var sequence = QuasiRandomSequence(dimension: d, seed: seed)
@@ -295,10 +291,10 @@ package struct AcquisitionOptimizer: Sendable {
     }
 
     /// Sets the inactive coordinates of points to NaN, or to `fill` (nothing without an activity function).
-    struct Mask: Sendable {
+    package struct Mask: Sendable {
         let activity: (@Sendable ([Double]) -> [Bool])?
         let fill: Double
-        init(_ activity: (@Sendable ([Double]) -> [Bool])?, fill: Double = .nan) { self.activity = activity; self.fill = fill }
+        package init(_ activity: (@Sendable ([Double]) -> [Bool])?, fill: Double = .nan) { self.activity = activity; self.fill = fill }
 
         func apply(_ point: [Double]) -> [Double] {
             guard let activity else { return point }

@@ -233,13 +233,11 @@ package struct BayesianOptimizer: Sendable {
             acquisition = LogEIAcquisition(model: fantasy, incumbent: incumbent)
         }
         var acquisitionSeed = root.derived(stream: 3)
-        var search = configuration.acquisition
-        search.inactiveFill = configuration.inactiveFill
-        let best = try AcquisitionOptimizer(configuration: search).maximize(
+        let best = try AcquisitionOptimizer(configuration: configuration.acquisition).maximize(
             acquisition, dimensions: dimensions, excluded: excluded, seed: acquisitionSeed.next(),
             anchors: values.indices.sorted { values[$0] < values[$1] }.prefix(configuration.anchors).map { observations[$0] },
             keepAway: pending, radii: model.hyperparameters.lengthscales.map { configuration.pendingRadius * $0 },
-            activity: activity)
+            mask: AcquisitionOptimizer.Mask(activity, fill: configuration.inactiveFill))
         let posterior = fantasy.predict([best.point])
         return Suggestion(
             point: best.point, hyperparameters: model.hyperparameters,

@@ -116,8 +116,13 @@ class Surrogate:
 
     def curve(self, task, config):
         """val_loss at epochs 1..52 of one configuration, in one batched call."""
-        accuracy, _ = self.predict([(task, e, config) for e in range(1, EPOCHS + 1)])
-        return [1.0 - float(a) / 100.0 for a in accuracy]
+        return self.curve_and_times(task, config)[0]
+
+    def curve_and_times(self, task, config):
+        """(val_loss, cumulative seconds) at epochs 1..52 of one configuration, in one
+        batched call: the learning curve and what training up to each epoch costs."""
+        accuracy, time = self.predict([(task, e, config) for e in range(1, EPOCHS + 1)])
+        return [1.0 - float(a) / 100.0 for a in accuracy], [float(t) for t in time]
 
     def final(self, task, configs):
         """val_loss at epoch 52 of many configurations, in one batched call."""

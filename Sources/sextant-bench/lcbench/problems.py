@@ -54,6 +54,16 @@ class Problem:
             self._surrogate = lcbench_trial.Surrogate()
         return self._surrogate.final(self.name, configs)
 
+    def curve(self, config):
+        """(val_loss, cumulative seconds) at every epoch of one configuration; only the
+        LCBench tasks have a cost per epoch, so budget-mlp raises ValueError."""
+        if self.name not in lcbench_trial.TASKS:
+            raise ValueError("%s has no learning curve with times; curves are for the LCBench "
+                             "tasks (%s)" % (self.name, ", ".join(LCBENCH_TASKS)))
+        if self._surrogate is None:
+            self._surrogate = lcbench_trial.Surrogate()
+        return self._surrogate.curve_and_times(self.name, config)
+
 
 def yaml_number(x):
     """A number as YAML reads it back as a number (1e-05 -> 1.0e-05)."""

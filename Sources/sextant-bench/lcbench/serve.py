@@ -10,6 +10,19 @@ it starts this script once and asks it, one JSON object per line on stdin:
                            [name, "categorical", [values]], ...], "best_known": 0.0051}
     {"problem": "167149", "config": {"learning_rate": 0.01, ...}}
         -> {"value": 0.123456}      (the final val_loss, epoch 52 for LCBench)
+    {"curve": "167149", "config": {"learning_rate": 0.01, ...}}
+        -> {"values": [val_loss at epochs 1..52],
+            "times": [cumulative training seconds at epochs 1..52]}
+
+A curve is one batched surrogate call for the 52 epochs, LCBench tasks only
+(budget-mlp has no cost per epoch and answers an error). Its last value is the
+one the "problem" request gives for the same configuration: the surrogate
+evaluates a lone point and a point inside a batch of 52 with different row
+blocking, which can move the last digits (up to about 3e-6), so epoch 52 is
+taken from the same lone evaluation "problem" uses. The times are the
+surrogate's predictions as they come: they are not always increasing (the first
+epochs especially), so a caller that schedules epochs by them should take their
+running maximum.
 
 Errors are answered as {"error": "..."}; the script exits at the end of stdin.
 The trial commands (lcbench_trial.py, budget_trial.py) and this evaluator share
@@ -29,6 +42,11 @@ def answer(request, cache):
     if "describe" in request:
         problem = cache.setdefault(request["describe"], problems.Problem(request["describe"]))
         return {"parameters": [list(p) for p in problem.parameters], "best_known": problem.best_known}
+    if "curve" in request:
+        problem = cache.setdefault(request["curve"], problems.Problem(request["curve"]))
+        values, times = problem.curve(request["config"])
+        values[-1] = float(problem.evaluate([request["config"]])[0])
+        return {"values": values, "times": times}
     problem = cache.setdefault(request["problem"], problems.Problem(request["problem"]))
     return {"value": float(problem.evaluate([request["config"]])[0])}
 

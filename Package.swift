@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "sextant-bench",
             dependencies: [
-                "ZeroMQ", "Transport", "ZeroMQTransport", "TrialModel", "Samplers", "GaussianProcess", "SeededRandom", "Trainers",
+                "ZeroMQ", "Transport", "ZeroMQTransport", "TrialModel", "Samplers", "Pruning", "GaussianProcess", "SeededRandom", "Trainers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser")],
             exclude: ["peers", "scripts", "lcbench"]
         ),

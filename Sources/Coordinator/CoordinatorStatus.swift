@@ -1,4 +1,5 @@
 package import Foundation
+package import Samplers
 
 /// A connected worker as the coordinator sees it, for the dashboard and `/api/workers`.
 package struct WorkerStatus: Sendable, Hashable {
@@ -50,6 +51,8 @@ package struct CoordinatorStatus: Sendable {
     package var startedAt: Date
     /// True after SIGTERM or Ctrl-C: no new trials are handed out.
     package var stopping: Bool
+    /// The curve model's predicted continuation of each running trial (studies with a fidelity).
+    package var forecasts: [Int64: [CurveForecastPoint]] = [:]
 
     package init(workers: [WorkerStatus], suggestLatency: LatencyHistogram, lastSuggestSeconds: Double?, startedAt: Date,
                 stopping: Bool) {
@@ -68,9 +71,11 @@ extension StudyCoordinator {
                 running: worker.running.map(\.rawValue).sorted(),
                 secondsSinceHeartbeat: Self.seconds(now - worker.lastSeen), joinedAt: worker.joinedAt)
         }.sorted { $0.name < $1.name }
-        return CoordinatorStatus(
+        var status = CoordinatorStatus(
             workers: workers, suggestLatency: suggestLatency, lastSuggestSeconds: lastSuggestSeconds,
             startedAt: startedDate, stopping: shutdownDeadline != nil)
+        for (id, forecast) in forecasts { status.forecasts[id.rawValue] = forecast }
+        return status
     }
 
     static func seconds(_ duration: Duration) -> Double { duration / .seconds(1) }

@@ -52,6 +52,7 @@ extension StudyCoordinator {
         try store.rerun(id, entry: entry, at: timekeeper.date)
         reports.forget(trial: id)
         pruneDecisions[id] = nil
+        forecasts[id] = nil
         trials.update(id) { trial in
             trial.state = .pending; trial.value = nil; trial.step = nil; trial.worker = nil
             trial.startedAt = nil; trial.finishedAt = nil; trial.reason = nil; trial.stderrTail = nil

@@ -19,12 +19,67 @@ extension StudyCoordinator {
         try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: timekeeper.date)
         trials.update(report.trial) { $0.step = max(trial.step ?? 0, report.step) }
         reports.record(trial: report.trial, step: report.step, value: report.value)
-        let prune = pruner?.shouldPrune(trial: report.trial, step: report.step, history: reports) ?? false
-        if prune {
-            logger.info("trial pruned", metadata: ["trial": "\(report.trial)", "step": "\(report.step)"])
-            if pruneDecisions[report.trial] == nil { pruneDecisions[report.trial] = report.step }
+        let why = pruner?.pruneReason(trial: report.trial, step: report.step, history: reports)
+        if let why {
+            logger.info("trial pruned", metadata: ["trial": "\(report.trial)", "step": "\(report.step)", "reason": "\(why)"])
+            if pruneDecisions[report.trial] == nil { pruneDecisions[report.trial] = (report.step, why) }
+        } else {
+            assess(report.trial)
         }
-        send(.decision(Decision(trial: report.trial, step: report.step, action: prune ? .prune : .continue)), to: peer)
+        send(.decision(Decision(trial: report.trial, step: report.step, action: why != nil ? .prune : .continue)), to: peer)
+    }
+
+    /// Asks the curve model, in a separate task, what it makes of a running trial's curve so far;
+    /// `judge` takes the answer. One assessment per trial at a time: a report that arrives
+    /// meanwhile is judged when it ends.
+    func assess(_ id: TrialID) {
+        guard let curves, let trial = trials[id], trial.state == .running else { return }
+        guard !assessing.contains(id) else { reassess.insert(id); return }
+        let values = reports.values[id] ?? [:]
+        guard let step = values.keys.max() else { return }
+        assessing.insert(id)
+        let space = spec.space, best = trials.best?.value, events = self.events
+        Task.detached {
+            let assessment = curves.assess(trial: id, configuration: trial.configuration, space: space, reports: values,
+                                           bestCompleted: best)
+            events.push(.assessed(id, step: step, assessment))
+        }
+    }
+
+    /// Keeps the curve model's forecast of a running trial, and stops the trial when the model
+    /// gives it too little chance of beating the best final value (`Fidelity.stopProbability`).
+    /// The decision is about `step`: the worker ignores it if the trial has reported a later step,
+    /// which is assessed in turn.
+    func judge(_ id: TrialID, step: Int, _ assessment: CurveAssessment?) {
+        assessing.remove(id)
+        guard let trial = trials[id], trial.state == .running else { reassess.remove(id); return }
+        if let assessment { forecasts[id] = assessment.forecast }
+        if let fidelity = spec.fidelity, let assessment, pruneDecisions[id] == nil, fidelity.stopProbability > 0,
+           step >= fidelity.minSteps, step < fidelity.maxSteps, assessment.probability < fidelity.stopProbability,
+           let peer = workers.first(where: { $0.value.running.contains(id) })?.key {
+            let why = assessment.stopReason(at: step)
+            logger.info("trial stopped by the curve model", metadata: ["trial": "\(id)", "step": "\(step)", "reason": "\(why)"])
+            pruneDecisions[id] = (step, why)
+            send(.decision(Decision(trial: id, step: step, action: .prune)), to: peer)
+        }
+        if reassess.remove(id) != nil { assess(id) }
+    }
+
+    /// Refits the curve model in a separate task on every stored report (at start, and when a
+    /// trial ends unless GP-EI refits it for its next suggestion anyway).
+    func refitCurves() {
+        guard let curves else { return }
+        guard !refitting else { refitAgain = true; return }
+        refitting = true
+        refitAgain = false
+        var history = StudyHistory(spec: spec, trials: trials.ordered)
+        history.warmStart = warmStart
+        history.reports = reports.values
+        let events = self.events
+        Task.detached {
+            _ = try? curves.update(history)
+            events.push(.curvesRefitted)
+        }
     }
 
     func complete(_ result: TrialResult, from peer: PeerID) throws {
@@ -58,9 +113,11 @@ extension StudyCoordinator {
             state = .failed
             reason = reason ?? "completed without a finite value"
             value = nil
-        } else if state == .completed, let step = pruneDecisions[result.trial] {
+        } else if state == .completed, let decision = pruneDecisions[result.trial] {
             // The command ended on its own before the decision reached it: it ran to its end.
-            reason = "ran to its end; the pruner's decision at step \(step) came too late to stop it"
+            reason = "ran to its end; the decision to stop it at step \(decision.step) came too late (\(decision.reason))"
+        } else if state == .pruned, let decision = pruneDecisions[result.trial] {
+            reason = decision.reason
         }
         try end(result.trial, state: state, value: value, step: result.step, reason: reason, stderrTail: result.stderrTail)
         send(.ack(Ack(trial: result.trial)), to: peer)
@@ -74,6 +131,7 @@ extension StudyCoordinator {
         requeued.removeAll { $0 == id }
         unclaimed[id] = nil
         pruneDecisions[id] = nil
+        forecasts[id] = nil
         trials.update(id) { trial in
             trial.state = state
             trial.value = value
@@ -81,6 +139,7 @@ extension StudyCoordinator {
             trial.reason = reason
             trial.finishedAt = now
         }
+        if spec.optimizer.kind != .gpEI { refitCurves() }
         let best = trials.best
         onEvent(.trialFinished(TrialSummary(
             id: id, state: state, value: value, reason: reason,

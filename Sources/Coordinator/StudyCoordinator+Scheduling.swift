@@ -22,6 +22,7 @@ extension StudyCoordinator {
         try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: timekeeper.date)
         reports.forget(trial: id)
         pruneDecisions[id] = nil
+        forecasts[id] = nil
         trials.update(id) { $0.state = .pending; $0.worker = nil }
         requeued.append(id)
         logger.info("trial requeued", metadata: ["trial": "\(id)", "reason": "\(reason)"])
@@ -83,6 +84,7 @@ extension StudyCoordinator {
         var history = sampler.needsTrials(for: spec)
             ? StudyHistory(spec: spec, trials: trials.ordered) : StudyHistory(spec: spec, trialCount: trials.count)
         history.warmStart = warmStart
+        if curves != nil { history.reports = reports.values }
         return history
     }
 
@@ -159,7 +161,7 @@ extension StudyCoordinator {
         let inactive = spec.space.parameters.map(\.name).filter { trial.configuration[$0] == nil }
         send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
                                     metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds,
-                                    inactive: inactive)), to: peer)
+                                    inactive: inactive, maxSteps: spec.fidelity?.maxSteps)), to: peer)
         onEvent(.trialStarted(id: trial.id, worker: worker.name,
                               params: TrialFormatting.describe(trial.configuration, in: spec.space)))
     }

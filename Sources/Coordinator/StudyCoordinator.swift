@@ -20,6 +20,10 @@ package actor StudyCoordinator {
         case inbound(PeerID, [Data])
         case tick
         case suggested(Result<Configuration?, any Error>, Duration)
+        /// The learning-curve model judged a running trial's curve up to `step`.
+        case assessed(TrialID, step: Int, CurveAssessment?)
+        /// The learning-curve model was refitted.
+        case curvesRefitted
         case shutdown
     }
 
@@ -48,6 +52,8 @@ package actor StudyCoordinator {
     /// Completed trials of an earlier study that the sampler sees as observations (`StudyHistory.warmStart`).
     let warmStart: [Trial]
     let pruner: (any Pruner)?
+    /// The learning-curve model of a study with a fidelity (shared with a GP-EI sampler).
+    let curves: CurveModel?
     var reports: ReportHistory
     let transport: any RouterTransport
     let configuration: CoordinatorConfiguration
@@ -68,9 +74,19 @@ package actor StudyCoordinator {
     var unclaimed: [TrialID: Duration] = [:]
     /// Set by `shutdown()`: no new trials; ends when nothing runs or the deadline passes.
     var shutdownDeadline: Duration?
-    /// The step at which the pruner first said stop, per running trial: a trial that completes
-    /// anyway ran to its end before the decision reached it, and keeps the decision as a note.
-    var pruneDecisions: [TrialID: Int] = [:]
+    /// The step at which the pruner (or the curve model) first said stop, and why, per running
+    /// trial: a trial that completes anyway ran to its end before the decision reached it, and
+    /// keeps the decision as a note.
+    var pruneDecisions: [TrialID: (step: Int, reason: String)] = [:]
+    /// The curve model's latest forecast of each running trial (for the dashboard).
+    var forecasts: [TrialID: [CurveForecastPoint]] = [:]
+    /// Trials whose curve is being assessed in a separate task; those in `reassess` got a newer
+    /// report meanwhile and are assessed again when it ends.
+    var assessing = Set<TrialID>()
+    var reassess = Set<TrialID>()
+    /// A refit of the curve model runs in a separate task; `refitAgain`: the data changed meanwhile.
+    var refitting = false
+    var refitAgain = false
     var suggestionInFlight = false
     /// The queued partial configuration the suggestion in flight will complete, if any.
     var filling: QueueEntry?
@@ -88,7 +104,7 @@ package actor StudyCoordinator {
 
     package init(
         study: StudyRecord, store: any TrialStore, sampler: any Sampler, warmStart: [Trial] = [], pruner: (any Pruner)? = nil,
-        transport: any RouterTransport,
+        curves: CurveModel? = nil, transport: any RouterTransport,
         configuration: CoordinatorConfiguration = .init(), timekeeper: any Timekeeper = SystemTimekeeper(),
         logger: Logger, onEvent: @escaping @Sendable (StudyEvent) -> Void = { _ in }
     ) {
@@ -97,6 +113,7 @@ package actor StudyCoordinator {
         self.sampler = sampler
         self.warmStart = warmStart
         self.pruner = pruner
+        self.curves = curves
         self.reports = ReportHistory(goal: study.spec.metric.goal)
         self.trials = TrialTable(goal: study.spec.metric.goal)
         self.transport = transport
@@ -157,6 +174,10 @@ package actor StudyCoordinator {
                 case .suggested(let result, let latency):
                     recordLatency(latency)
                     try accept(result)
+                case .assessed(let trial, let step, let assessment): judge(trial, step: step, assessment)
+                case .curvesRefitted:
+                    refitting = false
+                    if refitAgain { refitCurves() }
                 case .shutdown: if shutdownDeadline == nil { shutdownDeadline = timekeeper.now + configuration.shutdownGrace }
                 }
                 if end == nil { checkEnd() }
@@ -197,6 +218,8 @@ package actor StudyCoordinator {
         }
         // Reruns asked for while no coordinator ran: in line before the budget is checked.
         _ = try store.batch { readQueue() }
+        // The curve model is rebuilt from the stored reports.
+        refitCurves()
     }
 
     var finishedCount: Int { trials.finished }

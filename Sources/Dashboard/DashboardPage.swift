@@ -242,18 +242,31 @@ function drawCurves() {
   const withReports = view.trials.filter(t => t.reports && t.reports.length);
   if (!withReports.length) { el("div", { class: "empty" }, box, "no intermediate reports yet"); return; }
   const [w, h] = [560, 280];
-  const steps = withReports.flatMap(t => t.reports.map(r => r[0])), vs = withReports.flatMap(t => t.reports.map(r => r[1]));
+  // A running trial's forecast (a study with a fidelity): the model's mean and 95% band ahead.
+  const ahead = withReports.filter(t => t.forecast && t.forecast.length);
+  const steps = withReports.flatMap(t => t.reports.map(r => r[0])).concat(ahead.flatMap(t => t.forecast.map(f => f[0])));
+  const vs = withReports.flatMap(t => t.reports.map(r => r[1])).concat(ahead.flatMap(t => t.forecast.map(f => f[1])));
   const log = useLog(vs);
   const x = { range: [56, w - 12], scale: scale(steps, 56, w - 12, false, 0.02) };
   const y = { range: [h - 34, 10], scale: scale(vs, h - 34, 10, log) };
+  const clampY = v => Math.min(h - 34, Math.max(10, y.scale(log ? Math.max(v, Number.MIN_VALUE) : v)));
   const svg = frame(box, w, h, x, y, "step", view.study.metric + (log ? " (log)" : ""));
   svg.id = "curves-plot";
-  let marks = 0;
+  let marks = 0, forecasts = 0;
+  for (const t of ahead) {
+    const last = t.reports[t.reports.length - 1], f = [[last[0], last[1], last[1], last[1]]].concat(t.forecast);
+    const band = f.map(p => `${x.scale(p[0])},${clampY(p[2])}`).concat(f.slice().reverse().map(p => `${x.scale(p[0])},${clampY(p[3])}`));
+    const area = el("polygon", { points: band.join(" "), fill: "var(--running)", opacity: 0.15, class: "forecast-band" }, svg);
+    const end = t.forecast[t.forecast.length - 1];
+    el("title", {}, area, `#${t.id} predicted at step ${end[0]}: ${fmt(end[1])} (95% band ${fmt(end[2])} to ${fmt(end[3])})`);
+    el("polyline", { points: f.map(p => `${x.scale(p[0])},${clampY(p[1])}`).join(" "), fill: "none", stroke: "var(--running)", "stroke-width": 1.2, "stroke-dasharray": "4 3", class: "forecast" }, svg);
+    forecasts++;
+  }
   for (const t of withReports) {
     const color = t.state === "pruned" ? "var(--pruned)" : t.state === "running" ? "var(--running)" : t.state === "failed" ? "var(--bad)" : "var(--good)";
     const points = t.reports.filter(r => !log || r[1] > 0).map(r => `${x.scale(r[0])},${y.scale(r[1])}`);
     const line = el("polyline", { points: points.join(" "), fill: "none", stroke: color, "stroke-width": 1.2, opacity: 0.75, class: "curve " + t.state }, svg);
-    el("title", {}, line, `#${t.id} ${t.state}`);
+    el("title", {}, line, `#${t.id} ${t.state}` + (t.state === "pruned" && t.reason ? `: ${t.reason}` : ""));
     marks++;
     if (t.state === "pruned" && points.length) {
       const [px, py] = points[points.length - 1].split(",").map(Number);
@@ -261,6 +274,7 @@ function drawCurves() {
     }
   }
   svg.setAttribute("data-points", marks);
+  svg.setAttribute("data-forecasts", forecasts);
 }
 
 function paramValue(t, p) { return t.params[p.name]; }

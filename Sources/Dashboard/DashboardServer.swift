@@ -79,7 +79,8 @@ package final class DashboardServer: Sendable {
         router.get("/api/study") { request, _ in try Response.json(StudyOverview(try await snapshot(request))) }
         router.get("/api/trials") { request, _ in
             let snapshot = try await snapshot(request)
-            return try Response.json(TrialEntry.withReports(snapshot.trials, reports: snapshot.reports))
+            return try Response.json(TrialEntry.withReports(snapshot.trials, reports: snapshot.reports,
+                                                               forecasts: snapshot.live?.forecasts ?? [:]))
         }
         router.get("/api/workers") { request, _ in
             try Response.json((try await snapshot(request).live?.workers ?? []).map(WorkerEntry.init))

@@ -40,6 +40,35 @@ package struct LiveStatus: Sendable, Hashable {
         }
     }
 
+    /// One point of a running trial's predicted continuation (a study with a fidelity): the
+    /// model's mean and central 95% band at a step. Written as `[step, mean, low, high]`.
+    package struct ForecastPoint: Codable, Sendable, Hashable {
+        package var step: Int
+        package var mean: Double
+        package var low: Double
+        package var high: Double
+
+        package init(step: Int, mean: Double, low: Double, high: Double) {
+            self.step = step; self.mean = mean; self.low = low; self.high = high
+        }
+
+        package init(from decoder: any Decoder) throws {
+            var container = try decoder.unkeyedContainer()
+            step = try container.decode(Int.self)
+            mean = try container.decode(Double.self)
+            low = try container.decode(Double.self)
+            high = try container.decode(Double.self)
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            var container = encoder.unkeyedContainer()
+            try container.encode(step)
+            try container.encode(mean)
+            try container.encode(low)
+            try container.encode(high)
+        }
+    }
+
     /// Connected workers, by name.
     package var workers: [Worker]
     /// How long the optimizer took to suggest each trial.
@@ -47,6 +76,8 @@ package struct LiveStatus: Sendable, Hashable {
     package var startedAt: Date
     /// True after SIGTERM or Ctrl-C: no new trials are handed out.
     package var stopping: Bool
+    /// The curve model's predicted continuation of each running trial, by trial id.
+    package var forecasts: [Int64: [ForecastPoint]] = [:]
 
     package init(workers: [Worker], suggestLatency: Histogram, startedAt: Date, stopping: Bool) {
         self.workers = workers; self.suggestLatency = suggestLatency; self.startedAt = startedAt

@@ -38,12 +38,15 @@ package struct TrialEntry: Codable, Sendable, Hashable {
     package var stderrTail: String?
     /// The learning curve, finite values only; nil where the key is left out (export).
     package var reports: [Report]?
+    /// A running trial's predicted continuation (a study with a fidelity, live coordinator only);
+    /// written only where it was filled in.
+    package var forecast: [LiveStatus.ForecastPoint]?
     /// The attempts before the trial was run again (`sextant retry`), oldest first; written by
     /// export only.
     package var earlierAttempts: [AttemptEntry]?
 
     enum CodingKeys: String, CodingKey {
-        case id, state, params, value, step, attempt, worker, reason, reports
+        case id, state, params, value, step, attempt, worker, reason, reports, forecast
         case startedAt = "started_at", finishedAt = "finished_at", stderrTail = "stderr_tail"
         case earlierAttempts = "earlier_attempts"
     }
@@ -56,12 +59,18 @@ package struct TrialEntry: Codable, Sendable, Hashable {
     }
 
     /// Every trial with its finite reports in the order given, as `/api/trials` lists them.
-    package static func withReports(_ trials: [Trial], reports: [TrialReport]) -> [TrialEntry] {
+    /// Running trials carry the curve model's `forecasts`, when there are some.
+    package static func withReports(_ trials: [Trial], reports: [TrialReport],
+                                    forecasts: [Int64: [LiveStatus.ForecastPoint]] = [:]) -> [TrialEntry] {
         var curves: [TrialID: [Report]] = [:]
         for report in reports where report.value.isFinite {
             curves[report.trial, default: []].append(Report(step: report.step, value: report.value))
         }
-        return trials.map { TrialEntry($0, reports: curves[$0.id] ?? []) }
+        return trials.map { trial in
+            var entry = TrialEntry(trial, reports: curves[trial.id] ?? [])
+            if trial.state == .running { entry.forecast = forecasts[trial.id.rawValue] }
+            return entry
+        }
     }
 
     /// The trial this entry describes (without its reports).
@@ -84,6 +93,7 @@ package struct TrialEntry: Codable, Sendable, Hashable {
         try container.encode(reason, forKey: .reason)
         try container.encode(stderrTail, forKey: .stderrTail)
         try container.encodeIfPresent(reports, forKey: .reports)
+        try container.encodeIfPresent(forecast, forKey: .forecast)
         try container.encodeIfPresent(earlierAttempts, forKey: .earlierAttempts)
     }
 }

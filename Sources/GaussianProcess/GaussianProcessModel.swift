@@ -159,6 +159,24 @@ package struct GaussianProcessModel: Sendable {
         return PosteriorBatch(mean: mean, variance: variance)
     }
 
+    /// Posterior mean alone at each point of `points`: O(nm), without the O(n²m) variance.
+    package func predictMean(_ points: [[Double]]) -> [Double] {
+        let m = points.count, n = count
+        guard m > 0 else { return [] }
+        guard n > 0 else { return Array(repeating: outputMean, count: m) }
+        let cross = kernel.crossCovariance(scaledA: scaledInputs, countA: n,
+                                           scaledB: kernel.scaled(rowMajor: points.flatMap { $0 }, count: m), countB: m)
+        var mean = [Double](repeating: 0, count: m)
+        cross.withUnsafeBufferPointer { c in
+            alpha.withUnsafeBufferPointer { a in
+                mean.withUnsafeMutableBufferPointer { out in
+                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(m), 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
+                }
+            }
+        }
+        return mean.map { outputMean + outputScale * $0 }
+    }
+
     /// Posterior at each point of `points` (each of length d).
     package func predict(_ points: [[Double]]) -> PosteriorBatch {
         predict(rowMajor: points.flatMap { $0 }, count: points.count)

@@ -25,14 +25,15 @@ package struct ASHAPruner: Pruner {
         return rung
     }
 
-    package func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
-        guard let rung = rung(atOrBelow: step), let reports = history.values[trial] else { return false }
+    package func pruneReason(trial: TrialID, step: Int, history: ReportHistory) -> String? {
+        guard let rung = rung(atOrBelow: step), let reports = history.values[trial] else { return nil }
         // Decide only on the report that first reaches this rung.
-        if reports.keys.contains(where: { $0 >= rung && $0 < step }) { return false }
-        guard let mine = reports[step] else { return false }
+        if reports.keys.contains(where: { $0 >= rung && $0 < step }) { return nil }
+        guard let mine = reports[step] else { return nil }
         let competitors = history.values.keys.compactMap { other in history.value(of: other, atOrAfter: rung) }
         let keep = max(1, competitors.count / reductionFactor)
         let better = competitors.count { history.goal.isBetter($0, than: mine) }
-        return better >= keep
+        guard better >= keep else { return nil }
+        return "ASHA rung at step \(rung): \(better) of the \(competitors.count) trials there did better, the best \(keep) go on"
     }
 }

@@ -14,12 +14,13 @@ package struct MedianPruner: Pruner {
         self.warmupSteps = warmupSteps
     }
 
-    package func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
-        guard step > warmupSteps, let best = history.best(of: trial, through: step) else { return false }
+    package func pruneReason(trial: TrialID, step: Int, history: ReportHistory) -> String? {
+        guard step > warmupSteps, let best = history.best(of: trial, through: step) else { return nil }
         let others = history.values.compactMap { other, reports in other == trial ? nil : reports[step] }.sorted()
-        guard others.count >= max(startupTrials, 1) else { return false }
+        guard others.count >= max(startupTrials, 1) else { return nil }
         let middle = others.count / 2
         let median = others.count % 2 == 1 ? others[middle] : (others[middle - 1] + others[middle]) / 2
-        return history.goal.isBetter(median, than: best)
+        guard history.goal.isBetter(median, than: best) else { return nil }
+        return "median rule at step \(step): best value so far \(TrialFormatting.format(best)) is worse than the median \(TrialFormatting.format(median)) of \(others.count) other trials"
     }
 }

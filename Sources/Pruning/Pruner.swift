@@ -40,7 +40,16 @@ package struct ReportHistory: Sendable {
 /// Contract: pure and deterministic in the history; called only for running trials,
 /// after the report at `step` has been recorded in `history`.
 package protocol Pruner: Sendable {
-    func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool
+    /// Why the trial should stop after its report at `step` (shown with the pruned trial in
+    /// `status`, `export` and the dashboard), or nil when it goes on.
+    func pruneReason(trial: TrialID, step: Int, history: ReportHistory) -> String?
+}
+
+extension Pruner {
+    /// Whether the trial should stop after its report at `step`.
+    package func shouldPrune(trial: TrialID, step: Int, history: ReportHistory) -> Bool {
+        pruneReason(trial: trial, step: step, history: history) != nil
+    }
 }
 
 /// The pruner a study file asks for, or nil for `kind: none`.

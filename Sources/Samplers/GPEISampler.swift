@@ -1,6 +1,5 @@
 package import TrialModel
 import GaussianProcess
-import Synchronization
 
 /// Bayesian optimization: a Gaussian process with expected improvement (LogEI).
 ///
@@ -32,29 +31,28 @@ package final class GPEISampler: Sampler {
     package let initialTrials: Int
     let optimizer: BayesianOptimizer
 
-    struct FittedModel: Sendable {
-        var key: [Double]
-        var model: GaussianProcessModel
-        /// Observations when the hyperparameters were last optimized.
-        var optimizedAt: Int
-    }
-
     /// Up to this many observations, hyperparameters are re-optimized on every new result; beyond
     /// it, whenever the data grew by `refitGrowth` since the last optimization, and in between the
     /// model is rebuilt on all observations with the hyperparameters kept (one Cholesky).
-    package static let refitEveryResultUpTo = 150
+    package static let refitEveryResultUpTo = ModelFitter.refitEveryResultUpTo
     /// Relative growth of the data that triggers a hyperparameter re-optimization beyond the limit.
-    package static let refitGrowth = 0.05
+    package static let refitGrowth = ModelFitter.refitGrowth
 
     /// The most observations the GP is fit on (see `subset`).
     package static let maxObservations = 1000
 
-    private let cache = Mutex<FittedModel?>(nil)
+    let fitter: ModelFitter
+    /// The learning-curve model of a study with a fidelity (shared with the coordinator's
+    /// stopping rule); nil for a study judged on final values only.
+    package let curves: CurveModel?
 
-    package init(seed: UInt64, initialTrials: Int, configuration: BayesianOptimizer.Configuration = .init()) {
+    package init(seed: UInt64, initialTrials: Int, configuration: BayesianOptimizer.Configuration = .init(),
+                 curves: CurveModel? = nil) {
         self.seed = seed
         self.initialTrials = initialTrials
         self.optimizer = BayesianOptimizer(configuration: configuration)
+        self.fitter = ModelFitter(optimizer: optimizer, seed: seed)
+        self.curves = curves
     }
 
     package func suggest(_ history: StudyHistory) async throws -> Configuration? {
@@ -63,6 +61,7 @@ package final class GPEISampler: Sampler {
 
     /// The same as `suggest`, synchronously.
     package func suggestNow(_ history: StudyHistory) throws -> Configuration? {
+        if let curves, history.spec.fidelity != nil { return try suggest(history, curves: curves) }
         let spec = history.spec
         let space = spec.space
         var observations: [[Double]] = [], values: [Double] = [], avoid: [[Double]] = []
@@ -116,28 +115,56 @@ package final class GPEISampler: Sampler {
         return configuration
     }
 
-    /// The model for these observations: the cached one if they have not changed, else a new fit
-    /// warm-started from the cached hyperparameters.
-    /// `total` is the number of observations before any subsetting; it sets the refit cadence.
+    /// A study with a fidelity: the learning-curve model, refitted on every reported point, and
+    /// LogEI at max_steps. The incumbent is the best predicted final value among the curves;
+    /// running, pending and failed trials are pending points at max_steps (kriging believer), so
+    /// a suggestion stays away from them.
+    func suggest(_ history: StudyHistory, curves: CurveModel) throws -> Configuration? {
+        let space = history.spec.space
+        let fallback = RandomSampler(seed: seed)
+        // The model is fitted during the first trials too: it judges their curves.
+        let snapshot = try curves.update(history)
+        guard history.trials.count + history.warmStart.count >= initialTrials, let snapshot else {
+            return fallback.suggestNow(history)
+        }
+        var observations: [[Double]] = [], values: [Double] = [], pending: [[Double]] = []
+        for trial in history.warmStart where trial.state == .completed {
+            guard let value = trial.value, value.isFinite else { continue }
+            observations.append(curves.point(of: trial.configuration, in: space) + [1])
+            values.append(snapshot.warp.forward(snapshot.sign * value))
+        }
+        for trial in history.trials {
+            let x = curves.point(of: trial.configuration, in: space) + [1]
+            if let final = snapshot.finals[trial.id] {
+                observations.append(x)
+                values.append(final)
+            }
+            if trial.state == .running || trial.state == .pending || trial.state == .failed { pending.append(x) }
+        }
+        guard !observations.isEmpty else { return fallback.suggestNow(history) }
+        // The step coordinate is held at max_steps: its only level is 1.
+        let dimensions = Self.dimensions(of: space) + [.discrete(levels: [1])]
+        let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
+        let suggestion: Suggestion
+        do {
+            let rule = SearchSpace.ActivityRule(space)
+            let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional
+                ? { @Sendable point in rule.activity(of: Array(point.dropLast())) + [true] } : nil
+            suggestion = try optimizer.suggest(using: snapshot.model, observations: observations, values: values,
+                                               pending: pending, dimensions: dimensions, seed: callSeed, activity: activity)
+        } catch AcquisitionError.noDistinctCandidate {
+            return fallback.suggestNow(history)
+        }
+        let configuration = space.decode(Array(suggestion.point.dropLast()))
+        if history.trials.contains(where: { $0.configuration == configuration }) { return fallback.suggestNow(history) }
+        return configuration
+    }
+
+    /// The model for these observations (see `ModelFitter.fitted`).
     func fitted(observations: [[Double]], values: [Double], dimensions: [DimensionKind], total: Int? = nil) throws
         -> GaussianProcessModel
     {
-        // NaN (an inactive coordinate) never equals itself: key it as −1.
-        let key = observations.flatMap { $0 }.map { $0.isNaN ? -1 : $0 } + values
-        let previous = cache.withLock { $0 }
-        if let previous, previous.key == key { return previous.model }
-        let n = total ?? observations.count
-        if let previous, previous.model.dimension == dimensions.count, n > Self.refitEveryResultUpTo,
-           Double(n) < Double(previous.optimizedAt) * (1 + Self.refitGrowth),
-           let model = try? optimizer.model(observations: observations, values: values, dimensions: dimensions,
-                                            hyperparameters: previous.model.hyperparameters) {
-            cache.withLock { $0 = FittedModel(key: key, model: model, optimizedAt: previous.optimizedAt) }
-            return model
-        }
-        let model = try optimizer.fit(observations: observations, values: values, dimensions: dimensions,
-                                      seed: seed &+ UInt64(n), warmStart: previous?.model.hyperparameters)
-        cache.withLock { $0 = FittedModel(key: key, model: model, optimizedAt: n) }
-        return model
+        try fitter.fitted(observations: observations, values: values, dimensions: dimensions, total: total)
     }
 
     /// Indices of `limit` observations to fit on (all when there are no more): the best quarter

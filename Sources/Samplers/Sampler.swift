@@ -12,6 +12,9 @@ package struct StudyHistory: Sendable {
     /// treats them as observations made before this study's first trial; random and grid search
     /// ignore them. They are no trials of this study: not stored, not counted in its budget.
     package var warmStart: [Trial] = []
+    /// Every intermediate value reported so far, by trial and step: given to a study with a
+    /// fidelity (whose model learns from whole learning curves), empty otherwise.
+    package var reports: [TrialID: [Int: Double]] = [:]
     package init(spec: StudySpec, trials: [Trial]) { self.spec = spec; self.trials = trials; trialCount = trials.count }
     package init(spec: StudySpec, trialCount: Int) { self.spec = spec; self.trials = []; self.trialCount = trialCount }
 }
@@ -47,6 +50,13 @@ package func makeSampler(for spec: StudySpec) throws -> any Sampler {
     case .grid: return try GridSampler(space: spec.space, points: spec.optimizer.gridPoints, seed: spec.optimizer.seed)
     case .gpEI: return GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials)
     }
+}
+
+/// The sampler a study file asks for, sharing `curves` (the learning-curve model of a study with
+/// a fidelity) with whoever stops trials: GP-EI then chooses new trials with it.
+package func makeSampler(for spec: StudySpec, curves: CurveModel?) throws -> any Sampler {
+    guard let curves, spec.optimizer.kind == .gpEI else { return try makeSampler(for: spec) }
+    return GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials, curves: curves)
 }
 
 /// A study that cannot be sampled as configured.

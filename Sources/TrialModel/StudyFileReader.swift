@@ -8,7 +8,7 @@ struct StudyFileReader {
     func read(_ root: Node) throws(StudyFileError) -> StudySpec {
         let top = try mapping(root, at: "", allowed: [
             "name", "metric", "budget", "optimizer", "pruner", "trial_timeout_seconds", "max_retries", "parameters",
-            "initial_configurations",
+            "initial_configurations", "fidelity",
         ])
         let name = try string(required(top, "name", at: ""), at: "name")
         guard !name.isEmpty else { throw error("name", "must not be empty", root) }
@@ -67,10 +67,37 @@ struct StudyFileReader {
             optimizer: optimizer, pruner: pruner, trialTimeoutSeconds: timeout, space: space
         )
         spec.maxRetries = maxRetries
+        if let node = top["fidelity"] { spec.fidelity = try fidelity(node, space: space) }
         if let node = top["initial_configurations"] {
             spec.initialConfigurations = try initialConfigurations(node, in: space)
         }
         return spec
+    }
+
+    private func fidelity(_ node: Node, space: SearchSpace) throws(StudyFileError) -> StudySpec.Fidelity {
+        let map = try mapping(node, at: "fidelity", allowed: ["max_steps", "min_steps", "stop_probability"])
+        let maxSteps = try int(required(map, "max_steps", at: "fidelity"), at: "fidelity.max_steps", min: 2)
+        var fidelity = StudySpec.Fidelity(maxSteps: maxSteps)
+        if let value = map["min_steps"] {
+            fidelity.minSteps = try int(value, at: "fidelity.min_steps", min: 1)
+            guard fidelity.minSteps < maxSteps else {
+                throw error("fidelity.min_steps", "must be below max_steps (\(maxSteps))", value)
+            }
+        }
+        if let value = map["stop_probability"] {
+            let p = try number(value, at: "fidelity.stop_probability")
+            guard p >= 0, p < 1 else { throw error("fidelity.stop_probability", "must be at least 0 and below 1", value) }
+            fidelity.stopProbability = p
+        }
+        // The fidelity decides how long a trial trains: a searched length would fight it.
+        if let length = space.parameters.first(where: { StudySpec.Fidelity.lengthParameterNames.contains($0.name.lowercased()) }) {
+            throw error("parameters.\(length.name)", """
+                cannot be searched in a study with a fidelity: every trial trains up to fidelity.max_steps \
+                (\(maxSteps)) and the model decides which stop early; remove the parameter and give the \
+                command {max_steps} instead (see docs/study-file.md, "Fidelity")
+                """, node)
+        }
+        return fidelity
     }
 
     private func parameters(_ node: Node) throws(StudyFileError) -> SearchSpace {

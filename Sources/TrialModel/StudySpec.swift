@@ -69,6 +69,28 @@ package struct StudySpec: Sendable, Hashable, Codable {
         }
     }
 
+    /// The steps a trial reports (epochs, say) as the fidelity of a multi-fidelity study: every
+    /// reported point feeds a model over configuration and step, which chooses new trials at
+    /// `maxSteps` and stops running ones whose predicted final value is unlikely to beat the best.
+    package struct Fidelity: Sendable, Hashable, Codable {
+        /// The step at which a trial is complete; the command gets it as `{max_steps}`.
+        package var maxSteps: Int
+        /// No trial is stopped by the model before this step. Default 1.
+        package var minSteps: Int
+        /// A running trial stops when the model gives its final value less than this probability
+        /// of beating the best final value so far; 0 turns model-based stopping off. Default 0.05.
+        package var stopProbability: Double
+        package init(maxSteps: Int, minSteps: Int = 1, stopProbability: Double = 0.05) {
+            self.maxSteps = maxSteps; self.minSteps = minSteps; self.stopProbability = stopProbability
+        }
+
+        /// Parameter names that would decide how long a trial trains, which the fidelity decides.
+        package static let lengthParameterNames: Set<String> = [
+            "epochs", "epoch", "num_epochs", "n_epochs", "max_epochs", "steps", "num_steps", "n_steps", "max_steps",
+            "iterations", "num_iterations", "n_iterations", "max_iter", "max_iterations", "n_estimators", "num_boost_round",
+        ]
+    }
+
     package var name: String
     package var metric: Metric
     package var budget: Budget
@@ -82,6 +104,8 @@ package struct StudySpec: Sendable, Hashable, Codable {
     /// Configurations (full or partial, already checked against `space`) to run first, in
     /// order, each once per study; nil when the file lists none. Missing values come from the sampler.
     package var initialConfigurations: [Configuration]?
+    /// The fidelity of a multi-fidelity study; nil when trials are only judged by their final value.
+    package var fidelity: Fidelity?
 
     package init(
         name: String, metric: Metric, budget: Budget, optimizer: Optimizer = .init(),

@@ -138,6 +138,7 @@ enum FastJSON {
             }
             text += "],"
         }
+        if let maxSteps = trial.maxSteps { text += "\"max_steps\":\(maxSteps)," }
         text += "\"metric\":"
         JSONText.string(trial.metric, into: &text)
         text += ",\"params\":"

@@ -49,14 +49,18 @@ package struct TrialAssignment: Sendable, Hashable, Codable {
     /// Conditional parameters that are inactive in `params` (their `{name}` renders as ""); sent
     /// only when there are some, and read as none when absent.
     package var inactive: [String]
+    /// The study's fidelity maximum (`{max_steps}` in the command); sent only by a study with a
+    /// fidelity, and nil when absent.
+    package var maxSteps: Int?
     package init(trial: TrialID, attempt: Int, params: Configuration, metric: String, timeoutSeconds: Double,
-                 inactive: [String] = []) {
+                 inactive: [String] = [], maxSteps: Int? = nil) {
         self.trial = trial; self.attempt = attempt; self.params = params; self.metric = metric
-        self.timeoutSeconds = timeoutSeconds; self.inactive = inactive
+        self.timeoutSeconds = timeoutSeconds; self.inactive = inactive; self.maxSteps = maxSteps
     }
     enum CodingKeys: String, CodingKey {
         case trial = "trial_id", attempt, params, metric, inactive
         case timeoutSeconds = "timeout_seconds"
+        case maxSteps = "max_steps"
     }
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -66,6 +70,7 @@ package struct TrialAssignment: Sendable, Hashable, Codable {
         metric = try container.decode(String.self, forKey: .metric)
         timeoutSeconds = try container.decode(Double.self, forKey: .timeoutSeconds)
         inactive = try container.decodeIfPresent([String].self, forKey: .inactive) ?? []
+        maxSteps = try container.decodeIfPresent(Int.self, forKey: .maxSteps)
     }
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -75,6 +80,7 @@ package struct TrialAssignment: Sendable, Hashable, Codable {
         try container.encode(metric, forKey: .metric)
         try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
         if !inactive.isEmpty { try container.encode(inactive, forKey: .inactive) }
+        if let maxSteps { try container.encode(maxSteps, forKey: .maxSteps) }
     }
 }
 

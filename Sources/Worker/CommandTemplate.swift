@@ -12,8 +12,9 @@ package struct CommandTemplate: Sendable {
 
     /// The arguments with every `{name}` of a parameter replaced by its value, and every `{name}`
     /// of an `inactive` conditional parameter by the empty string (the argument stays, empty).
-    /// Braces that do not name a parameter are left as they are.
-    package func arguments(for configuration: Configuration, inactive: [String] = []) -> [String] {
+    /// With a fidelity, `{max_steps}` becomes `maxSteps`. Braces that do not name a parameter are
+    /// left as they are.
+    package func arguments(for configuration: Configuration, inactive: [String] = [], maxSteps: Int? = nil) -> [String] {
         arguments.map { argument in
             guard argument.contains("{") else { return argument }
             var result = argument
@@ -23,15 +24,18 @@ package struct CommandTemplate: Sendable {
             for name in inactive where configuration[name] == nil {
                 result = result.replacingOccurrences(of: "{\(name)}", with: "")
             }
+            if let maxSteps { result = result.replacingOccurrences(of: "{max_steps}", with: String(maxSteps)) }
             return result
         }
     }
 
     /// The variables added to the worker's environment for one trial:
     /// `SEXTANT_TRIAL_ID`, `SEXTANT_PARAMS` (one JSON object) and `SEXTANT_PARAM_<NAME>` for each
-    /// parameter the configuration has (an inactive conditional parameter has none).
-    package static func environment(trial: TrialID, configuration: Configuration) -> [String: String] {
+    /// parameter the configuration has (an inactive conditional parameter has none); with a
+    /// fidelity, `SEXTANT_MAX_STEPS`.
+    package static func environment(trial: TrialID, configuration: Configuration, maxSteps: Int? = nil) -> [String: String] {
         var environment = ["SEXTANT_TRIAL_ID": String(trial.rawValue)]
+        if let maxSteps { environment["SEXTANT_MAX_STEPS"] = String(maxSteps) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         if let json = try? encoder.encode(configuration) {

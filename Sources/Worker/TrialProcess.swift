@@ -74,7 +74,7 @@ final class TrialProcess: Sendable {
         }
         // A trial's parameters come from its assignment alone: SEXTANT_PARAM_* variables the
         // worker itself inherited are dropped, so an inactive parameter's variable is unset.
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEXTANT_PARAM_") }
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SEXTANT_PARAM_") && $0.key != "SEXTANT_MAX_STEPS" }
         environment.merge(extra) { _, new in new }
         let spawned = Self.spawn(arguments, environment: environment, stdout: stdoutPipe[1], stderr: stderrPipe[1])
         close(stdoutPipe[1])

@@ -107,15 +107,15 @@ extension WorkerAgent {
         onEvent(.trialStarted(id: assignment.trial, params: assignment.params.values
             .sorted { $0.key < $1.key }.map { "\($0.key)=\(TrialFormatting.format($0.value))" }.joined(separator: " ")))
         process.start(
-            arguments: template.arguments(for: assignment.params, inactive: assignment.inactive),
-            environment: environment(trial: id, configuration: assignment.params, slot: slot),
+            arguments: template.arguments(for: assignment.params, inactive: assignment.inactive, maxSteps: assignment.maxSteps),
+            environment: environment(trial: id, configuration: assignment.params, slot: slot, maxSteps: assignment.maxSteps),
             onReport: { line in events?.yield(.report(id, line)) },
             onExit: { outcome in events?.yield(.exited(id, outcome)) })
     }
 
     /// The trial's variables, plus `SEXTANT_SLOT` and, with `--gpus`, the slot's `CUDA_VISIBLE_DEVICES`.
-    func environment(trial: TrialID, configuration parameters: Configuration, slot: Int) -> [String: String] {
-        var environment = CommandTemplate.environment(trial: trial, configuration: parameters)
+    func environment(trial: TrialID, configuration parameters: Configuration, slot: Int, maxSteps: Int? = nil) -> [String: String] {
+        var environment = CommandTemplate.environment(trial: trial, configuration: parameters, maxSteps: maxSteps)
         environment["SEXTANT_SLOT"] = String(slot)
         if let devices = WorkerConfiguration.visibleDevices(
             slot: slot, slots: configuration.slots, gpus: configuration.gpus)

@@ -137,8 +137,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let logger = Logger(label: "sextant.coordinator")
         let spec = try Console.studyFile(studyFile)
         let sampler: any Sampler
+        let curves = spec.fidelity.map { CurveModel(fidelity: $0, seed: spec.optimizer.seed) }
         do {
-            sampler = try makeSampler(for: spec)
+            sampler = try makeSampler(for: spec, curves: curves)
         } catch {
             Console.error("\(studyFile): optimizer: \(error)")
             throw ExitCode(2)
@@ -194,13 +195,21 @@ struct CoordinatorCommand: AsyncParsableCommand {
         let previous = try store.trials(in: study.id).count { $0.state.isFinished }
         Console.line("study \(spec.name): \(spec.budget.trials) trials, optimizer \(spec.optimizer.kind.rawValue), "
             + "metric \(spec.metric.name) (\(spec.metric.goal.rawValue))")
+        if let fidelity = spec.fidelity {
+            Console.line("fidelity: \(fidelity.maxSteps) steps; "
+                + (fidelity.stopProbability > 0
+                    ? "the curve model stops a trial from step \(fidelity.minSteps) when it gives it under "
+                        + "\(TrialFormatting.format(fidelity.stopProbability * 100))% chance of beating the best"
+                    : "model-based stopping off"))
+        }
         if previous > 0 { Console.line("resuming: \(previous) trials already finished") }
         Console.line("workers connect to \(bind); database \(db)")
 
         var configuration = CoordinatorConfiguration()
         configuration.shutdownGrace = .milliseconds(Int(shutdownGrace * 1000))
         let coordinator = StudyCoordinator(
-            study: study, store: store, sampler: sampler, warmStart: warm?.trials ?? [], pruner: makePruner(for: spec.pruner), transport: transport,
+            study: study, store: store, sampler: sampler, warmStart: warm?.trials ?? [], pruner: makePruner(for: spec.pruner),
+            curves: curves, transport: transport,
             configuration: configuration, logger: logger, onEvent: Self.show)
         let dashboardServer = try await startDashboard(
             source: LiveStudySource(store: store, study: study, coordinator: coordinator), logger: logger)

@@ -13,5 +13,8 @@ extension LiveStatus {
                 bounds: LatencyHistogram.bounds, cumulative: status.suggestLatency.cumulative,
                 sum: status.suggestLatency.sum),
             startedAt: status.startedAt, stopping: status.stopping)
+        forecasts = status.forecasts.mapValues { points in
+            points.map { ForecastPoint(step: $0.step, mean: $0.mean, low: $0.low, high: $0.high) }
+        }
     }
 }

@@ -110,7 +110,7 @@ struct StatusCommand: AsyncParsableCommand {
                 String(format: "%.1f", (trial.finishedAt ?? Date()).timeIntervalSince(start))
             } ?? ""
             var params = TrialFormatting.describe(trial.configuration, in: spec.space)
-            if let reason = trial.reason, trial.state == .failed { params += "  [\(reason)]" }
+            if let reason = trial.reason, trial.state == .failed || trial.state == .pruned { params += "  [\(reason)]" }
             rows.append([
                 "\(trial.id)", trial.state.rawValue, trial.value.map(TrialFormatting.format) ?? "-",
                 trial.step.map(String.init) ?? "-", "\(trial.attempt)", trial.worker ?? "-", seconds, params,

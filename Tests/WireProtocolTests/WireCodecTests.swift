@@ -11,6 +11,8 @@ import WireProtocol
                                metric: "loss", timeoutSeconds: 60)),
         .trial(TrialAssignment(trial: TrialID(8), attempt: 1, params: Configuration(["o": .string("adam")]),
                                metric: "loss", timeoutSeconds: 60, inactive: ["momentum"])),
+        .trial(TrialAssignment(trial: TrialID(9), attempt: 1, params: Configuration(["lr": .double(0.1)]),
+                               metric: "loss", timeoutSeconds: 60, maxSteps: 52)),
         .report(Report(trial: TrialID(7), attempt: 1, step: 3, value: 0.5)),
         .decision(Decision(trial: TrialID(7), step: 3, action: .prune)),
         .result(TrialResult(trial: TrialID(7), attempt: 1, outcome: .failed, step: 2, reason: "exit 1", stderrTail: "boom")),
@@ -39,6 +41,22 @@ import WireProtocol
         #expect(try JSONDecoder().decode(TrialAssignment.self, from: old) == plain)
         let withInactive = Data(#"{"trial_id": 7, "attempt": 1, "params": {"x": 1}, "metric": "loss", "timeout_seconds": 5, "inactive": ["m"]}"#.utf8)
         #expect(try JSONDecoder().decode(TrialAssignment.self, from: withInactive).inactive == ["m"])
+    }
+
+    /// `max_steps` is sent only by a study with a fidelity; a TRIAL without it reads as none.
+    @Test func theFidelityMaximumIsOptionalOnTheWire() throws {
+        let plain = TrialAssignment(trial: TrialID(7), attempt: 1, params: Configuration(["x": .int(1)]), metric: "loss", timeoutSeconds: 5)
+        #expect(!String(decoding: WireCodec.encode(.trial(plain))[2], as: UTF8.self).contains("max_steps"))
+        #expect(plain.maxSteps == nil)
+        var fidelity = plain
+        fidelity.maxSteps = 52
+        let body = WireCodec.encode(.trial(fidelity))[2]
+        #expect(String(decoding: body, as: UTF8.self).contains(#""max_steps":52"#))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(body == (try encoder.encode(fidelity)))
+        let sent = Data(#"{"trial_id": 7, "attempt": 1, "params": {"x": 1}, "metric": "loss", "timeout_seconds": 5, "max_steps": 52}"#.utf8)
+        #expect(try JSONDecoder().decode(TrialAssignment.self, from: sent) == fidelity)
     }
 
     @Test func trialBodiesMatchTheGenericEncoderForAwkwardValues() throws {

@@ -49,3 +49,15 @@ struct GPUSlotTests {
         #expect(environment["SEXTANT_PARAMS"] == #"{"optimizer":"adam"}"#)
     }
 }
+
+@Suite struct FidelityTemplateTests {
+    @Test func theCommandGetsTheFidelityMaximum() {
+        let template = CommandTemplate(["train", "--epochs", "{max_steps}", "--lr={lr}"])
+        let configuration = Configuration(["lr": .double(0.1)])
+        #expect(template.arguments(for: configuration, maxSteps: 52) == ["train", "--epochs", "52", "--lr=0.1"])
+        // Without a fidelity the placeholder is not a parameter's and stays as it is.
+        #expect(template.arguments(for: configuration) == ["train", "--epochs", "{max_steps}", "--lr=0.1"])
+        #expect(CommandTemplate.environment(trial: TrialID(1), configuration: configuration, maxSteps: 52)["SEXTANT_MAX_STEPS"] == "52")
+        #expect(CommandTemplate.environment(trial: TrialID(1), configuration: configuration)["SEXTANT_MAX_STEPS"] == nil)
+    }
+}

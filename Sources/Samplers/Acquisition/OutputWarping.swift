@@ -80,7 +80,7 @@ package enum OutputWarping {
 
 extension Array where Element == Double {
     /// The first index whose element satisfies `belongs` (the array is partitioned by it).
-    fileprivate func partitioningIndex(where belongs: (Double) -> Bool) -> Int {
+    func partitioningIndex(where belongs: (Double) -> Bool) -> Int {
         var low = 0, high = count
         while low < high {
             let middle = (low + high) / 2

@@ -1,0 +1,241 @@
+// The learning-curve model of a study with a fidelity: one GP over (configuration, step).
+//
+// Notation: x a configuration in the unit cube (SearchSpace.encode), S = max_steps, s a step,
+// t(s) = ln s / ln S in [0, 1] the step's coordinate (t(1) = 0, t(S) = 1), f(x, t) the latent
+// value to minimize (negated when the metric is maximized), y* the incumbent.
+//
+// The kernel is the Matérn-5/2 ARD kernel of the other dimensions on (x, t): its lengthscale on t,
+// fitted by maximum a posteriori like the others, is how far along a curve a value still says
+// something about a later one; nothing about the shape of curves is assumed. The model learns from
+// every kept point of every curve (`keptSteps`): a finished trial says what its region reaches at
+// S, a stopped one how its curve went until it stopped, a running one how far it has come.
+
+import Foundation
+package import GaussianProcess
+package import TrialModel
+import Synchronization
+
+/// A monotone map between the values of a study (to minimize) and the values its model was fit
+/// on (after `BayesianOptimizer.modelValues`), piecewise linear between the fitted pairs and with
+/// slope 1 beyond them: new reports are warped the same way, predictions unwarped for people.
+package struct ValueWarp: Sendable {
+    let raw: [Double]
+    let warped: [Double]
+
+    package init(raw values: [Double], warped modelled: [Double]) {
+        var pairs: [(Double, Double)] = []
+        for (r, w) in zip(values, modelled).sorted(by: { $0.0 < $1.0 }) where pairs.last?.0 != r { pairs.append((r, w)) }
+        raw = pairs.map(\.0)
+        warped = pairs.map(\.1)
+    }
+
+    /// The model value of a study value.
+    package func forward(_ y: Double) -> Double { Self.interpolate(y, from: raw, to: warped) }
+    /// The study value of a model value.
+    package func inverse(_ w: Double) -> Double { Self.interpolate(w, from: warped, to: raw) }
+
+    static func interpolate(_ v: Double, from xs: [Double], to ys: [Double]) -> Double {
+        guard let first = xs.first, let last = xs.last else { return v }
+        if v <= first { return ys[0] + (v - first) }
+        if v >= last { return ys[ys.count - 1] + (v - last) }
+        let upper = xs.partitioningIndex { $0 >= v }
+        let (x0, x1, y0, y1) = (xs[upper - 1], xs[upper], ys[upper - 1], ys[upper])
+        return x1 > x0 ? y0 + (y1 - y0) * (v - x0) / (x1 - x0) : y1
+    }
+}
+
+/// One point of a running trial's predicted continuation, in the study's units.
+package struct CurveForecastPoint: Sendable, Hashable, Codable {
+    package var step: Int
+    package var mean: Double
+    /// The central 95% band of the latent value (the better end first for neither goal: `low` ≤ `high`).
+    package var low: Double
+    package var high: Double
+    package init(step: Int, mean: Double, low: Double, high: Double) {
+        self.step = step; self.mean = mean; self.low = low; self.high = high
+    }
+}
+
+/// What the model says of a running trial after its latest report.
+package struct CurveAssessment: Sendable {
+    /// The probability that the trial's final value beats `target`.
+    package var probability: Double
+    /// Its predicted final value and 95% band, in the study's units.
+    package var final: CurveForecastPoint
+    /// The value to beat: the best predicted final value among the study's curves, or the best
+    /// completed value when that is better.
+    package var target: Double
+    /// The predicted continuation from the step after the latest report to max_steps.
+    package var forecast: [CurveForecastPoint]
+
+    /// Why the trial stops at `step`, as `status` and the dashboard show it.
+    package func stopReason(at step: Int) -> String {
+        let percent = probability * 100
+        let chance = percent < 0.1 ? "under 0.1%" : "\(TrialFormatting.format((percent * 10).rounded() / 10))%"
+        return "model at step \(step): \(chance) chance that its final value beats \(TrialFormatting.format(target)) "
+            + "(predicted \(TrialFormatting.format(final.mean)), 95% band \(TrialFormatting.format(final.low)) to "
+            + "\(TrialFormatting.format(final.high)) at step \(final.step))"
+    }
+}
+
+/// The model fitted at one moment, with what it needs to judge curves that have grown since.
+package struct CurveSnapshot: Sendable {
+    package let model: GaussianProcessModel
+    let warp: ValueWarp
+    /// The steps of each trial's curve the model holds.
+    let included: [TrialID: Set<Int>]
+    /// The best predicted final value among the curves, in model units.
+    let incumbent: Double
+    /// Predicted final value (model units) of every trial with points, for the acquisition.
+    let finals: [TrialID: Double]
+    /// −1 when the metric is maximized (the model minimizes), else 1.
+    let sign: Double
+}
+
+/// The GP of a study with a fidelity, refitted on all reported points as they come (`update`),
+/// and read by the sampler (new trials, at max_steps) and the stopping rule (`assess`).
+package final class CurveModel: Sendable {
+    package let fidelity: StudySpec.Fidelity
+    let optimizer: BayesianOptimizer
+    let fitter: ModelFitter
+    private let snapshot = Mutex<CurveSnapshot?>(nil)
+
+    /// The most points the GP is fit on (see `GPEISampler.subset`); curves are thinned first.
+    package static let maxObservations = 1000
+
+    package init(fidelity: StudySpec.Fidelity, seed: UInt64, configuration: BayesianOptimizer.Configuration = .init()) {
+        self.fidelity = fidelity
+        self.optimizer = BayesianOptimizer(configuration: configuration)
+        self.fitter = ModelFitter(optimizer: optimizer, seed: seed ^ 0x6375_7276_6573)
+    }
+
+    /// The last model `update` fitted, if any.
+    package var latest: CurveSnapshot? { snapshot.withLock { $0 } }
+
+    /// The coordinate t of a step on the model's step axis.
+    package func coordinate(ofStep step: Int) -> Double {
+        if Self.linearSteps {
+            return min(1, max(0, Double(step - 1) / Double(max(fidelity.maxSteps - 1, 1))))
+        }
+        return min(1, max(0, log(Double(max(step, 1))) / log(Double(max(fidelity.maxSteps, 2)))))
+    }
+    static let linearSteps = ProcessInfo.processInfo.environment["SEXTANT_LINEAR_STEPS"] == "1"
+
+    /// The steps of a curve the model keeps: the first reported step in each of [1, 2), [2, 4),
+    /// [4, 8), ..., and the last, so a curve of S steps gives at most log2 S + 2 points.
+    package static func keptSteps(of steps: some Collection<Int>) -> [Int] {
+        guard let last = steps.max() else { return [] }
+        var firstInBucket: [Int: Int] = [:]
+        for step in steps where step >= 1 {
+            let bucket = Int.bitWidth - step.leadingZeroBitCount
+            firstInBucket[bucket] = min(firstInBucket[bucket] ?? step, step)
+        }
+        return Set(firstInBucket.values).union([last]).sorted()
+    }
+
+    /// The configuration's point in the unit cube, as GP-EI encodes it.
+    func point(of configuration: Configuration, in space: SearchSpace) -> [Double] {
+        let fill = optimizer.configuration.inactiveFill
+        let x = space.encode(configuration)
+        return fill.isNaN ? x : x.map { $0.isNaN ? fill : $0 }
+    }
+
+    /// A trial's curve in the model's orientation: its reports, and a completed trial's final value
+    /// at its last step (max_steps when it reported none).
+    func curve(of trial: Trial, reports: [Int: Double], sign: Double) -> [Int: Double] {
+        var curve = reports.filter { $0.value.isFinite }.mapValues { sign * $0 }
+        if trial.state == .completed, let value = trial.value, value.isFinite {
+            curve[max(trial.step ?? fidelity.maxSteps, curve.keys.max() ?? 0)] = sign * value
+        }
+        return curve
+    }
+
+    /// Fits the model on every kept point of every curve of the study (and the final values of
+    /// warm-start trials, at max_steps), makes it the latest, and returns it; nil with fewer
+    /// than 2 points.
+    @discardableResult
+    package func update(_ history: StudyHistory) throws -> CurveSnapshot? {
+        let space = history.spec.space
+        let sign: Double = history.spec.metric.goal == .maximize ? -1 : 1
+        var points: [[Double]] = [], values: [Double] = [], owners: [(TrialID, Int)?] = []
+        for trial in history.warmStart where trial.state == .completed {
+            guard let value = trial.value, value.isFinite else { continue }
+            points.append(point(of: trial.configuration, in: space) + [1])
+            values.append(sign * value)
+            owners.append(nil)
+        }
+        var configurations: [TrialID: [Double]] = [:]
+        for trial in history.trials where trial.state != .failed && trial.state != .pending {
+            let curve = curve(of: trial, reports: history.reports[trial.id] ?? [:], sign: sign)
+            guard !curve.isEmpty else { continue }
+            let x = point(of: trial.configuration, in: space)
+            configurations[trial.id] = x
+            for step in Self.keptSteps(of: curve.keys) {
+                points.append(x + [coordinate(ofStep: step)])
+                values.append(curve[step]!)
+                owners.append((trial.id, step))
+            }
+        }
+        guard points.count >= 2 else { return nil }
+        let modelled = optimizer.modelValues(values)
+        let warp = ValueWarp(raw: values, warped: modelled)
+        let kept = GPEISampler.subset(values: modelled, limit: Self.maxObservations)
+        var included: [TrialID: Set<Int>] = [:]
+        for index in kept { if let (id, step) = owners[index] { included[id, default: []].insert(step) } }
+        let dimensions = GPEISampler.dimensions(of: space) + [.continuous]
+        let model = try fitter.fitted(observations: kept.map { points[$0] }, values: kept.map { modelled[$0] },
+                                      dimensions: dimensions, total: points.count)
+        let ids = configurations.keys.sorted()
+        let predicted = model.predictMean(ids.map { configurations[$0]! + [1] })
+        var finals: [TrialID: Double] = [:]
+        for (id, mean) in zip(ids, predicted) { finals[id] = mean }
+        let warmBest = zip(owners, modelled).filter { $0.0 == nil }.map(\.1).min()
+        let incumbent = min(predicted.min() ?? .infinity, warmBest ?? .infinity)
+        let fitted = CurveSnapshot(model: model, warp: warp, included: included, incumbent: incumbent,
+                                   finals: finals, sign: sign)
+        snapshot.withLock { $0 = fitted }
+        return fitted
+    }
+
+    /// Steps at which a forecast from `step` is drawn: up to 8, spread on the step axis, ending at max_steps.
+    func forecastSteps(after step: Int) -> [Int] {
+        let s = fidelity.maxSteps
+        guard step < s else { return [s] }
+        let from = log(Double(step + 1)), to = log(Double(s))
+        let steps = (0..<8).map { k in Int((exp(from + (to - from) * Double(k) / 7)).rounded()) }
+        return Array(Set(steps.map { min(max($0, step + 1), s) }).union([s])).sorted()
+    }
+
+    /// What the latest model says of a running trial given its reports so far (in the study's
+    /// units), with `bestCompleted` the best completed value of the study, if any. Nil before the
+    /// first model or when the trial has no report yet.
+    package func assess(
+        trial: TrialID, configuration: Configuration, space: SearchSpace, reports: [Int: Double], bestCompleted: Double?
+    ) -> CurveAssessment? {
+        guard let snapshot = latest, let last = reports.keys.max() else { return nil }
+        let x = point(of: configuration, in: space)
+        let curve = reports.filter { $0.value.isFinite }.mapValues { snapshot.sign * $0 }
+        let held = snapshot.included[trial] ?? []
+        let new = Self.keptSteps(of: curve.keys).filter { !held.contains($0) }
+        guard let model = try? snapshot.model.conditionedOnFantasies(
+            new.map { x + [coordinate(ofStep: $0)] }, values: new.map { snapshot.warp.forward(curve[$0]!) })
+        else { return nil }
+        let steps = forecastSteps(after: last)
+        let posterior = model.predict(steps.map { x + [coordinate(ofStep: $0)] })
+        var target = snapshot.incumbent
+        if let best = bestCompleted, best.isFinite { target = min(target, snapshot.warp.forward(snapshot.sign * best)) }
+        func studyUnits(_ w: Double) -> Double { snapshot.sign * snapshot.warp.inverse(w) }
+        let forecast = steps.indices.map { k -> CurveForecastPoint in
+            let mean = posterior.mean[k], spread = 1.96 * max(posterior.variance[k], 0).squareRoot()
+            let a = studyUnits(mean - spread), b = studyUnits(mean + spread)
+            return CurveForecastPoint(step: steps[k], mean: studyUnits(mean), low: min(a, b), high: max(a, b))
+        }
+        let mean = posterior.mean[steps.count - 1], sd = max(posterior.variance[steps.count - 1], 0).squareRoot()
+        let probability = sd > 0 ? 0.5 * erfc(-((target - mean) / sd) / 2.squareRoot()) : (mean < target ? 1 : 0)
+        return CurveAssessment(probability: probability, final: forecast[forecast.count - 1], target: studyUnits(target),
+                               forecast: forecast)
+    }
+
+    /// The predicted final value (model units) of each trial the latest model holds a curve of.
+    func predictedFinals() -> [TrialID: Double] { latest?.finals ?? [:] }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Studies with a fidelity, run by real coordinator and worker processes: the command gets the
+/// maximum step, reports per step, and the curve model stops poor trials and says why.
+@Suite(.timeLimit(.minutes(3))) struct FidelityEndToEndTests {
+    static func study(trials: Int, optimizer: String, stopProbability: Double = 0.2) -> String {
+        """
+        name: curves
+        metric: {name: loss, goal: minimize}
+        budget: {trials: \(trials)}
+        optimizer: {kind: \(optimizer), seed: 3, initial_trials: 3}
+        fidelity: {max_steps: 12, min_steps: 2, stop_probability: \(stopProbability)}
+        parameters:
+          x: {type: float, low: 0.0, high: 1.0}
+        """
+    }
+
+    /// A training curve: loss(x, s) = 4 (x − 0.25)² + 0.3 / s, one report per step up to the
+    /// maximum the worker passes (as an argument and in SEXTANT_MAX_STEPS, which must agree),
+    /// 40 ms apart so decisions arrive while it runs. Each trial writes the maximum it got.
+    static let script = """
+        import os, sys, time
+        x, steps = float(sys.argv[1]), int(sys.argv[2])
+        assert os.environ["SEXTANT_MAX_STEPS"] == sys.argv[2], "SEXTANT_MAX_STEPS differs from {max_steps}"
+        open("max-%s" % os.environ["SEXTANT_TRIAL_ID"], "w").write(sys.argv[2])
+        for s in range(1, steps + 1):
+            print("loss=%.6f step=%d" % (4 * (x - 0.25) ** 2 + 0.3 / s, s), flush=True)
+            time.sleep(0.04)
+        """
+
+    static func worker(_ box: Sandbox, scriptPath: String, name: String = "w") throws -> SextantProcess {
+        try SextantProcess(["worker", box.endpoint, "--name", name, "--", "python3", scriptPath, "{x}", "{max_steps}"],
+                           in: box.directory, name: name)
+    }
+
+    static func modelStopped(_ trial: [String: Any]) -> Bool {
+        trial["state"] as? String == "pruned" && (trial["reason"] as? String ?? "").hasPrefix("model at step")
+    }
+
+    @Test func theCurveModelChoosesAndStopsTrials() async throws {
+        let box = try Sandbox()
+        let studyPath = try box.write("study.yaml", Self.study(trials: 14, optimizer: "gp-ei"))
+        let scriptPath = try box.write("curve.py", Self.script)
+        let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c")
+        let worker = try Self.worker(box, scriptPath: scriptPath)
+        #expect(await coordinator.wait(timeout: .seconds(120)) == 0, "coordinator: \(coordinator.stderr)")
+        #expect(await worker.wait(timeout: .seconds(15)) == 0, "worker: \(worker.stderr)")
+        #expect(coordinator.stdout.contains("fidelity: 12 steps"))
+
+        let trials = try await box.exportedTrials()
+        #expect(trials.count == 14)
+        for trial in trials {
+            let id = try #require(trial["id"] as? Int)
+            let max = try? String(contentsOfFile: box.directory.appendingPathComponent("max-\(id)").path, encoding: .utf8)
+            #expect(max == "12", "trial \(id) got max_steps \(max ?? "none")")
+            if trial["state"] as? String == "completed" { #expect(trial["step"] as? Int == 12) }
+        }
+        let stopped = trials.filter(Self.modelStopped)
+        #expect(!stopped.isEmpty, "no trial stopped by the model: \(trials.map { ($0["state"] ?? "", $0["reason"] ?? "") })")
+        for trial in stopped {
+            let step = try #require(trial["step"] as? Int)
+            #expect(step >= 2 && step < 12)
+        }
+        // The model's suggestions find the minimum at x = 0.25 among full runs.
+        let best = trials.filter { $0["state"] as? String == "completed" }.compactMap { $0["value"] as? Double }.min()
+        #expect((best ?? .infinity) < 0.025 + 0.01, "best completed \(best ?? .nan)")
+
+        let (status, table, _) = try await SextantProcess.run(["status"], in: box.directory)
+        #expect(status == 0)
+        #expect(table.contains("[model at step"))
+    }
+
+    @Test func stoppingGoesOnAfterTheCoordinatorRestarts() async throws {
+        let box = try Sandbox()
+        let studyPath = try box.write("study.yaml", Self.study(trials: 12, optimizer: "random"))
+        let scriptPath = try box.write("curve.py", Self.script)
+        let first = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c1")
+        let worker = try Self.worker(box, scriptPath: scriptPath)
+        // Killed without warning once 5 trials are finished.
+        #expect(await first.waitForOutput("[5/12]", timeout: .seconds(60)), "coordinator: \(first.stdout)")
+        kill(first.process.processIdentifier, SIGKILL)
+        _ = await first.wait(timeout: .seconds(5))
+        let before = try await box.exportedTrials().filter { ["completed", "pruned"].contains($0["state"] as? String) }.count
+
+        let second = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c2")
+        #expect(await second.wait(timeout: .seconds(120)) == 0, "coordinator: \(second.stderr)")
+        #expect(await worker.wait(timeout: .seconds(15)) == 0, "worker: \(worker.stderr)")
+        let trials = try await box.exportedTrials()
+        #expect(trials.filter { ["completed", "pruned", "failed"].contains($0["state"] as? String) }.count == 12)
+        // The restarted coordinator rebuilt the model from the stored reports and kept stopping.
+        let later = trials.filter { ($0["id"] as? Int ?? 0) > before + 1 }
+        #expect(later.contains(where: Self.modelStopped),
+                "after the restart: \(later.map { ($0["id"] ?? "", $0["state"] ?? "", $0["reason"] ?? "") })")
+    }
+}

@@ -1,0 +1,46 @@
+import Testing
+import TrialModel
+
+@Suite struct FidelityStudyFileTests {
+    static func study(fidelity: String, parameters: String = "lr: {type: float, low: 1.0e-4, high: 0.1, log: true}") -> String {
+        """
+        name: f
+        metric: {name: val_loss, goal: minimize}
+        budget: {trials: 10}
+        fidelity: \(fidelity)
+        parameters:
+          \(parameters)
+        """
+    }
+
+    @Test func readsTheFidelityWithItsDefaults() throws {
+        let spec = try StudyFile.parse(Self.study(fidelity: "{max_steps: 52}"), file: "s.yaml")
+        #expect(spec.fidelity == StudySpec.Fidelity(maxSteps: 52, minSteps: 1, stopProbability: 0.05))
+        let custom = try StudyFile.parse(Self.study(fidelity: "{max_steps: 20, min_steps: 3, stop_probability: 0}"), file: "s.yaml")
+        #expect(custom.fidelity == StudySpec.Fidelity(maxSteps: 20, minSteps: 3, stopProbability: 0))
+        #expect(try StudyFile.parse(Self.study(fidelity: "{max_steps: 5}").replacingOccurrences(of: "fidelity: {max_steps: 5}\n", with: ""),
+                                    file: "s.yaml").fidelity == nil)
+    }
+
+    @Test(arguments: [
+        ("{min_steps: 2}", "max_steps"),
+        ("{max_steps: 1}", "at least 2"),
+        ("{max_steps: 10, min_steps: 10}", "below max_steps"),
+        ("{max_steps: 10, stop_probability: 1}", "below 1"),
+        ("{max_steps: 10, stop_probability: -0.1}", "at least 0"),
+        ("{max_steps: 10, rungs: 3}", "rungs"),
+    ])
+    func rejectsABadFidelity(fidelity: String, problem: String) throws {
+        let error = #expect(throws: StudyFileError.self) { try StudyFile.parse(Self.study(fidelity: fidelity), file: "s.yaml") }
+        #expect(error?.description.contains(problem) == true, "\(String(describing: error))")
+    }
+
+    @Test(arguments: ["epochs", "num_epochs", "max_steps", "Iterations"])
+    func refusesToSearchTheTrainingLength(name: String) throws {
+        let error = #expect(throws: StudyFileError.self) {
+            try StudyFile.parse(Self.study(fidelity: "{max_steps: 30}", parameters: "\(name): {type: int, low: 1, high: 30}"), file: "s.yaml")
+        }
+        #expect(error?.description.contains("cannot be searched in a study with a fidelity") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("{max_steps}") == true)
+    }
+}

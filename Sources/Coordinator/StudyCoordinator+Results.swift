@@ -47,7 +47,7 @@ extension StudyCoordinator {
     }
 
     /// Keeps the curve model's forecast of a running trial, and stops the trial when the model
-    /// gives it too little chance of beating the best final value (`Fidelity.stopProbability`).
+    /// gives it too little chance of beating the best completed value (`Fidelity.stopProbability`).
     /// The decision is about `step`: the worker ignores it if the trial has reported a later step,
     /// which is assessed in turn.
     func judge(_ id: TrialID, step: Int, _ assessment: CurveAssessment?) {

@@ -44,6 +44,36 @@ package struct ValueWarp: Sendable {
     }
 }
 
+/// The typical value at each step, a function of the step's coordinate t: the median of the
+/// curves' (model) values at steps 1, 2, 4, ..., max_steps where at least 3 curves reported,
+/// linear in t between them and flat beyond. The GP models each curve's departure from it, so
+/// that the early steps' common level (an untrained network is poor whatever its
+/// configuration) does not read as a forecast of the final value.
+package struct StepBaseline: Sendable {
+    let knots: [(t: Double, value: Double)]
+
+    static let none = StepBaseline(knots: [])
+
+    init(knots: [(t: Double, value: Double)]) { self.knots = knots }
+
+    /// From the (t, value) points of the curves at the grid steps.
+    init(grouped: [Double: [Double]]) {
+        knots = grouped.filter { $0.value.count >= 3 }.sorted { $0.key < $1.key }.map { t, values in
+            let sorted = values.sorted(), n = sorted.count
+            return (t, n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2)
+        }
+    }
+
+    func callAsFunction(_ t: Double) -> Double {
+        guard let first = knots.first, let last = knots.last else { return 0 }
+        if t <= first.t { return first.value }
+        if t >= last.t { return last.value }
+        let upper = knots.firstIndex { $0.t >= t }!
+        let (a, b) = (knots[upper - 1], knots[upper])
+        return b.t > a.t ? a.value + (b.value - a.value) * (t - a.t) / (b.t - a.t) : b.value
+    }
+}
+
 /// One point of a running trial's predicted continuation, in the study's units.
 package struct CurveForecastPoint: Sendable, Hashable, Codable {
     package var step: Int
@@ -58,13 +88,13 @@ package struct CurveForecastPoint: Sendable, Hashable, Codable {
 
 /// What the model says of a running trial after its latest report.
 package struct CurveAssessment: Sendable {
-    /// The probability that the trial's final value beats `target`.
+    /// The probability that the trial's final value beats `target` (1 while no trial has finished).
     package var probability: Double
     /// Its predicted final value and 95% band, in the study's units.
     package var final: CurveForecastPoint
-    /// The value to beat: the best predicted final value among the study's curves, or the best
-    /// completed value when that is better.
-    package var target: Double
+    /// The value to beat: the best completed value of the study (or of the warm-start trials);
+    /// nil while there is none.
+    package var target: Double?
     /// The predicted continuation from the step after the latest report to max_steps.
     package var forecast: [CurveForecastPoint]
 
@@ -72,7 +102,7 @@ package struct CurveAssessment: Sendable {
     package func stopReason(at step: Int) -> String {
         let percent = probability * 100
         let chance = percent < 0.1 ? "under 0.1%" : "\(TrialFormatting.format((percent * 10).rounded() / 10))%"
-        return "model at step \(step): \(chance) chance that its final value beats \(TrialFormatting.format(target)) "
+        return "model at step \(step): \(chance) chance that its final value beats \(target.map(TrialFormatting.format) ?? "-") "
             + "(predicted \(TrialFormatting.format(final.mean)), 95% band \(TrialFormatting.format(final.low)) to "
             + "\(TrialFormatting.format(final.high)) at step \(final.step))"
     }
@@ -86,10 +116,15 @@ package struct CurveSnapshot: Sendable {
     let included: [TrialID: Set<Int>]
     /// The best predicted final value among the curves, in model units.
     let incumbent: Double
+    /// The best completed value among the trials the model was fit on (warm-start ones included),
+    /// in model units; nil when none has completed.
+    let bestFinished: Double?
     /// Predicted final value (model units) of every trial with points, for the acquisition.
     let finals: [TrialID: Double]
     /// −1 when the metric is maximized (the model minimizes), else 1.
     let sign: Double
+    /// The GP models departures from this (model units); add it back to a prediction.
+    let baseline: StepBaseline
 }
 
 /// The GP of a study with a fidelity, refitted on all reported points as they come (`update`),
@@ -103,8 +138,13 @@ package final class CurveModel: Sendable {
     /// The most points the GP is fit on (see `GPEISampler.subset`); curves are thinned first.
     package static let maxObservations = 1000
 
-    package init(fidelity: StudySpec.Fidelity, seed: UInt64, configuration: BayesianOptimizer.Configuration = .init()) {
+    /// Whether the GP models departures from the `StepBaseline` (true) or the values themselves.
+    let usesBaseline: Bool
+
+    package init(fidelity: StudySpec.Fidelity, seed: UInt64, configuration: BayesianOptimizer.Configuration = .init(),
+                 baseline: Bool = true) {
         self.fidelity = fidelity
+        self.usesBaseline = baseline
         self.optimizer = BayesianOptimizer(configuration: configuration)
         self.fitter = ModelFitter(optimizer: optimizer, seed: seed ^ 0x6375_7276_6573)
     }
@@ -179,20 +219,34 @@ package final class CurveModel: Sendable {
         guard points.count >= 2 else { return nil }
         let modelled = optimizer.modelValues(values)
         let warp = ValueWarp(raw: values, warped: modelled)
+        var grouped: [Double: [Double]] = [:]
+        if usesBaseline {
+            for (owner, value) in zip(owners, modelled) {
+                let step = owner?.1 ?? fidelity.maxSteps
+                if step == fidelity.maxSteps || step & (step - 1) == 0 { grouped[coordinate(ofStep: step), default: []].append(value) }
+            }
+        }
+        let baseline = StepBaseline(grouped: grouped)
+        let departures = zip(points, modelled).map { point, value in value - baseline(point[point.count - 1]) }
         let kept = GPEISampler.subset(values: modelled, limit: Self.maxObservations)
         var included: [TrialID: Set<Int>] = [:]
         for index in kept { if let (id, step) = owners[index] { included[id, default: []].insert(step) } }
         let dimensions = GPEISampler.dimensions(of: space) + [.continuous]
-        let model = try fitter.fitted(observations: kept.map { points[$0] }, values: kept.map { modelled[$0] },
+        let model = try fitter.fitted(observations: kept.map { points[$0] }, values: kept.map { departures[$0] },
                                       dimensions: dimensions, total: points.count)
         let ids = configurations.keys.sorted()
-        let predicted = model.predictMean(ids.map { configurations[$0]! + [1] })
+        let predicted = model.predictMean(ids.map { configurations[$0]! + [1] }).map { $0 + baseline(1) }
         var finals: [TrialID: Double] = [:]
         for (id, mean) in zip(ids, predicted) { finals[id] = mean }
         let warmBest = zip(owners, modelled).filter { $0.0 == nil }.map(\.1).min()
         let incumbent = min(predicted.min() ?? .infinity, warmBest ?? .infinity)
-        let fitted = CurveSnapshot(model: model, warp: warp, included: included, incumbent: incumbent,
-                                   finals: finals, sign: sign)
+        var bestFinished = warmBest
+        for trial in history.trials where trial.state == .completed {
+            guard let value = trial.value, value.isFinite else { continue }
+            bestFinished = min(bestFinished ?? .infinity, warp.forward(sign * value))
+        }
+        let fitted = CurveSnapshot(model: model, warp: warp, included: included, incumbent: incumbent, bestFinished: bestFinished,
+                                   finals: finals, sign: sign, baseline: baseline)
         snapshot.withLock { $0 = fitted }
         return fitted
     }
@@ -217,13 +271,16 @@ package final class CurveModel: Sendable {
         let curve = reports.filter { $0.value.isFinite }.mapValues { snapshot.sign * $0 }
         let held = snapshot.included[trial] ?? []
         let new = Self.keptSteps(of: curve.keys).filter { !held.contains($0) }
+        let baseline = snapshot.baseline
         guard let model = try? snapshot.model.conditionedOnFantasies(
-            new.map { x + [coordinate(ofStep: $0)] }, values: new.map { snapshot.warp.forward(curve[$0]!) })
+            new.map { x + [coordinate(ofStep: $0)] },
+            values: new.map { snapshot.warp.forward(curve[$0]!) - baseline(coordinate(ofStep: $0)) })
         else { return nil }
         let steps = forecastSteps(after: last)
-        let posterior = model.predict(steps.map { x + [coordinate(ofStep: $0)] })
-        var target = snapshot.incumbent
-        if let best = bestCompleted, best.isFinite { target = min(target, snapshot.warp.forward(snapshot.sign * best)) }
+        var posterior = model.predict(steps.map { x + [coordinate(ofStep: $0)] })
+        for (k, step) in steps.enumerated() { posterior.mean[k] += baseline(coordinate(ofStep: step)) }
+        var target = snapshot.bestFinished
+        if let best = bestCompleted, best.isFinite { target = min(target ?? .infinity, snapshot.warp.forward(snapshot.sign * best)) }
         func studyUnits(_ w: Double) -> Double { snapshot.sign * snapshot.warp.inverse(w) }
         let forecast = steps.indices.map { k -> CurveForecastPoint in
             let mean = posterior.mean[k], spread = 1.96 * max(posterior.variance[k], 0).squareRoot()
@@ -231,11 +288,10 @@ package final class CurveModel: Sendable {
             return CurveForecastPoint(step: steps[k], mean: studyUnits(mean), low: min(a, b), high: max(a, b))
         }
         let mean = posterior.mean[steps.count - 1], sd = max(posterior.variance[steps.count - 1], 0).squareRoot()
-        let probability = sd > 0 ? 0.5 * erfc(-((target - mean) / sd) / 2.squareRoot()) : (mean < target ? 1 : 0)
-        return CurveAssessment(probability: probability, final: forecast[forecast.count - 1], target: studyUnits(target),
+        var probability = 1.0
+        if let target { probability = sd > 0 ? 0.5 * erfc(-((target - mean) / sd) / 2.squareRoot()) : (mean < target ? 1 : 0) }
+        return CurveAssessment(probability: probability, final: forecast[forecast.count - 1], target: target.map(studyUnits),
                                forecast: forecast)
     }
 
-    /// The predicted final value (model units) of each trial the latest model holds a curve of.
-    func predictedFinals() -> [TrialID: Double] { latest?.finals ?? [:] }
 }

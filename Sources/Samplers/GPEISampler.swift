@@ -131,13 +131,14 @@ package final class GPEISampler: Sampler {
         for trial in history.warmStart where trial.state == .completed {
             guard let value = trial.value, value.isFinite else { continue }
             observations.append(curves.point(of: trial.configuration, in: space) + [1])
-            values.append(snapshot.warp.forward(snapshot.sign * value))
+            values.append(snapshot.warp.forward(snapshot.sign * value) - snapshot.baseline(1))
         }
         for trial in history.trials {
             let x = curves.point(of: trial.configuration, in: space) + [1]
             if let final = snapshot.finals[trial.id] {
                 observations.append(x)
-                values.append(final)
+                // The GP models departures from the step baseline: at max_steps, from its last value.
+                values.append(final - snapshot.baseline(1))
             }
             if trial.state == .running || trial.state == .pending || trial.state == .failed { pending.append(x) }
         }

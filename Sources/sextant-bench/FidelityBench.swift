@@ -47,6 +47,9 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "curves: fidelity.min_steps.")
     var minSteps = StudySpec.Fidelity(maxSteps: 52).minSteps
 
+    @Option(help: "curves: the GP models departures from the median curve (true) or the values (false).")
+    var baseline = true
+
     @Option(help: "GP-EI: quasi-random trials before the first model.")
     var initialTrials = StudySpec.Optimizer().initialTrials
 
@@ -108,7 +111,7 @@ struct FidelityBench: AsyncParsableCommand {
         case "curves":
             let fidelity = StudySpec.Fidelity(maxSteps: Self.maxSteps, minSteps: minSteps, stopProbability: stopProbability)
             spec.fidelity = fidelity
-            curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed)
+            curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed, baseline: baseline)
         case "asha":
             pruner = ASHAPruner(minSteps: 1, reductionFactor: 3)
         case "full":

@@ -106,7 +106,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         // Training is deterministic, so running the best configuration again reproduces its accuracy.
         var accuracy: Double?
-        try MLPTrainer(settings: MLPSettings(best.configuration)).train { accuracy = $0.validationAccuracy }
+        var rerun = best.configuration
+        if let fidelity = spec.fidelity, rerun["epochs"] == nil { rerun = Configuration(rerun.values.merging(["epochs": .int(fidelity.maxSteps)]) { a, _ in a }) }
+        try MLPTrainer(settings: MLPSettings(rerun)).train { accuracy = $0.validationAccuracy }
         if let accuracy {
             Console.line(String(format: "validation accuracy of the best configuration: %.1f%% (360 held-out digits)", accuracy * 100))
         }
@@ -159,7 +161,7 @@ final class DemoProgress: @unchecked Sendable {
         if !running.isEmpty {
             let lastStep = Dictionary(reports.map { ($0.trial, $0.step) }, uniquingKeysWith: max)
             line += "  running: " + running.map { trial in
-                let epochs = trial.configuration["epochs"].map { "/\($0)" } ?? ""
+                let epochs = (trial.configuration["epochs"]?.description ?? spec.fidelity.map { String($0.maxSteps) }).map { "/\($0)" } ?? ""
                 return "#\(trial.id) epoch \(lastStep[trial.id] ?? 0)\(epochs)"
             }.joined(separator: ", ")
         }

@@ -11,7 +11,8 @@ struct TrainCommand: ParsableCommand {
             Example:
               sextant train mlp-digits --param learning_rate=0.01 --param epochs=20
             Parameters come from SEXTANT_PARAMS (as a worker sets it) and then from \
-            --param, which wins. mlp-digits takes learning_rate, batch_size, epochs, \
+            --param, which wins; in a study with a fidelity, epochs defaults to its max_steps \
+            (SEXTANT_MAX_STEPS). mlp-digits takes learning_rate, batch_size, epochs, \
             hidden_units, weight_decay, optimizer (sgd, momentum, adam), lr_schedule \
             (constant, step, cosine), dropout and seed; each epoch it prints
               epoch=N val_loss=... val_accuracy=... train_loss=... step=N
@@ -41,6 +42,10 @@ struct TrainCommand: ParsableCommand {
                 Console.error("SEXTANT_PARAMS is not a JSON object of parameters: \(error)")
                 throw ExitCode(2)
             }
+        }
+        // A study with a fidelity trains every trial up to its max_steps (epochs, here).
+        if values["epochs"] == nil, let text = ProcessInfo.processInfo.environment["SEXTANT_MAX_STEPS"], let steps = Int(text) {
+            values["epochs"] = .int(steps)
         }
         for parameter in parameters {
             let parts = parameter.split(separator: "=", maxSplits: 1).map(String.init)

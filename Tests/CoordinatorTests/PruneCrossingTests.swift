@@ -67,6 +67,8 @@ import WireProtocol
         #expect(try await run.outcome == .budgetSpent)
         let stored = try harness.store.trials(in: harness.study.id)
         #expect(stored[2].state == .pruned && stored[2].value == 5 && stored[2].step == 1)
+        // The stored reason is the pruner's, not the worker's generic one.
+        #expect(stored[2].reason?.hasPrefix("ASHA rung at step 1: 2 of the 3 trials there did better") == true, "\(stored[2].reason ?? "nil")")
         #expect(stored.best(for: .minimize)?.value == 1)
     }
 

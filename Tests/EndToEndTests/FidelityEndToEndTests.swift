@@ -44,7 +44,10 @@ import Testing
         let studyPath = try box.write("study.yaml", Self.study(trials: 14, optimizer: "gp-ei"))
         let scriptPath = try box.write("curve.py", Self.script)
         let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c")
-        let worker = try Self.worker(box, scriptPath: scriptPath)
+        // Two slots: suggestions are made while another trial runs, and stop decisions reach
+        // one command while the other goes on.
+        let worker = try SextantProcess(["worker", box.endpoint, "--slots", "2", "--", "python3", scriptPath, "{x}", "{max_steps}"],
+                                        in: box.directory, name: "w")
         #expect(await coordinator.wait(timeout: .seconds(120)) == 0, "coordinator: \(coordinator.stderr)")
         #expect(await worker.wait(timeout: .seconds(15)) == 0, "worker: \(worker.stderr)")
         #expect(coordinator.stdout.contains("fidelity: 12 steps"))
@@ -93,5 +96,55 @@ import Testing
         let later = trials.filter { ($0["id"] as? Int ?? 0) > before + 1 }
         #expect(later.contains(where: Self.modelStopped),
                 "after the restart: \(later.map { ($0["id"] ?? "", $0["state"] ?? "", $0["reason"] ?? "") })")
+    }
+
+    /// Trials 1-3 run their 12 steps at once; later ones report 3 steps and wait for `release`.
+    static let heldScript = """
+        import os, sys, time
+        x, steps, held = float(sys.argv[1]), int(sys.argv[2]), int(os.environ["SEXTANT_TRIAL_ID"]) > 3
+        for s in range(1, (3 if held else steps) + 1):
+            print("loss=%.6f step=%d" % (4 * (x - 0.25) ** 2 + 0.3 / s, s), flush=True)
+        while held and not os.path.exists("release"):
+            time.sleep(0.05)
+        """
+
+    /// The dashboard of a live study shows each running trial's forecast: in `/api/trials`, and
+    /// drawn on the learning-curve plot by a real headless browser when there is one.
+    @Test func runningTrialsHaveAForecastOnTheDashboard() async throws {
+        let box = try Sandbox()
+        let studyPath = try box.write("study.yaml", Self.study(trials: 6, optimizer: "random", stopProbability: 0))
+        let scriptPath = try box.write("held.py", Self.heldScript)
+        let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint, "--dashboard", "127.0.0.1:0"],
+                                             in: box.directory, name: "c")
+        let base = try await DashboardEndToEndTests.dashboardURL(of: coordinator)
+        let worker = try SextantProcess(["worker", box.endpoint, "--slots", "2", "--", "python3", scriptPath, "{x}", "{max_steps}"],
+                                        in: box.directory, name: "w")
+        defer { worker.kill(); coordinator.kill() }
+        var running: [[String: Any]] = []
+        for _ in 0..<1200 {
+            let trials = try await DashboardEndToEndTests.http(base + "api/trials").json as? [[String: Any]] ?? []
+            running = trials.filter { $0["state"] as? String == "running" }
+            if running.count == 2, running.allSatisfy({ ($0["forecast"] as? [[Double]])?.isEmpty == false }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(running.count == 2)
+        for trial in running {
+            let forecast = try #require(trial["forecast"] as? [[Double]], "no forecast: \(trial)")
+            #expect(forecast.first?[0] == 4 && forecast.last?[0] == 12, "\(forecast)")
+            for point in forecast { #expect(point.count == 4 && point[2] <= point[1] && point[1] <= point[3], "\(point)") }
+        }
+        if let chromium = DashboardEndToEndTests.chromium {
+            let dom = try await DashboardEndToEndTests.run(
+                chromium, ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                           "--user-data-dir=\(box.directory.path)/chromium", "--virtual-time-budget=6000", "--dump-dom", base],
+                in: box.directory)
+            #expect(dom.contains("data-forecasts=\"2\""), "no forecasts drawn: \(dom.prefix(1500))")
+            #expect(dom.components(separatedBy: "class=\"forecast-band\"").count - 1 == 2)
+        }
+        _ = FileManager.default.createFile(atPath: box.directory.appendingPathComponent("release").path, contents: nil)
+        #expect(await coordinator.wait(timeout: .seconds(60)) == 0, "coordinator: \(coordinator.stderr)")
+        // Ended trials carry no forecast.
+        let trials = try await box.exportedTrials()
+        #expect(trials.allSatisfy { $0["forecast"] == nil })
     }
 }

@@ -61,3 +61,17 @@ def test_report_prints_one_flushed_line_the_worker_reads():
 def test_report_needs_a_metric():
     with pytest.raises(TypeError, match="at least one metric"):
         sextant.report(step=1)
+
+
+def test_max_steps_comes_from_the_worker_of_a_study_with_a_fidelity(monkeypatch):
+    monkeypatch.delenv("SEXTANT_MAX_STEPS", raising=False)
+    assert sextant.max_steps() is None
+    assert sextant.max_steps(20) == 20
+    monkeypatch.setenv("SEXTANT_MAX_STEPS", "52")
+    assert sextant.max_steps(20) == 52
+    monkeypatch.setenv("SEXTANT_MAX_STEPS", "fifty")
+    with pytest.raises(sextant.InvalidParameters, match="SEXTANT_MAX_STEPS is not an integer"):
+        sextant.max_steps()
+    monkeypatch.setenv("SEXTANT_MAX_STEPS", "0")
+    with pytest.raises(sextant.InvalidParameters, match="at least 1"):
+        sextant.max_steps()

@@ -1,7 +1,7 @@
 """Sextant's Python client.
 
 - `work(endpoint, objective)`: an in-process worker; `objective(trial)` runs once per trial.
-- `params()` and `report()`: for a training script run by `sextant worker -- COMMAND`.
+- `params()`, `report()` and `max_steps()`: for a training script run by `sextant worker -- COMMAND`.
 - `load("study.db")`: a study's trials, the best one, and a DataFrame of them.
 
 See docs/python.md.
@@ -9,7 +9,7 @@ See docs/python.md.
 
 from .errors import InvalidParameters, SextantError, StudyFileError, TrialPruned, WorkerStopped
 from .results import Study, TrialRecord, load
-from .script import params, report
+from .script import max_steps, params, report
 from .trial import Trial
 from .worker import Worker, WorkSummary, work
 
@@ -27,6 +27,7 @@ __all__ = [
     "WorkSummary",
     "WorkerStopped",
     "load",
+    "max_steps",
     "params",
     "report",
     "work",

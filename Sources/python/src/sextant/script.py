@@ -43,6 +43,24 @@ def params(defaults: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     return values
 
 
+def max_steps(default: Optional[int] = None) -> Optional[int]:
+    """The number of steps (epochs) a trial trains in a study with a fidelity
+    (docs/study-file.md, "Fidelity"), from `SEXTANT_MAX_STEPS`; `default` when the study has
+    none or the script runs by hand. Train that long and `report()` every step: the
+    coordinator stops the trial early when its curve will not win.
+    """
+    text = os.environ.get("SEXTANT_MAX_STEPS")
+    if text is None or text == "":
+        return default
+    try:
+        steps = int(text)
+    except ValueError:
+        raise InvalidParameters(f"SEXTANT_MAX_STEPS is not an integer: {text[:50]!r}") from None
+    if steps < 1:
+        raise InvalidParameters(f"SEXTANT_MAX_STEPS must be at least 1, not {steps}")
+    return steps
+
+
 def _typed(name: str, value: Any, default: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return value

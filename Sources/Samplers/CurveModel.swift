@@ -140,11 +140,16 @@ package final class CurveModel: Sendable {
 
     /// Whether the GP models departures from the `StepBaseline` (true) or the values themselves.
     let usesBaseline: Bool
+    /// Whether the step axis is logarithmic (t = ln s / ln S) or linear (t = (s − 1)/(S − 1)).
+    let logSteps: Bool
 
+    /// `baseline` and `logSteps` are the defaults measured in docs/benchmarks.md ("Multi-fidelity");
+    /// the other settings are kept for `sextant-bench fidelity`.
     package init(fidelity: StudySpec.Fidelity, seed: UInt64, configuration: BayesianOptimizer.Configuration = .init(),
-                 baseline: Bool = true) {
+                 baseline: Bool = true, logSteps: Bool = true) {
         self.fidelity = fidelity
         self.usesBaseline = baseline
+        self.logSteps = logSteps
         self.optimizer = BayesianOptimizer(configuration: configuration)
         self.fitter = ModelFitter(optimizer: optimizer, seed: seed ^ 0x6375_7276_6573)
     }
@@ -154,12 +159,9 @@ package final class CurveModel: Sendable {
 
     /// The coordinate t of a step on the model's step axis.
     package func coordinate(ofStep step: Int) -> Double {
-        if Self.linearSteps {
-            return min(1, max(0, Double(step - 1) / Double(max(fidelity.maxSteps - 1, 1))))
-        }
+        if !logSteps { return min(1, max(0, Double(step - 1) / Double(max(fidelity.maxSteps - 1, 1)))) }
         return min(1, max(0, log(Double(max(step, 1))) / log(Double(max(fidelity.maxSteps, 2)))))
     }
-    static let linearSteps = ProcessInfo.processInfo.environment["SEXTANT_LINEAR_STEPS"] == "1"
 
     /// The steps of a curve the model keeps: the first reported step in each of [1, 2), [2, 4),
     /// [4, 8), ..., and the last, so a curve of S steps gives at most log2 S + 2 points.

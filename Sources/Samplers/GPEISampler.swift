@@ -146,20 +146,30 @@ package final class GPEISampler: Sampler {
         // The step coordinate is held at max_steps: its only level is 1.
         let dimensions = Self.dimensions(of: space) + [.discrete(levels: [1])]
         let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
-        let suggestion: Suggestion
-        do {
-            let rule = SearchSpace.ActivityRule(space)
-            let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional
-                ? { @Sendable point in rule.activity(of: Array(point.dropLast())) + [true] } : nil
-            suggestion = try optimizer.suggest(using: snapshot.model, observations: observations, values: values,
-                                               pending: pending, dimensions: dimensions, seed: callSeed, activity: activity)
-        } catch AcquisitionError.noDistinctCandidate {
-            return fallback.suggestNow(history)
+        let rule = SearchSpace.ActivityRule(space)
+        let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional
+            ? { @Sendable point in rule.activity(of: Array(point.dropLast())) + [true] } : nil
+        // A point that rounds to a configuration already tried (an integer parameter) is added to
+        // the pending points and the search runs again: expected improvement is often highest next
+        // to the trials, and a random configuration instead would waste a trial.
+        for _ in 0..<Self.duplicateRetries {
+            let suggestion: Suggestion
+            do {
+                suggestion = try optimizer.suggest(using: snapshot.model, observations: observations, values: values,
+                                                   pending: pending, dimensions: dimensions, seed: callSeed, activity: activity)
+            } catch AcquisitionError.noDistinctCandidate {
+                break
+            }
+            let configuration = space.decode(Array(suggestion.point.dropLast()))
+            guard history.trials.contains(where: { $0.configuration == configuration }) else { return configuration }
+            pending.append(curves.point(of: configuration, in: space) + [1])
         }
-        let configuration = space.decode(Array(suggestion.point.dropLast()))
-        if history.trials.contains(where: { $0.configuration == configuration }) { return fallback.suggestNow(history) }
-        return configuration
+        return fallback.suggestNow(history)
     }
+
+    /// Searches (with a study's fidelity) after a suggestion that rounded to a configuration
+    /// already tried, before falling back to a quasi-random one.
+    static let duplicateRetries = 4
 
     /// The model for these observations (see `ModelFitter.fitted`).
     func fitted(observations: [[Double]], values: [Double], dimensions: [DimensionKind], total: Int? = nil) throws

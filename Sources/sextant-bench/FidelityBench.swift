@@ -50,6 +50,9 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "curves: the GP models departures from the median curve (true) or the values (false).")
     var baseline = true
 
+    @Option(help: "curves: the model's step axis, log or linear.")
+    var stepScale = "log"
+
     @Option(help: "GP-EI: quasi-random trials before the first model.")
     var initialTrials = StudySpec.Optimizer().initialTrials
 
@@ -111,7 +114,7 @@ struct FidelityBench: AsyncParsableCommand {
         case "curves":
             let fidelity = StudySpec.Fidelity(maxSteps: Self.maxSteps, minSteps: minSteps, stopProbability: stopProbability)
             spec.fidelity = fidelity
-            curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed, baseline: baseline)
+            curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed, baseline: baseline, logSteps: stepScale != "linear")
         case "asha":
             pruner = ASHAPruner(minSteps: 1, reductionFactor: 3)
         case "full":

@@ -78,9 +78,9 @@ package struct StudySpec: Sendable, Hashable, Codable {
         /// No trial is stopped by the model before this step. Default 1.
         package var minSteps: Int
         /// A running trial stops when the model gives its final value less than this probability
-        /// of beating the best completed value; 0 turns model-based stopping off. Default 0.05.
+        /// of beating the best completed value; 0 turns model-based stopping off. Default 0.15 (docs/benchmarks.md, "Multi-fidelity").
         package var stopProbability: Double
-        package init(maxSteps: Int, minSteps: Int = 1, stopProbability: Double = 0.05) {
+        package init(maxSteps: Int, minSteps: Int = 1, stopProbability: Double = 0.15) {
             self.maxSteps = maxSteps; self.minSteps = minSteps; self.stopProbability = stopProbability
         }
 

@@ -15,7 +15,7 @@ import TrialModel
 
     @Test func readsTheFidelityWithItsDefaults() throws {
         let spec = try StudyFile.parse(Self.study(fidelity: "{max_steps: 52}"), file: "s.yaml")
-        #expect(spec.fidelity == StudySpec.Fidelity(maxSteps: 52, minSteps: 1, stopProbability: 0.05))
+        #expect(spec.fidelity == StudySpec.Fidelity(maxSteps: 52, minSteps: 1, stopProbability: 0.15))
         let custom = try StudyFile.parse(Self.study(fidelity: "{max_steps: 20, min_steps: 3, stop_probability: 0}"), file: "s.yaml")
         #expect(custom.fidelity == StudySpec.Fidelity(maxSteps: 20, minSteps: 3, stopProbability: 0))
         #expect(try StudyFile.parse(Self.study(fidelity: "{max_steps: 5}").replacingOccurrences(of: "fidelity: {max_steps: 5}\n", with: ""),

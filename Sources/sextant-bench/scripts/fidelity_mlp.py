@@ -7,7 +7,9 @@ For each seed it runs two studies of the built-in mlp-digits trainer with
 - full: docs/examples/mlp-digits-pruning.yaml without its pruner (every trial
   trains 27 epochs), 40 trials;
 - fidelity: docs/examples/mlp-digits-fidelity.yaml (up to 27 epochs, the curve
-  model chooses and stops trials), its own budget of trials.
+  model chooses and stops trials), with the trial budget raised to 400 and a time
+  budget (`budget.max_seconds`) of the full study's wall time, so it can go on
+  as long as the full study took but no longer.
 
 It reads both back with `sextant export` and reports, per seed, the full study's
 wall time (first trial start to last trial end) and best val_loss, and the time
@@ -72,11 +74,13 @@ def main():
     with tempfile.TemporaryDirectory() as folder:
         for seed in parse_seeds(args.seeds):
             full = run_study(args.binary, full_text.replace("seed: 7", "seed: %d" % seed), folder, "full-%d" % seed)
-            curves = run_study(args.binary, fidelity_text.replace("seed: 7", "seed: %d" % seed), folder, "fidelity-%d" % seed)
             done = [t for t in full if t["state"] == "completed"]
             best = min(t["value"] for t in done)
             full_wall = max(when(t["finished_at"]) for t in full if t["finished_at"]) - min(
                 when(t["started_at"]) for t in full if t["started_at"])
+            text = re.sub(r"budget: \{[^}]*\}", "budget: {trials: 400, max_seconds: %.1f}" % full_wall,
+                          fidelity_text.replace("seed: 7", "seed: %d" % seed))
+            curves = run_study(args.binary, text, folder, "fidelity-%d" % seed)
             start = min(when(t["started_at"]) for t in curves if t["started_at"])
             reached = sorted(when(t["finished_at"]) - start for t in curves
                              if t["state"] == "completed" and t["value"] <= best * (1 + args.tolerance))

@@ -148,6 +148,18 @@ final class RealisticEvaluator: @unchecked Sendable {
         }
     }
 
+    /// A configuration as the evaluator's JSON object.
+    static func json(_ configuration: Configuration) -> [String: Any] {
+        configuration.values.mapValues { value -> Any in
+            switch value {
+            case .double(let x): x
+            case .int(let x): x
+            case .string(let x): x
+            case .bool(let x): x
+            }
+        }
+    }
+
     func problem(_ id: String, named name: String) throws -> BenchProblem {
         let description = try ask(["describe": id])
         guard let rows = description["parameters"] as? [[Any]], let best = description["best_known"] as? Double else {
@@ -170,16 +182,7 @@ final class RealisticEvaluator: @unchecked Sendable {
             }
         }
         return BenchProblem(name: name, space: SearchSpace(parameters), minimum: best) { [self] configuration in
-            var config: [String: Any] = [:]
-            for (key, value) in configuration.values {
-                switch value {
-                case .double(let x): config[key] = x
-                case .int(let x): config[key] = x
-                case .string(let x): config[key] = x
-                case .bool(let x): config[key] = x
-                }
-            }
-            guard let value = try ask(["problem": id, "config": config])["value"] as? Double else {
+            guard let value = try ask(["problem": id, "config": Self.json(configuration)])["value"] as? Double else {
                 throw BenchError("evaluator: no value for \(id)")
             }
             return value

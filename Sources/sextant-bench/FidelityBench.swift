@@ -184,16 +184,7 @@ struct FidelityBench: AsyncParsableCommand {
     }
 
     static func curve(task: String, configuration: Configuration, evaluator: RealisticEvaluator) throws -> ([Double], [Double]) {
-        var config: [String: Any] = [:]
-        for (key, value) in configuration.values {
-            switch value {
-            case .double(let x): config[key] = x
-            case .int(let x): config[key] = x
-            case .string(let x): config[key] = x
-            case .bool(let x): config[key] = x
-            }
-        }
-        let reply = try evaluator.ask(["curve": task, "config": config])
+        let reply = try evaluator.ask(["curve": task, "config": RealisticEvaluator.json(configuration)])
         guard let values = reply["values"] as? [Double], let times = reply["times"] as? [Double],
               values.count == maxSteps, times.count == maxSteps else {
             throw BenchError("evaluator: no curve for \(task)")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TrialModel
 
@@ -42,5 +43,13 @@ import TrialModel
         }
         #expect(error?.description.contains("cannot be searched in a study with a fidelity") == true, "\(String(describing: error))")
         #expect(error?.description.contains("{max_steps}") == true)
+    }
+
+    /// The example the demo runs with epochs as the fidelity.
+    @Test func theShippedExampleReads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let spec = try StudyFile.load(path: root.appendingPathComponent("docs/examples/mlp-digits-fidelity.yaml").path)
+        #expect(spec.fidelity?.maxSteps == 27)
+        #expect(!spec.space.parameters.contains { $0.name == "epochs" })
     }
 }

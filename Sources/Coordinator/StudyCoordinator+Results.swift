@@ -24,7 +24,7 @@ extension StudyCoordinator {
             logger.info("trial pruned", metadata: ["trial": "\(report.trial)", "step": "\(report.step)", "reason": "\(why)"])
             if pruneDecisions[report.trial] == nil { pruneDecisions[report.trial] = (report.step, why) }
         } else {
-            assess(report.trial)
+            assess(report.trial, from: peer)
         }
         send(.decision(Decision(trial: report.trial, step: report.step, action: why != nil ? .prune : .continue)), to: peer)
     }
@@ -32,9 +32,9 @@ extension StudyCoordinator {
     /// Asks the curve model, in a separate task, what it makes of a running trial's curve so far;
     /// `judge` takes the answer. One assessment per trial at a time: a report that arrives
     /// meanwhile is judged when it ends.
-    func assess(_ id: TrialID) {
+    func assess(_ id: TrialID, from peer: PeerID) {
         guard let curves, let trial = trials[id], trial.state == .running else { return }
-        guard !assessing.contains(id) else { reassess.insert(id); return }
+        guard !assessing.contains(id) else { reassess[id] = peer; return }
         let values = reports.values[id] ?? [:]
         guard let step = values.keys.max() else { return }
         assessing.insert(id)
@@ -42,27 +42,26 @@ extension StudyCoordinator {
         Task.detached {
             let assessment = curves.assess(trial: id, configuration: trial.configuration, space: space, reports: values,
                                            bestCompleted: best)
-            events.push(.assessed(id, step: step, assessment))
+            events.push(.assessed(id, step: step, peer: peer, assessment))
         }
     }
 
     /// Keeps the curve model's forecast of a running trial, and stops the trial when the model
     /// gives it too little chance of beating the best completed value (`Fidelity.stopProbability`).
     /// The decision is about `step`: the worker ignores it if the trial has reported a later step,
-    /// which is assessed in turn.
-    func judge(_ id: TrialID, step: Int, _ assessment: CurveAssessment?) {
+    /// which is assessed in turn. `peer` sent the report; the decision goes to it while it holds the trial.
+    func judge(_ id: TrialID, step: Int, peer: PeerID, _ assessment: CurveAssessment?) {
         assessing.remove(id)
-        guard let trial = trials[id], trial.state == .running else { reassess.remove(id); return }
+        guard let trial = trials[id], trial.state == .running else { reassess[id] = nil; return }
         if let assessment { forecasts[id] = assessment.forecast }
-        if let fidelity = spec.fidelity, let assessment, pruneDecisions[id] == nil, fidelity.stopProbability > 0,
-           step >= fidelity.minSteps, step < fidelity.maxSteps, assessment.probability < fidelity.stopProbability,
-           let peer = workers.first(where: { $0.value.running.contains(id) })?.key {
+        if let fidelity = spec.fidelity, let assessment, pruneDecisions[id] == nil,
+           fidelity.stops(atStep: step, probability: assessment.probability), workers[peer]?.running.contains(id) == true {
             let why = assessment.stopReason(at: step)
             logger.info("trial stopped by the curve model", metadata: ["trial": "\(id)", "step": "\(step)", "reason": "\(why)"])
             pruneDecisions[id] = (step, why)
             send(.decision(Decision(trial: id, step: step, action: .prune)), to: peer)
         }
-        if reassess.remove(id) != nil { assess(id) }
+        if let newer = reassess.removeValue(forKey: id) { assess(id, from: newer) }
     }
 
     /// Refits the curve model in a separate task on every stored report (at start, and when a
@@ -72,9 +71,7 @@ extension StudyCoordinator {
         guard !refitting else { refitAgain = true; return }
         refitting = true
         refitAgain = false
-        var history = StudyHistory(spec: spec, trials: trials.ordered)
-        history.warmStart = warmStart
-        history.reports = reports.values
+        let history = history(withTrials: true)
         let events = self.events
         Task.detached {
             _ = try? curves.update(history)

@@ -81,7 +81,12 @@ extension StudyCoordinator {
 
     /// What the sampler sees: the trials, or only their number when that is all it reads.
     func history() -> StudyHistory {
-        var history = sampler.needsTrials(for: spec)
+        history(withTrials: sampler.needsTrials(for: spec))
+    }
+
+    /// The study as samplers and the curve model see it; with `withTrials` false, only the trials' number.
+    func history(withTrials: Bool) -> StudyHistory {
+        var history = withTrials
             ? StudyHistory(spec: spec, trials: trials.ordered) : StudyHistory(spec: spec, trialCount: trials.count)
         history.warmStart = warmStart
         if curves != nil { history.reports = reports.values }

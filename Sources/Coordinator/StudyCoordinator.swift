@@ -21,7 +21,7 @@ package actor StudyCoordinator {
         case tick
         case suggested(Result<Configuration?, any Error>, Duration)
         /// The learning-curve model judged a running trial's curve up to `step`.
-        case assessed(TrialID, step: Int, CurveAssessment?)
+        case assessed(TrialID, step: Int, peer: PeerID, CurveAssessment?)
         /// The learning-curve model was refitted.
         case curvesRefitted
         case shutdown
@@ -81,9 +81,9 @@ package actor StudyCoordinator {
     /// The curve model's latest forecast of each running trial (for the dashboard).
     var forecasts: [TrialID: [CurveForecastPoint]] = [:]
     /// Trials whose curve is being assessed in a separate task; those in `reassess` got a newer
-    /// report meanwhile and are assessed again when it ends.
+    /// report meanwhile (from the peer given) and are assessed again when it ends.
     var assessing = Set<TrialID>()
-    var reassess = Set<TrialID>()
+    var reassess: [TrialID: PeerID] = [:]
     /// A refit of the curve model runs in a separate task; `refitAgain`: the data changed meanwhile.
     var refitting = false
     var refitAgain = false
@@ -174,7 +174,7 @@ package actor StudyCoordinator {
                 case .suggested(let result, let latency):
                     recordLatency(latency)
                     try accept(result)
-                case .assessed(let trial, let step, let assessment): judge(trial, step: step, assessment)
+                case .assessed(let trial, let step, let peer, let assessment): judge(trial, step: step, peer: peer, assessment)
                 case .curvesRefitted:
                     refitting = false
                     if refitAgain { refitCurves() }

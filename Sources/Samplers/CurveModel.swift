@@ -177,9 +177,7 @@ package final class CurveModel: Sendable {
 
     /// The configuration's point in the unit cube, as GP-EI encodes it.
     func point(of configuration: Configuration, in space: SearchSpace) -> [Double] {
-        let fill = optimizer.configuration.inactiveFill
-        let x = space.encode(configuration)
-        return fill.isNaN ? x : x.map { $0.isNaN ? fill : $0 }
+        optimizer.point(of: configuration, in: space)
     }
 
     /// A trial's curve in the model's orientation: its reports, and a completed trial's final value
@@ -207,7 +205,11 @@ package final class CurveModel: Sendable {
             owners.append(nil)
         }
         var configurations: [TrialID: [Double]] = [:]
+        var bestCompleted: Double?
         for trial in history.trials where trial.state != .failed && trial.state != .pending {
+            if trial.state == .completed, let value = trial.value, value.isFinite {
+                bestCompleted = min(bestCompleted ?? .infinity, sign * value)
+            }
             let curve = curve(of: trial, reports: history.reports[trial.id] ?? [:], sign: sign)
             guard !curve.isEmpty else { continue }
             let x = point(of: trial.configuration, in: space)
@@ -242,11 +244,9 @@ package final class CurveModel: Sendable {
         for (id, mean) in zip(ids, predicted) { finals[id] = mean }
         let warmBest = zip(owners, modelled).filter { $0.0 == nil }.map(\.1).min()
         let incumbent = min(predicted.min() ?? .infinity, warmBest ?? .infinity)
-        var bestFinished = warmBest
-        for trial in history.trials where trial.state == .completed {
-            guard let value = trial.value, value.isFinite else { continue }
-            bestFinished = min(bestFinished ?? .infinity, warp.forward(sign * value))
-        }
+        // The warp is increasing: the best completed value warped is the best of the warped ones.
+        let completed = bestCompleted.map(warp.forward)
+        let bestFinished = warmBest.map { min($0, completed ?? .infinity) } ?? completed
         let fitted = CurveSnapshot(model: model, warp: warp, included: included, incumbent: incumbent, bestFinished: bestFinished,
                                    finals: finals, sign: sign, baseline: baseline)
         snapshot.withLock { $0 = fitted }

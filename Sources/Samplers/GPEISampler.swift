@@ -66,7 +66,7 @@ package final class GPEISampler: Sampler {
         let space = spec.space
         var observations: [[Double]] = [], values: [Double] = [], avoid: [[Double]] = []
         for trial in history.warmStart + history.trials {
-            let point = space.encode(trial.configuration)
+            let point = optimizer.point(of: trial.configuration, in: space)
             switch trial.state {
             case .completed, .pruned:
                 guard let value = trial.value, value.isFinite else { continue }
@@ -75,11 +75,6 @@ package final class GPEISampler: Sampler {
             case .failed, .running, .pending:
                 avoid.append(point)
             }
-        }
-        let fill = optimizer.configuration.inactiveFill
-        if !fill.isNaN {
-            observations = observations.map { $0.map { $0.isNaN ? fill : $0 } }
-            avoid = avoid.map { $0.map { $0.isNaN ? fill : $0 } }
         }
         let fallback = RandomSampler(seed: seed)
         if history.trials.count + history.warmStart.count < initialTrials || observations.count < 2 {
@@ -215,5 +210,15 @@ package final class GPEISampler: Sampler {
         case .categorical(let values):
             return .categorical(count: values.count)
         }
+    }
+}
+
+extension BayesianOptimizer {
+    /// A configuration's point in the unit cube as the GP sees it: `SearchSpace.encode`, with
+    /// inactive coordinates at `inactiveFill` when that is a number (NaN: the kernel's own handling).
+    func point(of configuration: TrialModel.Configuration, in space: SearchSpace) -> [Double] {
+        let x = space.encode(configuration)
+        let fill = self.configuration.inactiveFill
+        return fill.isNaN ? x : x.map { $0.isNaN ? fill : $0 }
     }
 }

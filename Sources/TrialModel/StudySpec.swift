@@ -84,6 +84,12 @@ package struct StudySpec: Sendable, Hashable, Codable {
             self.maxSteps = maxSteps; self.minSteps = minSteps; self.stopProbability = stopProbability
         }
 
+        /// Whether a trial that reported `step` stops when the model gives it `probability` of
+        /// beating the best completed value.
+        package func stops(atStep step: Int, probability: Double) -> Bool {
+            stopProbability > 0 && step >= minSteps && step < maxSteps && probability < stopProbability
+        }
+
         /// Parameter names that would decide how long a trial trains, which the fidelity decides.
         package static let lengthParameterNames: Set<String> = [
             "epochs", "epoch", "num_epochs", "n_epochs", "max_epochs", "steps", "num_steps", "n_steps", "max_steps",

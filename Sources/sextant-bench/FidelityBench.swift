@@ -160,10 +160,10 @@ struct FidelityBench: AsyncParsableCommand {
             var stop = false
             if step < Self.maxSteps {
                 if let pruner { stop = pruner.shouldPrune(trial: id, step: step, history: history) }
-                if let curves, let fidelity = spec.fidelity, fidelity.stopProbability > 0, step >= fidelity.minSteps,
+                if let curves, let fidelity = spec.fidelity, fidelity.stops(atStep: step, probability: 0),
                    let assessment = curves.assess(trial: id, configuration: trials[trial.index].configuration, space: space,
                                                   reports: history.values[id] ?? [:], bestCompleted: bestCompleted) {
-                    stop = stop || assessment.probability < fidelity.stopProbability
+                    stop = stop || fidelity.stops(atStep: step, probability: assessment.probability)
                 }
             }
             if step == Self.maxSteps || stop {

@@ -48,4 +48,10 @@ package struct TrialSummary: Sendable {
     package var budget: Int
     package var bestID: TrialID?
     package var bestValue: Double?
+    /// Every reported value of a completed trial of a study with several objectives or constraints.
+    package var values: [String: Double] = [:]
+    /// Whether those values meet the constraints (a study with constraints, completed trials).
+    package var feasible: Bool?
+    /// Trials on the Pareto front (a study with several objectives).
+    package var frontSize: Int?
 }

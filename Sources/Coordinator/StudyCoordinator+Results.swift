@@ -101,6 +101,7 @@ extension StudyCoordinator {
         var state: TrialState
         var value = result.value
         var reason = result.reason
+        var values: [String: Double] = [:]
         switch result.outcome {
         case .completed: state = .completed
         case .failed: state = .failed
@@ -110,21 +111,36 @@ extension StudyCoordinator {
             state = .failed
             reason = reason ?? "completed without a finite value"
             value = nil
+        } else if state == .completed, !reportedNames.isEmpty {
+            // Every objective and constrained value, finite (a worker that predates them sends none).
+            let given = result.values ?? [:]
+            if let missing = reportedNames.first(where: { !(given[$0]?.isFinite ?? false) }) {
+                state = .failed
+                reason = given[missing] == nil
+                    ? "completed without reporting \(missing); the study needs \(reportedNames.joined(separator: ", ")) from every trial"
+                    : "reported a non-finite \(missing) (\(given[missing]!))"
+                value = nil
+            } else {
+                values = given.filter { reportedNames.contains($0.key) }
+            }
         } else if state == .completed, let decision = pruneDecisions[result.trial] {
             // The command ended on its own before the decision reached it: it ran to its end.
             reason = "ran to its end; the decision to stop it at step \(decision.step) came too late (\(decision.reason))"
         } else if state == .pruned, let decision = pruneDecisions[result.trial] {
             reason = decision.reason
         }
-        try end(result.trial, state: state, value: value, step: result.step, reason: reason, stderrTail: result.stderrTail)
+        try end(result.trial, state: state, value: value, values: values, step: result.step, reason: reason,
+                stderrTail: result.stderrTail)
         send(.ack(Ack(trial: result.trial)), to: peer)
         dispatch()
     }
 
     /// Stores a trial's final state, updates the in-memory study and reports it.
-    func end(_ id: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?) throws {
+    func end(_ id: TrialID, state: TrialState, value: Double?, values: [String: Double] = [:], step: Int?, reason: String?,
+             stderrTail: String?) throws {
         let now = timekeeper.date
-        try store.finish(id, state: state, value: value, step: step, reason: reason, stderrTail: stderrTail, at: now)
+        try store.finish(id, state: state, value: value, values: values, step: step, reason: reason, stderrTail: stderrTail,
+                         at: now)
         requeued.removeAll { $0 == id }
         unclaimed[id] = nil
         pruneDecisions[id] = nil
@@ -132,15 +148,21 @@ extension StudyCoordinator {
         trials.update(id) { trial in
             trial.state = state
             trial.value = value
+            trial.values = values
             if let step { trial.step = step }
             trial.reason = reason
             trial.finishedAt = now
         }
         if spec.optimizer.kind != .gpEI { refitCurves() }
         let best = trials.best
-        onEvent(.trialFinished(TrialSummary(
+        var summary = TrialSummary(
             id: id, state: state, value: value, reason: reason,
-            finished: finishedCount, budget: spec.budget.trials, bestID: best?.id, bestValue: best?.value)))
+            finished: finishedCount, budget: spec.budget.trials, bestID: best?.id,
+            bestValue: best.flatMap { spec.value(spec.objectives[0].name, of: $0) })
+        summary.values = values
+        if !spec.bounds.isEmpty, state == .completed, let trial = trials[id] { summary.feasible = spec.isFeasible(trial) }
+        if spec.isMultiObjective { summary.frontSize = trials.ordered.paretoFront(in: spec).count }
+        onEvent(.trialFinished(summary))
     }
 
     /// Ends the study: running trials are marked failed when it stopped early, workers get BYE.

@@ -166,7 +166,7 @@ extension StudyCoordinator {
         let inactive = spec.space.parameters.map(\.name).filter { trial.configuration[$0] == nil }
         send(.trial(TrialAssignment(trial: trial.id, attempt: attempt, params: trial.configuration,
                                     metric: spec.metric.name, timeoutSeconds: spec.trialTimeoutSeconds,
-                                    inactive: inactive, maxSteps: spec.fidelity?.maxSteps)), to: peer)
+                                    inactive: inactive, maxSteps: spec.fidelity?.maxSteps, values: reportedNames)), to: peer)
         onEvent(.trialStarted(id: trial.id, worker: worker.name,
                               params: TrialFormatting.describe(trial.configuration, in: spec.space)))
     }

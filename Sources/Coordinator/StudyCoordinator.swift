@@ -63,6 +63,8 @@ package actor StudyCoordinator {
     let timekeeper: any Timekeeper
 
     var spec: StudySpec { study.spec }
+    /// Every value a completed trial must report (`StudySpec.reportedNames`).
+    var reportedNames: [String] { trials.reportedNames }
     var trials: TrialTable
     var workers: [PeerID: WorkerState] = [:]
     /// Every worker with a free slot is in here (and perhaps some without): `peerWithFreeSlot`
@@ -115,7 +117,7 @@ package actor StudyCoordinator {
         self.pruner = pruner
         self.curves = curves
         self.reports = ReportHistory(goal: study.spec.metric.goal)
-        self.trials = TrialTable(goal: study.spec.metric.goal)
+        self.trials = TrialTable(spec: study.spec)
         self.transport = transport
         self.configuration = configuration
         self.logger = logger

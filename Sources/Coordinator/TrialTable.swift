@@ -4,14 +4,33 @@ import TrialModel
 /// kept up to date on every change, so a study of many thousands of trials costs no
 /// scan per message.
 struct TrialTable {
+    let spec: StudySpec
     let goal: Goal
     private(set) var ordered: [Trial] = []
     private var positions: [TrialID: Int] = [:]
     private var counts: [TrialState: Int] = [:]
-    /// The completed trial with the best value, the earliest on ties.
+    /// The completed (and feasible) trial with the best value of the first objective, the earliest on ties.
     private(set) var best: Trial?
+    /// Whether the first objective is read from `values` and feasibility matters (several
+    /// objectives, or constraints), rather than from `value` alone.
+    private let readsValues: Bool
+    /// `spec.reportedNames`, worked out once.
+    let reportedNames: [String]
 
-    init(goal: Goal) { self.goal = goal }
+    init(spec: StudySpec) {
+        self.spec = spec
+        goal = spec.objectives[0].goal
+        readsValues = spec.isMultiObjective || !spec.bounds.isEmpty
+        reportedNames = spec.reportedNames
+    }
+
+    /// What `best` compares: the first objective's value of a completed feasible trial.
+    private func score(_ trial: Trial) -> Double? {
+        guard trial.state == .completed else { return nil }
+        guard readsValues else { return trial.value.flatMap { $0.isFinite ? $0 : nil } }
+        guard spec.isFeasible(trial), let value = spec.value(spec.objectives[0].name, of: trial), value.isFinite else { return nil }
+        return value
+    }
 
     /// Setting nil is not supported (trials are never removed) and does nothing.
     subscript(id: TrialID) -> Trial? {
@@ -30,11 +49,11 @@ struct TrialTable {
             }
             counts[trial.state, default: 0] += 1
             // The best trial was run again (`sextant retry`): the best is found anew, once.
-            if let current = best, current.id == id, trial.state != .completed || trial.value != current.value {
-                best = ordered.best(for: goal)
+            if let current = best, current.id == id, score(trial) != score(current) {
+                best = ordered.best(in: spec)
             }
-            if trial.state == .completed, let value = trial.value, value.isFinite {
-                if let current = best, let bestValue = current.value, current.id != id {
+            if let value = score(trial) {
+                if let current = best, let bestValue = score(current), current.id != id {
                     if goal.isBetter(value, than: bestValue) || (value == bestValue && id < current.id) { best = trial }
                 } else {
                     best = trial

@@ -79,8 +79,9 @@ package final class DashboardServer: Sendable {
         router.get("/api/study") { request, _ in try Response.json(StudyOverview(try await snapshot(request))) }
         router.get("/api/trials") { request, _ in
             let snapshot = try await snapshot(request)
-            return try Response.json(TrialEntry.withReports(snapshot.trials, reports: snapshot.reports,
-                                                               forecasts: snapshot.live?.forecasts ?? [:]))
+            let entries = TrialEntry.withReports(snapshot.trials, reports: snapshot.reports,
+                                                 forecasts: snapshot.live?.forecasts ?? [:])
+            return try Response.json(TrialEntry.marked(entries, trials: snapshot.trials, spec: snapshot.spec))
         }
         router.get("/api/workers") { request, _ in
             try Response.json((try await snapshot(request).live?.workers ?? []).map(WorkerEntry.init))

@@ -20,7 +20,7 @@ package struct DashboardSnapshot: Sendable {
         self.reports = reports; self.live = live; self.takenAt = takenAt
     }
 
-    package var best: Trial? { trials.best(for: spec.metric.goal) }
+    package var best: Trial? { trials.best(in: spec) }
 }
 
 /// Where the dashboard reads its studies from. Each call returns a study as it is now; the

@@ -22,10 +22,22 @@ package enum PrometheusText {
         }
         metric("sextant_budget_trials", "gauge", "Trials the study will finish in all.")
         lines.append("sextant_budget_trials{study=\"\(study)\"} \(snapshot.spec.budget.trials)")
-        if let value = snapshot.best?.value, value.isFinite {
-            metric("sextant_best_value", "gauge", "Best value of the metric so far.")
-            lines.append("sextant_best_value{study=\"\(study)\",metric=\"\(label(snapshot.spec.metric.name))\","
-                + "goal=\"\(snapshot.spec.metric.goal.rawValue)\"} \(JSONText.number(value))")
+        let first = snapshot.spec.objectives[0]
+        if let best = snapshot.best, let value = snapshot.spec.value(first.name, of: best), value.isFinite {
+            metric("sextant_best_value", "gauge", "Best value of the metric so far (the first objective's, among feasible trials).")
+            lines.append("sextant_best_value{study=\"\(study)\",metric=\"\(label(first.name))\","
+                + "goal=\"\(first.goal.rawValue)\"} \(JSONText.number(value))")
+        }
+        if snapshot.spec.isMultiObjective {
+            let front = snapshot.trials.paretoFront(in: snapshot.spec)
+            metric("sextant_pareto_front_trials", "gauge", "Trials on the Pareto front.")
+            lines.append("sextant_pareto_front_trials{study=\"\(study)\"} \(front.count)")
+            if let reference = snapshot.spec.hypervolumeReference(snapshot.trials),
+               let hypervolume = snapshot.trials.hypervolumeHistory(in: snapshot.spec, reference: reference).last?.hypervolume {
+                metric("sextant_hypervolume", "gauge",
+                       "Hypervolume of the Pareto front against the reference point (objectives minimized; the worst completed value where the study file gives none).")
+                lines.append("sextant_hypervolume{study=\"\(study)\"} \(JSONText.number(hypervolume))")
+            }
         }
         if let status = snapshot.live {
             metric("sextant_workers_connected", "gauge", "Workers connected to the coordinator.")

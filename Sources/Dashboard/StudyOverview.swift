@@ -93,9 +93,14 @@ package struct StudyOverview: Codable, Sendable {
     package var elapsedSeconds: Double?
     /// Nil (null) without a coordinator or before a trial finished under it.
     package var etaSeconds: Double?
+    /// A study with several objectives: the front's hypervolume after each finished trial, in the
+    /// order they finished, as `[trial id, hypervolume]` (against the summary's `reference`);
+    /// written only there.
+    package var hypervolumeHistory: [[Double]]?
 
     enum CodingKeys: String, CodingKey {
         case finished, space, spec, best, importance, now, stopping
+        case hypervolumeHistory = "hypervolume_history"
         case coordinatorStartedAt = "coordinator_started_at", elapsedSeconds = "elapsed_seconds"
         case etaSeconds = "eta_seconds"
     }
@@ -108,6 +113,11 @@ package struct StudyOverview: Codable, Sendable {
         spec = snapshot.spec
         best = snapshot.best.map { Best(id: $0.id.rawValue, value: StudyDocument.finite($0.value), params: $0.configuration) }
         importance = ParameterImportance.shares(trials: trials, space: snapshot.spec.space)
+        if let reference = summary.reference {
+            hypervolumeHistory = trials.hypervolumeHistory(in: snapshot.spec, reference: reference).map {
+                [Double($0.trial.id.rawValue), $0.hypervolume]
+            }
+        }
         now = snapshot.takenAt
         if let live = snapshot.live {
             coordinatorStartedAt = live.startedAt
@@ -135,6 +145,7 @@ package struct StudyOverview: Codable, Sendable {
         stopping = try container.decodeIfPresent(Bool.self, forKey: .stopping)
         elapsedSeconds = try container.decodeIfPresent(Double.self, forKey: .elapsedSeconds)
         etaSeconds = try container.decodeIfPresent(Double.self, forKey: .etaSeconds)
+        hypervolumeHistory = try container.decodeIfPresent([[Double]].self, forKey: .hypervolumeHistory)
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -150,5 +161,6 @@ package struct StudyOverview: Codable, Sendable {
         try container.encodeIfPresent(stopping, forKey: .stopping)
         try container.encode(elapsedSeconds, forKey: .elapsedSeconds)
         try container.encode(etaSeconds, forKey: .etaSeconds)
+        try container.encodeIfPresent(hypervolumeHistory, forKey: .hypervolumeHistory)
     }
 }

@@ -33,12 +33,25 @@ package struct StudySummary: Codable, Sendable, Hashable {
     package var createdAt: Date
     /// Trials by state, every state present.
     package var counts: [String: Int]
-    /// The best completed trial's id; nil (null) before one completes.
+    /// The best completed (feasible) trial's id, by the first objective; nil (null) before one completes.
     package var bestTrial: Int64?
+    /// Every objective, `{name, goal}` (and `reference` where the file gives one); written only for a
+    /// study with several.
+    package var objectives: [StudySpec.Metric]?
+    /// The study's constraints, `{name, max, min}`; written only when it has some.
+    package var constraints: [StudySpec.Constraint]?
+    /// The ids of the trials on the Pareto front, best first by the first objective; written only
+    /// for a study with several objectives.
+    package var paretoFront: [Int64]?
+    /// The front's hypervolume against `reference` (objectives minimized: a maximized one negated);
+    /// written only for a study with several objectives, once a trial is on the front.
+    package var hypervolume: Double?
+    package var reference: [Double]?
 
     enum CodingKeys: String, CodingKey {
-        case name, state, metric, goal, budget, optimizer, pruner, parameters, counts
-        case createdAt = "created_at", bestTrial = "best_trial"
+        case name, state, metric, goal, budget, optimizer, pruner, parameters, counts, objectives, constraints
+        case hypervolume, reference
+        case createdAt = "created_at", bestTrial = "best_trial", paretoFront = "pareto_front"
     }
 
     package init(spec: StudySpec, state: String, createdAt: Date, trials: [Trial]) {
@@ -48,7 +61,16 @@ package struct StudySummary: Codable, Sendable, Hashable {
         var counts: [String: Int] = [:]
         for state in TrialState.allCases { counts[state.rawValue] = trials.count { $0.state == state } }
         self.counts = counts
-        bestTrial = trials.best(for: spec.metric.goal)?.id.rawValue
+        bestTrial = trials.best(in: spec)?.id.rawValue
+        constraints = spec.constraints
+        if spec.isMultiObjective {
+            objectives = spec.objectives
+            paretoFront = trials.paretoFront(in: spec).map(\.id.rawValue)
+            if let reference = spec.hypervolumeReference(trials) {
+                self.reference = reference
+                hypervolume = trials.hypervolumeHistory(in: spec, reference: reference).last?.hypervolume
+            }
+        }
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -64,5 +86,10 @@ package struct StudySummary: Codable, Sendable, Hashable {
         try container.encode(createdAt, forKey: .createdAt)
         try container.encode(counts, forKey: .counts)
         try container.encode(bestTrial, forKey: .bestTrial)
+        try container.encodeIfPresent(objectives, forKey: .objectives)
+        try container.encodeIfPresent(constraints, forKey: .constraints)
+        try container.encodeIfPresent(paretoFront, forKey: .paretoFront)
+        try container.encodeIfPresent(hypervolume, forKey: .hypervolume)
+        try container.encodeIfPresent(reference, forKey: .reference)
     }
 }

@@ -44,9 +44,16 @@ package struct TrialEntry: Codable, Sendable, Hashable {
     /// The attempts before the trial was run again (`sextant retry`), oldest first; written by
     /// export only.
     package var earlierAttempts: [AttemptEntry]?
+    /// Every objective's and constrained value's final value (a study with several objectives or
+    /// with constraints); written only there.
+    package var values: [String: Double]?
+    /// Whether the trial is on the Pareto front (a study with several objectives); written only there.
+    package var pareto: Bool?
+    /// Whether the trial's values meet every constraint (a study with constraints, completed trials); written only there.
+    package var feasible: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case id, state, params, value, step, attempt, worker, reason, reports, forecast
+        case id, state, params, value, step, attempt, worker, reason, reports, forecast, values, pareto, feasible
         case startedAt = "started_at", finishedAt = "finished_at", stderrTail = "stderr_tail"
         case earlierAttempts = "earlier_attempts"
     }
@@ -56,6 +63,21 @@ package struct TrialEntry: Codable, Sendable, Hashable {
         value = StudyDocument.finite(trial.value); step = trial.step; attempt = trial.attempt; worker = trial.worker
         startedAt = trial.startedAt; finishedAt = trial.finishedAt; reason = trial.reason; stderrTail = trial.stderrTail
         self.reports = reports
+        values = trial.values.isEmpty ? nil : trial.values
+    }
+
+    /// The entries of `trials` with what the study's objectives and constraints make of each:
+    /// `pareto` for a study with several objectives, `feasible` for completed trials of one with constraints.
+    package static func marked(_ entries: [TrialEntry], trials: [Trial], spec: StudySpec) -> [TrialEntry] {
+        guard spec.isMultiObjective || !spec.bounds.isEmpty else { return entries }
+        let front = spec.isMultiObjective ? Set(trials.paretoFront(in: spec).map(\.id.rawValue)) : []
+        let feasible = Dictionary(uniqueKeysWithValues: trials.map { ($0.id.rawValue, spec.isFeasible($0)) })
+        return entries.map { entry in
+            var entry = entry
+            if spec.isMultiObjective { entry.pareto = front.contains(entry.id) }
+            if !spec.bounds.isEmpty, entry.state == .completed { entry.feasible = feasible[entry.id] }
+            return entry
+        }
     }
 
     /// Every trial with its finite reports in the order given, as `/api/trials` lists them.
@@ -73,10 +95,32 @@ package struct TrialEntry: Codable, Sendable, Hashable {
         }
     }
 
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(Int64.self, forKey: .id)
+        state = try container.decode(TrialState.self, forKey: .state)
+        params = try container.decode(Configuration.self, forKey: .params)
+        value = try container.decodeIfPresent(Double.self, forKey: .value)
+        step = try container.decodeIfPresent(Int.self, forKey: .step)
+        attempt = try container.decode(Int.self, forKey: .attempt)
+        worker = try container.decodeIfPresent(String.self, forKey: .worker)
+        startedAt = try container.decodeIfPresent(Date.self, forKey: .startedAt)
+        finishedAt = try container.decodeIfPresent(Date.self, forKey: .finishedAt)
+        reason = try container.decodeIfPresent(String.self, forKey: .reason)
+        stderrTail = try container.decodeIfPresent(String.self, forKey: .stderrTail)
+        reports = try container.decodeIfPresent([Report].self, forKey: .reports)
+        forecast = try container.decodeIfPresent([LiveStatus.ForecastPoint].self, forKey: .forecast)
+        earlierAttempts = try container.decodeIfPresent([AttemptEntry].self, forKey: .earlierAttempts)
+        values = try container.decodeIfPresent([String: Double].self, forKey: .values)
+        pareto = try container.decodeIfPresent(Bool.self, forKey: .pareto)
+        feasible = try container.decodeIfPresent(Bool.self, forKey: .feasible)
+    }
+
     /// The trial this entry describes (without its reports).
     package var trial: Trial {
         Trial(id: TrialID(id), state: state, configuration: params, value: value, step: step, attempt: attempt,
-              worker: worker, startedAt: startedAt, finishedAt: finishedAt, reason: reason, stderrTail: stderrTail)
+              worker: worker, startedAt: startedAt, finishedAt: finishedAt, reason: reason, stderrTail: stderrTail,
+              values: values ?? [:])
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -95,6 +139,9 @@ package struct TrialEntry: Codable, Sendable, Hashable {
         try container.encodeIfPresent(reports, forKey: .reports)
         try container.encodeIfPresent(forecast, forKey: .forecast)
         try container.encodeIfPresent(earlierAttempts, forKey: .earlierAttempts)
+        try container.encodeIfPresent(values, forKey: .values)
+        try container.encodeIfPresent(pareto, forKey: .pareto)
+        try container.encodeIfPresent(feasible, forKey: .feasible)
     }
 }
 

@@ -42,6 +42,8 @@ package final class GPEISampler: Sampler {
     package static let maxObservations = 1000
 
     let fitter: ModelFitter
+    /// The models of a study with several objectives or with constraints.
+    let outcomeFitters: OutcomeFitters
     /// The learning-curve model of a study with a fidelity (shared with the coordinator's
     /// stopping rule); nil for a study judged on final values only.
     package let curves: CurveModel?
@@ -52,6 +54,7 @@ package final class GPEISampler: Sampler {
         self.initialTrials = initialTrials
         self.optimizer = BayesianOptimizer(configuration: configuration)
         self.fitter = ModelFitter(optimizer: optimizer, seed: seed)
+        self.outcomeFitters = OutcomeFitters(optimizer: optimizer, seed: seed)
         self.curves = curves
     }
 
@@ -62,6 +65,7 @@ package final class GPEISampler: Sampler {
     /// The same as `suggest`, synchronously.
     package func suggestNow(_ history: StudyHistory) throws -> Configuration? {
         if let curves, history.spec.fidelity != nil { return try suggest(history, curves: curves) }
+        if history.spec.isMultiObjective || !history.spec.bounds.isEmpty { return try suggestWithOutcomes(history) }
         let spec = history.spec
         let space = spec.space
         var observations: [[Double]] = [], values: [Double] = [], avoid: [[Double]] = []

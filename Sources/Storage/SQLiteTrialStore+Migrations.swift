@@ -103,6 +103,11 @@ extension SQLiteTrialStore {
                 CREATE INDEX attempt_by_trial ON attempt(trial_id);
                 """)
         }
+        // A trial of a study with several objectives or constraints keeps every final value it
+        // reported, as a JSON object (NULL for a study that reads only its metric).
+        migrator.registerMigration("v4-trial-values") { db in
+            try db.execute(sql: #"ALTER TABLE trial ADD COLUMN "values" TEXT"#)
+        }
         return migrator
     }
 }

@@ -68,7 +68,7 @@ extension SQLiteTrialStore {
                 """, arguments: [trial.rawValue])
             try db.execute(sql: """
                 UPDATE trial SET state = 'pending', value = NULL, step = NULL, worker = NULL, started_at = NULL,
-                finished_at = NULL, reason = NULL, stderr_tail = NULL WHERE id = ?
+                finished_at = NULL, reason = NULL, stderr_tail = NULL, "values" = NULL WHERE id = ?
                 """, arguments: [trial.rawValue])
             try db.execute(sql: "DELETE FROM report WHERE trial_id = ?", arguments: [trial.rawValue])
             try db.execute(sql: "UPDATE queue SET used_at = ?, trial_id = ? WHERE id = ?",

@@ -133,9 +133,13 @@ extension SQLiteTrialStore {
         return try write { db in
             if let row = try Row.fetchOne(db, sql: "SELECT * FROM study WHERE name = ?", arguments: [spec.name]) {
                 let existing = try Self.study(from: row)
-                guard existing.spec.space == spec.space, existing.spec.metric == spec.metric else {
+                // The trials' values mean what they meant: the same metric streams, the same objectives.
+                // (Reference points and constraints may change: front and feasibility are recomputed.)
+                func goals(_ spec: StudySpec) -> [String] { spec.objectives.map { "\($0.name) \($0.goal)" } }
+                guard existing.spec.space == spec.space, existing.spec.metric.name == spec.metric.name,
+                      goals(existing.spec) == goals(spec) else {
                     throw StorageError(
-                        "the database already holds a study named '\(spec.name)' with different parameters or metric; "
+                        "the database already holds a study named '\(spec.name)' with different parameters or metrics; "
                             + "rename the study or use another --db", isInvalidStudy: true)
                 }
                 // Budget, optimizer and pruner settings may change between runs; the latest file wins.
@@ -201,7 +205,7 @@ extension SQLiteTrialStore {
     package func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws {
         try write { db in
             try db.cachedStatement(
-                sql: "UPDATE trial SET state = ?, attempt = ?, worker = ?, started_at = ?, step = NULL, value = NULL WHERE id = ?"
+                sql: #"UPDATE trial SET state = ?, attempt = ?, worker = ?, started_at = ?, step = NULL, value = NULL, "values" = NULL WHERE id = ?"#
             ).execute(arguments: [state.rawValue, attempt, worker, date.timeIntervalSince1970, trial.rawValue])
             try db.cachedStatement(sql: "DELETE FROM report WHERE trial_id = ?").execute(arguments: [trial.rawValue])
         }
@@ -218,15 +222,16 @@ extension SQLiteTrialStore {
     }
 
     package func finish(
-        _ trial: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?,
-        at date: Date
+        _ trial: TrialID, state: TrialState, value: Double?, values: [String: Double], step: Int?, reason: String?,
+        stderrTail: String?, at date: Date
     ) throws {
         try write { db in
             try db.cachedStatement(sql: """
                     UPDATE trial SET state = ?, value = ?, step = COALESCE(?, step), reason = ?, stderr_tail = ?,
-                    finished_at = ? WHERE id = ?
+                    finished_at = ?, "values" = ? WHERE id = ?
                     """
-            ).execute(arguments: [state.rawValue, value, step, reason, stderrTail, date.timeIntervalSince1970, trial.rawValue])
+            ).execute(arguments: [state.rawValue, value, step, reason, stderrTail, date.timeIntervalSince1970,
+                                  values.isEmpty ? nil : JSONText.object(values), trial.rawValue])
         }
     }
 
@@ -281,6 +286,12 @@ extension SQLiteTrialStore {
             value: row["value"], step: row["step"], attempt: row["attempt"], worker: row["worker"],
             startedAt: started.map(Date.init(timeIntervalSince1970:)),
             finishedAt: finished.map(Date.init(timeIntervalSince1970:)),
-            reason: row["reason"], stderrTail: row["stderr_tail"])
+            reason: row["reason"], stderrTail: row["stderr_tail"], values: try values(from: row["values"]))
+    }
+
+    /// The `values` column: a JSON object of numbers, or NULL for none.
+    static func values(from text: String?) throws -> [String: Double] {
+        guard let text else { return [:] }
+        return try JSONDecoder().decode([String: Double].self, from: Data(text.utf8))
     }
 }

@@ -42,10 +42,11 @@ package protocol TrialStore: TrialQueue {
     func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws
     /// Stores an intermediate value; a repeated step overwrites the earlier value.
     func record(_ report: TrialReport, at date: Date) throws
-    /// Stores the end of a trial.
+    /// Stores the end of a trial; `values` are the final values of every metric and constrained
+    /// value (`StudySpec.reportedNames`), empty for a study that reads only its metric.
     func finish(
-        _ trial: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?,
-        at date: Date
+        _ trial: TrialID, state: TrialState, value: Double?, values: [String: Double], step: Int?, reason: String?,
+        stderrTail: String?, at date: Date
     ) throws
     /// Every trial of a study, by id.
     func trials(in study: StudyID) throws -> [Trial]
@@ -55,6 +56,16 @@ package protocol TrialStore: TrialQueue {
     /// when it returns, or not at all when it throws. Callers acknowledge what `body` stored
     /// only after `batch` returns.
     func batch<T>(_ body: () throws -> T) throws -> T
+}
+
+extension TrialStore {
+    /// Stores the end of a trial of a study that reads only its metric.
+    package func finish(
+        _ trial: TrialID, state: TrialState, value: Double?, step: Int?, reason: String?, stderrTail: String?,
+        at date: Date
+    ) throws {
+        try finish(trial, state: state, value: value, values: [:], step: step, reason: reason, stderrTail: stderrTail, at: date)
+    }
 }
 
 /// A storage failure. `isInvalidStudy` means the user must change the study file or the database

@@ -9,6 +9,17 @@ package enum JSONText {
         return text
     }
 
+    /// `{"a":0.5,"b":2}`, keys sorted; every value finite.
+    package static func object(_ values: [String: Double]) -> String {
+        var text = "{"
+        for (index, (name, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { text += "," }
+            string(name, into: &text)
+            text += ":" + number(value)
+        }
+        return text + "}"
+    }
+
     package static func write(_ configuration: Configuration, into text: inout String) {
         text += "{"
         var first = true

@@ -7,19 +7,15 @@ struct StudyFileReader {
 
     func read(_ root: Node) throws(StudyFileError) -> StudySpec {
         let top = try mapping(root, at: "", allowed: [
-            "name", "metric", "budget", "optimizer", "pruner", "trial_timeout_seconds", "max_retries", "parameters",
-            "initial_configurations", "fidelity",
+            "name", "metric", "metrics", "constraints", "budget", "optimizer", "pruner", "trial_timeout_seconds",
+            "max_retries", "parameters", "initial_configurations", "fidelity",
         ])
         let name = try string(required(top, "name", at: ""), at: "name")
         guard !name.isEmpty else { throw error("name", "must not be empty", root) }
 
-        let metricNode = try required(top, "metric", at: "")
-        let metricMap = try mapping(metricNode, at: "metric", allowed: ["name", "goal"])
-        let metricName = try string(required(metricMap, "name", at: "metric"), at: "metric.name")
-        guard metricName.range(of: #"^[A-Za-z_][A-Za-z0-9_.\-]*$"#, options: .regularExpression) != nil else {
-            throw error("metric.name", "must be a word such as val_loss (letters, digits, _ . -)", metricNode)
-        }
-        let goal = try choice(metricMap["goal"], at: "metric.goal", default: Goal.minimize)
+        let objectives = try readObjectives(top)
+        var constraints: [StudySpec.Constraint]?
+        if let node = top["constraints"] { constraints = try readConstraints(node) }
 
         let budgetNode = try required(top, "budget", at: "")
         let budgetMap = try mapping(budgetNode, at: "budget", allowed: ["trials", "max_seconds", "max_failures"])
@@ -41,13 +37,30 @@ struct StudyFileReader {
         }
 
         var pruner = StudySpec.Pruner()
+        var prunerMetric: StudySpec.Metric?
         if let node = top["pruner"] {
-            let map = try mapping(node, at: "pruner", allowed: ["kind", "min_steps", "reduction_factor", "startup_trials", "warmup_steps"])
+            let map = try mapping(node, at: "pruner", allowed: [
+                "kind", "metric", "min_steps", "reduction_factor", "startup_trials", "warmup_steps",
+            ])
             pruner.kind = try choice(map["kind"], at: "pruner.kind", default: PrunerKind.none)
             if let value = map["min_steps"] { pruner.minSteps = try int(value, at: "pruner.min_steps", min: 1) }
             if let value = map["reduction_factor"] { pruner.reductionFactor = try int(value, at: "pruner.reduction_factor", min: 2) }
             if let value = map["startup_trials"] { pruner.startupTrials = try int(value, at: "pruner.startup_trials", min: 1) }
             if let value = map["warmup_steps"] { pruner.warmupSteps = try int(value, at: "pruner.warmup_steps", min: 0) }
+            if let value = map["metric"] {
+                let name = try string(value, at: "pruner.metric")
+                guard let objective = objectives.first(where: { $0.name == name }) else {
+                    throw error("pruner.metric", "must name one of the objectives (\(objectives.map(\.name).joined(separator: ", "))), not '\(name)'", value)
+                }
+                prunerMetric = objective
+            }
+        }
+        // With several objectives, the pruner must be told which one's reports to compare.
+        if objectives.count > 1, pruner.kind != .none, prunerMetric == nil {
+            throw error("pruner", """
+                needs a metric in a study with several objectives: pruning compares one metric's reports, \
+                e.g. pruner: {kind: \(pruner.kind.rawValue), metric: \(objectives[0].name)}
+                """, top["pruner"])
         }
 
         let timeout = try top["trial_timeout_seconds"].map { node throws(StudyFileError) in
@@ -62,16 +75,88 @@ struct StudyFileReader {
         let space = try parameters(parametersNode)
 
         var spec = StudySpec(
-            name: name, metric: .init(name: metricName, goal: goal),
+            name: name, metric: prunerMetric ?? objectives[0],
             budget: .init(trials: trials, maxSeconds: maxSeconds, maxFailures: maxFailures),
             optimizer: optimizer, pruner: pruner, trialTimeoutSeconds: timeout, space: space
         )
         spec.maxRetries = maxRetries
-        if let node = top["fidelity"] { spec.fidelity = try fidelity(node, space: space) }
+        if objectives.count > 1 { spec.metrics = objectives }
+        spec.constraints = constraints
+        if let node = top["fidelity"] {
+            guard objectives.count == 1, constraints == nil else {
+                throw error("fidelity", "works with one objective and no constraints: its model forecasts one metric's learning curve", node)
+            }
+            spec.fidelity = try fidelity(node, space: space)
+        }
         if let node = top["initial_configurations"] {
             spec.initialConfigurations = try initialConfigurations(node, in: space)
         }
         return spec
+    }
+
+    /// `metric: {name, goal}` or `metrics: [{name, goal, reference}, ...]`: exactly one of them.
+    private func readObjectives(_ top: Map) throws(StudyFileError) -> [StudySpec.Metric] {
+        switch (top["metric"], top["metrics"]) {
+        case (let node?, nil):
+            return [try metric(node, at: "metric", references: false)]
+        case (nil, let node?):
+            guard case .sequence(let sequence) = node, !sequence.isEmpty else {
+                throw error("metrics", "must be a non-empty list such as [{name: val_loss, goal: minimize}, {name: train_seconds, goal: minimize}]", node)
+            }
+            var result: [StudySpec.Metric] = []
+            for (index, item) in sequence.enumerated() {
+                let objective = try metric(item, at: "metrics[\(index)]", references: true)
+                if result.contains(where: { $0.name == objective.name }) {
+                    throw error("metrics[\(index)].name", "'\(objective.name)' is listed twice", item)
+                }
+                result.append(objective)
+            }
+            return result
+        case (_?, let node?):
+            throw error("metrics", "give either metric (one objective) or metrics (a list), not both", node)
+        case (nil, nil):
+            throw StudyFileError(file: file, field: "metric", problem: "is required (or metrics, a list of objectives)")
+        }
+    }
+
+    private func metric(_ node: Node, at: String, references: Bool) throws(StudyFileError) -> StudySpec.Metric {
+        let map = try mapping(node, at: at, allowed: references ? ["name", "goal", "reference"] : ["name", "goal"])
+        let name = try valueName(required(map, "name", at: at), at: "\(at).name")
+        let goal = try choice(map["goal"], at: "\(at).goal", default: Goal.minimize)
+        let reference = try map["reference"].map { node throws(StudyFileError) in try number(node, at: "\(at).reference") }
+        return StudySpec.Metric(name: name, goal: goal, reference: reference)
+    }
+
+    /// A reported value's name: a word the worker can find in `NAME=VALUE`.
+    private func valueName(_ node: Node, at: String) throws(StudyFileError) -> String {
+        let name = try string(node, at: at)
+        guard name.range(of: #"^[A-Za-z_][A-Za-z0-9_.\-]*$"#, options: .regularExpression) != nil else {
+            throw error(at, "must be a word such as val_loss (letters, digits, _ . -)", node)
+        }
+        guard name != "step" else { throw error(at, "'step' numbers the reports and cannot be a metric", node) }
+        return name
+    }
+
+    /// `constraints: [{name, max, min}, ...]`.
+    private func readConstraints(_ node: Node) throws(StudyFileError) -> [StudySpec.Constraint] {
+        guard case .sequence(let sequence) = node, !sequence.isEmpty else {
+            throw error("constraints", "must be a non-empty list such as [{name: latency_ms, max: 20}]", node)
+        }
+        var result: [StudySpec.Constraint] = []
+        for (index, item) in sequence.enumerated() {
+            let at = "constraints[\(index)]"
+            let map = try mapping(item, at: at, allowed: ["name", "max", "min"])
+            let name = try valueName(required(map, "name", at: at), at: "\(at).name")
+            let max = try map["max"].map { node throws(StudyFileError) in try number(node, at: "\(at).max") }
+            let min = try map["min"].map { node throws(StudyFileError) in try number(node, at: "\(at).min") }
+            guard max != nil || min != nil else { throw error(at, "needs max, min or both", item) }
+            if let max, let min, min > max { throw error("\(at).min", "must not exceed max (\(max))", map["min"]) }
+            if result.contains(where: { $0.name == name }) {
+                throw error("\(at).name", "'\(name)' is constrained twice: give max and min in one entry", item)
+            }
+            result.append(StudySpec.Constraint(name: name, max: max, min: min))
+        }
+        return result
     }
 
     private func fidelity(_ node: Node, space: SearchSpace) throws(StudyFileError) -> StudySpec.Fidelity {

@@ -25,7 +25,43 @@ package struct StudySpec: Sendable, Hashable, Codable {
     package struct Metric: Sendable, Hashable, Codable {
         package var name: String
         package var goal: Goal
-        package init(name: String, goal: Goal) { self.name = name; self.goal = goal }
+        /// The worst value that still counts toward the hypervolume of a multi-objective study
+        /// (its reference point); nil: the worst value among the completed trials.
+        package var reference: Double?
+        package init(name: String, goal: Goal, reference: Double? = nil) {
+            self.name = name; self.goal = goal; self.reference = reference
+        }
+    }
+
+    /// A bound on a value every trial reports: a trial outside it is infeasible. It still counts
+    /// toward the budget, and the model learns from it where the bound lies.
+    package struct Constraint: Sendable, Hashable, Codable {
+        package var name: String
+        /// The largest feasible value, if any.
+        package var max: Double?
+        /// The smallest feasible value, if any.
+        package var min: Double?
+        package init(name: String, max: Double? = nil, min: Double? = nil) {
+            self.name = name; self.max = max; self.min = min
+        }
+
+        /// Whether `value` lies within the bound (NaN never does).
+        package func admits(_ value: Double) -> Bool {
+            guard !value.isNaN else { return false }
+            if let max, value > max { return false }
+            if let min, value < min { return false }
+            return true
+        }
+
+        /// The bound as text, e.g. `latency_ms ≤ 20`.
+        package var description: String {
+            switch (min, max) {
+            case let (low?, high?): "\(TrialFormatting.format(low)) ≤ \(name) ≤ \(TrialFormatting.format(high))"
+            case let (nil, high?): "\(name) ≤ \(TrialFormatting.format(high))"
+            case let (low?, nil): "\(name) ≥ \(TrialFormatting.format(low))"
+            case (nil, nil): name
+            }
+        }
     }
 
     package struct Budget: Sendable, Hashable, Codable {
@@ -98,7 +134,14 @@ package struct StudySpec: Sendable, Hashable, Codable {
     }
 
     package var name: String
+    /// The metric whose per-step reports the pruner (or the curve model) reads, and whose last
+    /// report is a trial's `value`: the study's only objective, or with several (`metrics`) the
+    /// pruner's metric, else the first objective.
     package var metric: Metric
+    /// The objectives of a multi-objective study, in the file's order; nil for a study with one.
+    package var metrics: [Metric]?
+    /// Bounds on reported values (`constraints:` in the file); nil when there are none.
+    package var constraints: [Constraint]?
     package var budget: Budget
     package var optimizer: Optimizer
     package var pruner: Pruner
@@ -119,5 +162,41 @@ package struct StudySpec: Sendable, Hashable, Codable {
     ) {
         self.name = name; self.metric = metric; self.budget = budget; self.optimizer = optimizer
         self.pruner = pruner; self.trialTimeoutSeconds = trialTimeoutSeconds; self.space = space
+    }
+
+    /// Every objective: `metrics`, or the one `metric`.
+    package var objectives: [Metric] { metrics ?? [metric] }
+    /// Whether the study has several objectives (a Pareto front rather than one best trial).
+    package var isMultiObjective: Bool { objectives.count > 1 }
+    /// The bounds on reported values (empty when there are none).
+    package var bounds: [Constraint] { constraints ?? [] }
+    /// Every value a trial's command must report by its end, objectives first, each once; empty
+    /// for a study that reads only `metric` (it needs no more than the reports).
+    package var reportedNames: [String] {
+        guard isMultiObjective || !bounds.isEmpty else { return [] }
+        var names: [String] = []
+        for name in objectives.map(\.name) + bounds.map(\.name) where !names.contains(name) { names.append(name) }
+        return names
+    }
+
+    /// A trial's final value of `name`: from its reported values, or its `value` for `metric`.
+    package func value(_ name: String, of trial: Trial) -> Double? {
+        trial.values[name] ?? (name == metric.name ? trial.value : nil)
+    }
+
+    /// A completed trial's objective values, each negated when maximized so that smaller is
+    /// better for all; nil when one is missing or not finite.
+    package func minimizedObjectives(of trial: Trial) -> [Double]? {
+        var result: [Double] = []
+        for objective in objectives {
+            guard let value = value(objective.name, of: trial), value.isFinite else { return nil }
+            result.append(objective.goal == .maximize ? -value : value)
+        }
+        return result
+    }
+
+    /// Whether a trial's reported values lie within every constraint (a missing value does not).
+    package func isFeasible(_ trial: Trial) -> Bool {
+        bounds.allSatisfy { bound in value(bound.name, of: trial).map(bound.admits) ?? false }
     }
 }

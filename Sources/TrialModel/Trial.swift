@@ -53,15 +53,18 @@ package struct Trial: Sendable, Hashable, Codable {
     package var reason: String?
     /// The last lines of the command's stderr, for failed trials.
     package var stderrTail: String?
+    /// The final value of every metric and constrained value a completed trial of a study with
+    /// several of them reported (`StudySpec.reportedNames`); empty otherwise.
+    package var values: [String: Double] = [:]
 
     package init(
         id: TrialID, state: TrialState, configuration: Configuration, value: Double? = nil, step: Int? = nil,
         attempt: Int = 1, worker: String? = nil, startedAt: Date? = nil, finishedAt: Date? = nil,
-        reason: String? = nil, stderrTail: String? = nil
+        reason: String? = nil, stderrTail: String? = nil, values: [String: Double] = [:]
     ) {
         self.id = id; self.state = state; self.configuration = configuration; self.value = value; self.step = step
         self.attempt = attempt; self.worker = worker; self.startedAt = startedAt; self.finishedAt = finishedAt
-        self.reason = reason; self.stderrTail = stderrTail
+        self.reason = reason; self.stderrTail = stderrTail; self.values = values
     }
 }
 
@@ -81,6 +84,22 @@ extension Collection where Element == Trial {
             guard let value = trial.value else { continue }
             if let current = best?.value, !goal.isBetter(value, than: current) { continue }
             best = trial
+        }
+        return best
+    }
+
+    /// The best completed feasible trial of `spec` by its first objective (its only one, unless
+    /// the study has several), the earliest on ties.
+    package func best(in spec: StudySpec) -> Trial? {
+        let first = spec.objectives[0]
+        guard spec.isMultiObjective || !spec.bounds.isEmpty || first.name != spec.metric.name else {
+            return best(for: spec.metric.goal)
+        }
+        var best: Trial?, bestValue = 0.0
+        for trial in self where trial.state == .completed && spec.isFeasible(trial) {
+            guard let value = spec.value(first.name, of: trial), value.isFinite else { continue }
+            if best != nil, !first.goal.isBetter(value, than: bestValue) { continue }
+            best = trial; bestValue = value
         }
         return best
     }

@@ -9,6 +9,11 @@ package enum TrialFormatting {
         }.joined(separator: " ")
     }
 
+    /// `val_loss=0.31 train_seconds=42`: a trial's values of `names` (a missing one as `-`).
+    package static func values(_ trial: Trial, names: [String], spec: StudySpec) -> String {
+        names.map { name in "\(name)=" + (spec.value(name, of: trial).map(format) ?? "-") }.joined(separator: " ")
+    }
+
     /// A value as a person reads it (floats with 6 significant digits).
     package static func format(_ value: ParameterValue) -> String {
         if case .double(let number) = value { return format(number) }

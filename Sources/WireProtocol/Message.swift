@@ -143,7 +143,16 @@ enum FastJSON {
         JSONText.string(trial.metric, into: &text)
         text += ",\"params\":"
         JSONText.write(trial.params, into: &text)
-        text += ",\"timeout_seconds\":\(JSONText.number(trial.timeoutSeconds)),\"trial_id\":\(trial.trial.rawValue)}"
+        text += ",\"timeout_seconds\":\(JSONText.number(trial.timeoutSeconds)),\"trial_id\":\(trial.trial.rawValue)"
+        if !trial.values.isEmpty {
+            text += ",\"values\":["
+            for (index, name) in trial.values.enumerated() {
+                if index > 0 { text += "," }
+                JSONText.string(name, into: &text)
+            }
+            text += "]"
+        }
+        text += "}"
         return Data(text.utf8)
     }
 }

@@ -52,13 +52,17 @@ package struct TrialAssignment: Sendable, Hashable, Codable {
     /// The study's fidelity maximum (`{max_steps}` in the command); sent only by a study with a
     /// fidelity, and nil when absent.
     package var maxSteps: Int?
+    /// Every value the RESULT of a completed trial must carry in `values` (the objectives and
+    /// constrained values of a study with several, `metric` among them); sent only by such a
+    /// study, and read as none when absent.
+    package var values: [String]
     package init(trial: TrialID, attempt: Int, params: Configuration, metric: String, timeoutSeconds: Double,
-                 inactive: [String] = [], maxSteps: Int? = nil) {
+                 inactive: [String] = [], maxSteps: Int? = nil, values: [String] = []) {
         self.trial = trial; self.attempt = attempt; self.params = params; self.metric = metric
-        self.timeoutSeconds = timeoutSeconds; self.inactive = inactive; self.maxSteps = maxSteps
+        self.timeoutSeconds = timeoutSeconds; self.inactive = inactive; self.maxSteps = maxSteps; self.values = values
     }
     enum CodingKeys: String, CodingKey {
-        case trial = "trial_id", attempt, params, metric, inactive
+        case trial = "trial_id", attempt, params, metric, inactive, values
         case timeoutSeconds = "timeout_seconds"
         case maxSteps = "max_steps"
     }
@@ -71,6 +75,7 @@ package struct TrialAssignment: Sendable, Hashable, Codable {
         timeoutSeconds = try container.decode(Double.self, forKey: .timeoutSeconds)
         inactive = try container.decodeIfPresent([String].self, forKey: .inactive) ?? []
         maxSteps = try container.decodeIfPresent(Int.self, forKey: .maxSteps)
+        values = try container.decodeIfPresent([String].self, forKey: .values) ?? []
     }
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -81,6 +86,7 @@ package struct TrialAssignment: Sendable, Hashable, Codable {
         try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
         if !inactive.isEmpty { try container.encode(inactive, forKey: .inactive) }
         if let maxSteps { try container.encode(maxSteps, forKey: .maxSteps) }
+        if !values.isEmpty { try container.encode(values, forKey: .values) }
     }
 }
 
@@ -136,15 +142,18 @@ package struct TrialResult: Sendable, Hashable, Codable {
     package var step: Int?
     package var reason: String?
     package var stderrTail: String?
+    /// The final value of each name the TRIAL listed in `values` (a completed trial of a study with
+    /// several objectives or constraints); absent otherwise.
+    package var values: [String: Double]?
     package init(
         trial: TrialID, attempt: Int, outcome: Outcome, value: Double? = nil, step: Int? = nil,
-        reason: String? = nil, stderrTail: String? = nil
+        reason: String? = nil, stderrTail: String? = nil, values: [String: Double]? = nil
     ) {
         self.trial = trial; self.attempt = attempt; self.outcome = outcome; self.value = value; self.step = step
-        self.reason = reason; self.stderrTail = stderrTail
+        self.reason = reason; self.stderrTail = stderrTail; self.values = values
     }
     enum CodingKeys: String, CodingKey {
-        case trial = "trial_id", attempt, outcome = "status", value, step, reason
+        case trial = "trial_id", attempt, outcome = "status", value, step, reason, values
         case stderrTail = "stderr_tail"
     }
 }

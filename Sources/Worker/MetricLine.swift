@@ -30,4 +30,19 @@ struct MetricLine: Equatable {
         }
         return value.map { MetricLine(value: $0, step: step) }
     }
+
+    /// The values `line` gives for any of `names` (the first of each), numbers only; `nan` and `inf` count.
+    static func values(in line: String, names: Set<String>) -> [String: Double] {
+        guard !names.isEmpty else { return [:] }
+        let range = NSRange(line.startIndex..., in: line)
+        var found: [String: Double] = [:]
+        for match in pair.matches(in: line, range: range) {
+            guard let keyRange = Range(match.range(at: 1), in: line),
+                  let valueRange = Range(match.range(at: 2), in: line) else { continue }
+            let key = String(line[keyRange])
+            guard names.contains(key), found[key] == nil, let value = Double(String(line[valueRange])) else { continue }
+            found[key] = value
+        }
+        return found
+    }
 }

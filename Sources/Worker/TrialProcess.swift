@@ -18,6 +18,8 @@ struct ProcessOutcome: Sendable {
     var stopReason: StopReason?
     /// The reason the command gave in a `failed: REASON` line, if any.
     var failureReason: String? = nil
+    /// The last value the command printed for each of the other names it was asked for.
+    var values: [String: Double] = [:]
 }
 
 /// Why the worker stopped a command before it exited by itself.
@@ -49,14 +51,19 @@ final class TrialProcess: Sendable {
         var stopReason: StopReason?
         var reports: [MetricLine] = []
         var failureReason: String?
+        var values: [String: Double] = [:]
         var stderrTail = Data()
     }
 
     private let state = Mutex(State())
     private let metric: String
+    /// Other names whose last printed value the outcome keeps (a study's further objectives and
+    /// constrained values).
+    private let valueNames: Set<String>
 
-    init(metric: String) {
+    init(metric: String, values: [String] = []) {
         self.metric = metric
+        self.valueNames = Set(values).subtracting([metric])
     }
 
     /// Starts `arguments` with `environment` added to the worker's own; calls `onReport` for
@@ -122,7 +129,7 @@ final class TrialProcess: Sendable {
             onExit(ProcessOutcome(
                 ending: ending.withLock { $0 }, reports: final.reports,
                 stderrTail: String(decoding: final.stderrTail, as: UTF8.self),
-                stopReason: final.stopReason, failureReason: final.failureReason))
+                stopReason: final.stopReason, failureReason: final.failureReason, values: final.values))
         }
     }
 
@@ -190,17 +197,20 @@ final class TrialProcess: Sendable {
         func emit(_ lines: [Data]) {
             var reports: [MetricLine] = []
             var failure: String?
+            var values: [String: Double] = [:]
             for lineData in lines {
                 let line = String(decoding: lineData, as: UTF8.self)
                 if line.hasPrefix("failed:") {
                     failure = String(line.dropFirst("failed:".count).trimmingCharacters(in: .whitespaces).prefix(500))
-                } else if let report = MetricLine.parse(line, metric: metric) {
-                    reports.append(report)
+                    continue
                 }
+                if let report = MetricLine.parse(line, metric: metric) { reports.append(report) }
+                values.merge(MetricLine.values(in: line, names: valueNames)) { $1 }
             }
             state.withLock { state in
                 state.reports.append(contentsOf: reports)
                 if let failure { state.failureReason = failure }
+                state.values.merge(values) { $1 }
             }
             for report in reports {
                 if report.value.isFinite {

@@ -89,7 +89,7 @@ extension WorkerAgent {
             return
         }
         guard case .command(let template) = runner else { return }
-        let process = TrialProcess(metric: assignment.metric)
+        let process = TrialProcess(metric: assignment.metric, values: assignment.values)
         let used = Set(running.values.map(\.slot))
         let slot = (0...).first { !used.contains($0) } ?? 0
         let id = assignment.trial
@@ -183,8 +183,24 @@ extension WorkerAgent {
             guard let last else {
                 return failed("exited 0 without reporting \(assignment.metric) (print a line such as \(assignment.metric)=0.123)")
             }
+            guard !assignment.values.isEmpty else {
+                return TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .completed,
+                                   value: last.value, step: step, reason: nil, stderrTail: nil)
+            }
+            // A study with several objectives or constraints needs each of them from every trial.
+            var values = outcome.values
+            values[assignment.metric] = last.value
+            let missing = assignment.values.filter { values[$0] == nil }
+            if !missing.isEmpty {
+                let example = missing.map { "\($0)=..." }.joined(separator: " ")
+                return failed("exited 0 without reporting \(missing.joined(separator: ", ")) (print a line such as \(example))")
+            }
+            if let bad = assignment.values.first(where: { !(values[$0]?.isFinite ?? false) }) {
+                return failed("reported a non-finite \(bad) (\(values[bad]!))")
+            }
             return TrialResult(trial: assignment.trial, attempt: assignment.attempt, outcome: .completed,
-                               value: last.value, step: step, reason: nil, stderrTail: nil)
+                               value: last.value, step: step, reason: nil, stderrTail: nil,
+                               values: values.filter { assignment.values.contains($0.key) })
         }
     }
 }

@@ -5,7 +5,7 @@ struct SextantBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sextant-bench",
         abstract: "Benchmarks whose figures are quoted in docs/benchmarks.md.",
-        subcommands: [TransportBench.self, OptimizerBench.self, FidelityBench.self, LatencyBench.self, TrainerBench.self, FleetBench.self]
+        subcommands: [TransportBench.self, OptimizerBench.self, FidelityBench.self, MultiObjectiveBench.self, LatencyBench.self, TrainerBench.self, FleetBench.self]
     )
 }
 

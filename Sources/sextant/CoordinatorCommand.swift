@@ -241,13 +241,33 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.line("study interrupted: \(trials.count { $0.state.isFinished }) of \(spec.budget.trials) trials finished; "
                 + "run the same command again to resume")
         }
-        if let best = trials.best(for: spec.metric.goal), let value = best.value {
-            Console.line("best trial #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value)) "
-                + TrialFormatting.describe(best.configuration, in: spec.space))
-        } else {
-            Console.line("no trial completed")
-        }
+        for line in Self.outcome(of: trials, spec: spec) { Console.line(line) }
         if case .tooManyFailures = end { throw ExitCode(3) }
+    }
+
+    /// The study's result: its best trial, or with several objectives its Pareto front.
+    static func outcome(of trials: [Trial], spec: StudySpec) -> [String] {
+        if spec.isMultiObjective {
+            let front = trials.paretoFront(in: spec)
+            guard !front.isEmpty else {
+                return [trials.contains { $0.state == .completed } ? "no completed trial meets the constraints" : "no trial completed"]
+            }
+            var lines = ["Pareto front: \(front.count) trial\(front.count == 1 ? "" : "s") (" + spec.objectives.map {
+                "\($0.name) \($0.goal.rawValue)"
+            }.joined(separator: ", ") + ")"]
+            for trial in front {
+                lines.append("  #\(trial.id): \(TrialFormatting.values(trial, names: spec.objectives.map(\.name), spec: spec)) "
+                    + TrialFormatting.describe(trial.configuration, in: spec.space))
+            }
+            return lines
+        }
+        let name = spec.objectives[0].name
+        guard let best = trials.best(in: spec), let value = spec.value(name, of: best) else {
+            return [!spec.bounds.isEmpty && trials.contains { $0.state == .completed }
+                ? "no completed trial meets the constraints" : "no trial completed"]
+        }
+        return ["best trial #\(best.id): \(name)=\(TrialFormatting.format(value)) "
+            + TrialFormatting.describe(best.configuration, in: spec.space)]
     }
 
     @Sendable static func show(_ event: StudyEvent) {
@@ -263,10 +283,18 @@ struct CoordinatorCommand: AsyncParsableCommand {
             Console.line("\(time) trial \(id) started on \(worker): \(params)")
         case .trialFinished(let summary):
             var text = "\(time) trial \(summary.id) \(summary.state.rawValue)"
-            if let value = summary.value { text += " \(TrialFormatting.format(value))" }
+            if !summary.values.isEmpty {
+                text += " " + summary.values.sorted { $0.key < $1.key }
+                    .map { "\($0.key)=\(TrialFormatting.format($0.value))" }.joined(separator: " ")
+                if summary.feasible == false { text += " (infeasible)" }
+            } else if let value = summary.value {
+                text += " \(TrialFormatting.format(value))"
+            }
             if let reason = summary.reason, summary.state != .completed { text += " (\(reason))" }
             text += " [\(summary.finished)/\(summary.budget)]"
-            if let id = summary.bestID, let value = summary.bestValue {
+            if let size = summary.frontSize {
+                text += " front: \(size) trial\(size == 1 ? "" : "s")"
+            } else if let id = summary.bestID, let value = summary.bestValue {
                 text += " best #\(id) \(TrialFormatting.format(value))"
             }
             Console.line(text)

@@ -90,15 +90,23 @@ struct DemoCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let store = try SQLiteTrialStore(readingAt: db)
-        guard let record = try store.latestStudy(), let best = try store.trials(in: record.id).best(for: spec.metric.goal),
-              let value = best.value else {
+        guard let record = try store.latestStudy(), let best = try store.trials(in: record.id).best(in: spec),
+              let value = spec.value(spec.objectives[0].name, of: best) else {
             Console.error("no trial completed; see \(directory)/worker-1.log")
             throw ExitCode(1)
         }
         let seconds = Int(Date().timeIntervalSince(started).rounded())
         Console.line("")
         Console.line("finished \(spec.budget.trials) trials in \(seconds) s")
-        Console.line("best trial #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value))")
+        if spec.isMultiObjective {
+            // Several objectives: the trade-offs found, not one best configuration.
+            for line in CoordinatorCommand.outcome(of: try store.trials(in: record.id), spec: spec) { Console.line(line) }
+            Console.line("every trial: \(binary) status --db \(db)")
+            Console.line("as CSV:      \(binary) export --format csv --db \(db)  (a pareto column marks the front)")
+            Console.line("dashboard:   \(binary) dashboard --db \(db)  (the front on a scatter of two objectives)")
+            return
+        }
+        Console.line("best trial #\(best.id): \(spec.objectives[0].name)=\(TrialFormatting.format(value))")
         for parameter in spec.space.parameters {
             if let chosen = best.configuration[parameter.name] {
                 Console.line("  \(parameter.name) = \(TrialFormatting.format(chosen))")
@@ -154,7 +162,10 @@ final class DemoProgress: @unchecked Sendable {
         let filled = min(width, finished * width / max(spec.budget.trials, 1))
         var line = "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
             + "\(finished)/\(spec.budget.trials) trials"
-        if let best = trials.best(for: spec.metric.goal), let value = best.value {
+        if spec.isMultiObjective {
+            let front = trials.paretoFront(in: spec).count
+            if front > 0 { line += "  Pareto front: \(front) trial\(front == 1 ? "" : "s")" }
+        } else if let best = trials.best(in: spec), let value = spec.value(spec.metric.name, of: best) {
             line += "  best \(spec.metric.name) \(TrialFormatting.format(value)) (#\(best.id))"
         }
         let running = trials.filter { $0.state == .running }

@@ -95,15 +95,32 @@ struct StatusCommand: AsyncParsableCommand {
         var lines = [
             "study \(spec.name) (\(view.state)): \(finished)/\(spec.budget.trials) finished"
                 + (counts.isEmpty ? "" : ", " + counts.joined(separator: ", ")),
-            "metric \(spec.metric.name) (\(spec.metric.goal.rawValue)), optimizer \(spec.optimizer.kind.rawValue)",
+            goals(spec) + ", optimizer \(spec.optimizer.kind.rawValue)",
             progress,
         ]
-        if let best = trials.best(for: spec.metric.goal), let value = best.value {
+        let reported = spec.reportedNames.isEmpty ? [spec.metric.name] : spec.reportedNames
+        if spec.isMultiObjective {
+            let front = trials.paretoFront(in: spec)
+            if !front.isEmpty {
+                var text = "Pareto front: \(front.count) trial\(front.count == 1 ? "" : "s")"
+                if let reference = spec.hypervolumeReference(trials),
+                   let volume = trials.hypervolumeHistory(in: spec, reference: reference).last?.hypervolume {
+                    text += ", hypervolume \(TrialFormatting.format(volume))"
+                }
+                lines.append(text)
+                for trial in front.prefix(max(limit, 1)) {
+                    lines.append("  #\(trial.id): \(TrialFormatting.values(trial, names: spec.objectives.map(\.name), spec: spec)) "
+                        + TrialFormatting.describe(trial.configuration, in: spec.space))
+                }
+                if front.count > limit { lines.append("  (\(front.count - limit) more on the front; --limit N)") }
+            }
+        } else if let best = trials.best(in: spec), let value = spec.value(spec.metric.name, of: best) {
             lines.append("best so far #\(best.id): \(spec.metric.name)=\(TrialFormatting.format(value)) "
                 + TrialFormatting.describe(best.configuration, in: spec.space))
         }
         lines.append("")
-        let header = ["id", "state", spec.metric.name, "step", "try", "worker", "secs", "params"]
+        let front = spec.isMultiObjective ? Set(trials.paretoFront(in: spec).map(\.id)) : []
+        let header = ["id", "state"] + reported + ["step", "try", "worker", "secs", "params"]
         var rows: [[String]] = []
         for trial in trials.suffix(max(limit, 1)) {
             let seconds = trial.startedAt.map { start in
@@ -111,12 +128,18 @@ struct StatusCommand: AsyncParsableCommand {
             } ?? ""
             var params = TrialFormatting.describe(trial.configuration, in: spec.space)
             if let reason = trial.reason, trial.state == .failed || trial.state == .pruned { params += "  [\(reason)]" }
-            rows.append([
-                "\(trial.id)", trial.state.rawValue, trial.value.map(TrialFormatting.format) ?? "-",
+            var state = trial.state.rawValue
+            if front.contains(trial.id) { state += " *" }
+            if !spec.bounds.isEmpty, trial.state == .completed, !spec.isFeasible(trial) { state += " (infeasible)" }
+            let values = reported.map { name in
+                (trial.state == .completed || name == spec.metric.name ? spec.value(name, of: trial) : nil).map(TrialFormatting.format) ?? "-"
+            }
+            rows.append(["\(trial.id)", state] + values + [
                 trial.step.map(String.init) ?? "-", "\(trial.attempt)", trial.worker ?? "-", seconds, params,
             ])
         }
         lines.append(contentsOf: render([header] + rows))
+        if !front.isEmpty { lines.append("(* on the Pareto front)") }
         if trials.count > rows.count { lines.append("(\(trials.count - rows.count) earlier trials not shown; --limit N)") }
         for trial in trials.suffix(max(limit, 1)) {
             for earlier in view.earlierAttempts[trial.id] ?? [] {
@@ -151,8 +174,19 @@ struct StatusCommand: AsyncParsableCommand {
                 }.joined(separator: ", ") + "  (connected workers: status --url)")
             }
         }
-        if trials.best(for: spec.metric.goal)?.value == nil { lines.append("no trial completed yet") }
+        if !trials.contains(where: { $0.state == .completed }) { lines.append("no trial completed yet") }
         return lines.joined(separator: "\n")
+    }
+
+    /// `metric val_loss (minimize)`, or every objective and constraint.
+    static func goals(_ spec: StudySpec) -> String {
+        let objectives: [String] = spec.objectives.map { "\($0.name) (\($0.goal.rawValue))" }
+        var text: String = (spec.isMultiObjective ? "objectives " : "metric ") + objectives.joined(separator: ", ")
+        if !spec.bounds.isEmpty {
+            let bounds: [String] = spec.bounds.map(\.description)
+            text += ", constraints " + bounds.joined(separator: ", ")
+        }
+        return text
     }
 
     static func render(_ rows: [[String]]) -> [String] {

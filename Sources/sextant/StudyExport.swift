@@ -23,7 +23,7 @@ struct StudyExport {
     }
 
     var spec: StudySpec { study.spec }
-    var best: Trial? { trials.best(for: spec.metric.goal) }
+    var best: Trial? { trials.best(in: spec) }
 
     /// The `export --format json` document.
     struct Document: Encodable {
@@ -34,25 +34,36 @@ struct StudyExport {
     func jsonText() throws -> String {
         let document = Document(
             study: StudySummary(spec: spec, state: study.state.rawValue, createdAt: study.createdAt, trials: trials),
-            trials: trials.map { trial in
+            trials: TrialEntry.marked(trials.map { trial in
                 var entry = TrialEntry(trial)
                 entry.earlierAttempts = earlierAttempts[trial.id].map { $0.map(AttemptEntry.init) }
                 return entry
-            })
+            }, trials: trials, spec: spec))
         return String(decoding: try StudyDocument.encoder(pretty: true).encode(document), as: UTF8.self)
     }
 
-    /// RFC 4180 CSV: the trial fields, then one column per parameter.
+    /// RFC 4180 CSV: the trial fields, then one column per parameter. A study with several
+    /// objectives or constraints adds a column per reported value after `value`, then `pareto`
+    /// (several objectives) and `feasible` (constraints), each `true` or `false`.
     func csvText() -> String {
         let names = spec.space.parameters.map(\.name)
-        var lines = [(["id", "state", "value", "step", "attempt", "worker", "started_at", "finished_at", "reason"]
+        let reported = spec.reportedNames
+        let marks = TrialEntry.marked(trials.map { TrialEntry($0) }, trials: trials, spec: spec)
+        var extra = reported
+        if spec.isMultiObjective { extra.append("pareto") }
+        if !spec.bounds.isEmpty { extra.append("feasible") }
+        var lines = [(["id", "state", "value"] + extra + ["step", "attempt", "worker", "started_at", "finished_at", "reason"]
             + names).map(Self.csvField).joined(separator: ",")]
-        for trial in trials {
+        for (trial, mark) in zip(trials, marks) {
             let value: String = trial.value.map { "\($0)" } ?? ""
             let step: String = trial.step.map { String($0) } ?? ""
             let started: String = trial.startedAt.map(StudyDocument.iso) ?? ""
             let finished: String = trial.finishedAt.map(StudyDocument.iso) ?? ""
-            var fields: [String] = ["\(trial.id)", trial.state.rawValue, value, step, "\(trial.attempt)"]
+            var fields: [String] = ["\(trial.id)", trial.state.rawValue, value]
+            fields += reported.map { trial.values[$0].map { "\($0)" } ?? "" }
+            if spec.isMultiObjective { fields.append(mark.pareto == true ? "true" : "false") }
+            if !spec.bounds.isEmpty { fields.append(mark.feasible.map { $0 ? "true" : "false" } ?? "") }
+            fields += [step, "\(trial.attempt)"]
             fields += [trial.worker ?? "", started, finished, trial.reason ?? ""]
             fields += names.map { trial.configuration[$0]?.description ?? "" }
             lines.append(fields.map(Self.csvField).joined(separator: ","))

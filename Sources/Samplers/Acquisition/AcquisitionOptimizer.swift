@@ -101,7 +101,7 @@ package enum AcquisitionError: Error, Sendable, Equatable {
     case invalidInput(String)
 }
 
-/// Multi-start gradient-based maximizer of `LogEIAcquisition` over mixed unit-cube spaces.
+/// Multi-start gradient-based maximizer of an acquisition (LogEI, LogEHVI) over mixed unit-cube spaces.
 package struct AcquisitionOptimizer: Sendable {
     /// Tuning knobs (defaults in parentheses).
     package struct Configuration: Sendable {
@@ -137,11 +137,11 @@ package struct AcquisitionOptimizer: Sendable {
     /// coordinate, so a parameter that becomes active when a parent's level changes has a value
     /// at once.
     package func maximize(
-        _ acquisition: LogEIAcquisition, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64,
+        _ acquisition: some AcquisitionFunction, dimensions: [DimensionKind], excluded: [[Double]], seed: UInt64,
         anchors: [[Double]] = [], keepAway: [[Double]] = [], radii: [Double] = [], mask: Mask = Mask(nil)
     ) throws(AcquisitionError) -> AcquisitionMaximum {
         let d = dimensions.count
-        guard d == acquisition.model.dimension else { throw .invalidInput("model has \(acquisition.model.dimension) dimensions, space has \(d)") }
+        guard d == acquisition.dimension else { throw .invalidInput("model has \(acquisition.dimension) dimensions, space has \(d)") }
         var sequence = QuasiRandomSequence(dimension: d, seed: seed)
         var candidates = sequence.nextBatch(max(1, configuration.candidates))
         // Candidates around the best points so far (as BoTorch's "sample around best"): Gaussian
@@ -245,7 +245,7 @@ package struct AcquisitionOptimizer: Sendable {
     /// Local refinement: L-BFGS on continuous coordinates alternated with exhaustive per-coordinate level sweeps.
     /// Works on a full point (every coordinate a value) and evaluates it through `mask`; returns the masked point.
     func refine(
-        _ start: [Double], value startValue: Double, acquisition: LogEIAcquisition, dimensions: [DimensionKind],
+        _ start: [Double], value startValue: Double, acquisition: some AcquisitionFunction, dimensions: [DimensionKind],
         mask: Mask = Mask(nil)
     ) -> (point: [Double], value: Double) {
         let d = dimensions.count

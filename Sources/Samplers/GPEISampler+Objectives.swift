@@ -1,0 +1,148 @@
+import GaussianProcess
+import Synchronization
+import TrialModel
+
+/// The models of a study with several objectives or with constraints: one GP per objective (fit
+/// as GP-EI fits its one) and one per constrained value (fit on the raw values with a centered
+/// prior mean), each keeping its last fit to warm-start the next.
+final class OutcomeFitters: Sendable {
+    private let objectives = Mutex<[String: ModelFitter]>([:])
+    private let constraints = Mutex<[String: ModelFitter]>([:])
+    let objectiveOptimizer: BayesianOptimizer
+    let constraintOptimizer: BayesianOptimizer
+    let seed: UInt64
+
+    init(optimizer: BayesianOptimizer, seed: UInt64) {
+        objectiveOptimizer = optimizer
+        var centered = optimizer.configuration
+        // A constraint's bound is a number in its own units: its values are not warped, and the prior
+        // is neither hopeful nor pessimistic about feasibility far from the data.
+        centered.priorMeanOffset = 0
+        centered.halfRankWarping = false
+        centered.outlierGap = .infinity
+        constraintOptimizer = BayesianOptimizer(configuration: centered)
+        self.seed = seed
+    }
+
+    func objective(_ name: String) -> ModelFitter {
+        objectives.withLock { fitters in
+            if let fitter = fitters[name] { return fitter }
+            let fitter = ModelFitter(optimizer: objectiveOptimizer, seed: seed &+ UInt64(fitters.count + 1) &* 0x51ED)
+            fitters[name] = fitter
+            return fitter
+        }
+    }
+
+    func constraint(_ name: String) -> ModelFitter {
+        constraints.withLock { fitters in
+            if let fitter = fitters[name] { return fitter }
+            let fitter = ModelFitter(optimizer: constraintOptimizer, seed: seed &+ UInt64(fitters.count + 1) &* 0xC0457)
+            fitters[name] = fitter
+            return fitter
+        }
+    }
+}
+
+extension GPEISampler {
+    /// A study with several objectives or with constraints: a GP per objective and per constrained
+    /// value, and the point that maximizes log expected hypervolume improvement times the
+    /// probability of feasibility (`LogEHVIAcquisition`; with one objective, expected improvement
+    /// over the best feasible value).
+    ///
+    /// - Observations: completed trials with every value. Pruned trials (no final values), failed,
+    ///   running and pending ones are pending points: each model is conditioned on its own mean
+    ///   there (kriging believer), and a pending point believed feasible joins the front, so
+    ///   concurrent suggestions spread along it instead of piling onto one spot.
+    /// - The front and the hypervolume the acquisition measures are in the models' units (each
+    ///   objective warped as GP-EI warps its one value), against a reference point 10% of the
+    ///   range beyond the worst value seen of each objective.
+    /// - A suggestion that rounds to a configuration already tried is added to the pending points
+    ///   and the search runs again (`duplicateRetries`) before falling back to a quasi-random one.
+    func suggestWithOutcomes(_ history: StudyHistory) throws -> Configuration? {
+        let spec = history.spec
+        let space = spec.space
+        let objectives = spec.objectives, bounds = spec.bounds
+        var observations: [[Double]] = [], pending: [[Double]] = []
+        var objectiveValues = [[Double]](repeating: [], count: objectives.count)
+        var boundValues = [[Double]](repeating: [], count: bounds.count)
+        for trial in history.warmStart + history.trials {
+            let point = optimizer.point(of: trial.configuration, in: space)
+            guard trial.state == .completed, let minimized = spec.minimizedObjectives(of: trial),
+                  let constrained = Self.values(bounds.map(\.name), of: trial, in: spec) else {
+                if trial.state != .completed { pending.append(point) }
+                continue
+            }
+            observations.append(point)
+            for k in objectives.indices { objectiveValues[k].append(minimized[k]) }
+            for j in bounds.indices { boundValues[j].append(constrained[j]) }
+        }
+        let fallback = RandomSampler(seed: seed)
+        if history.trials.count + history.warmStart.count < initialTrials || observations.count < 2 {
+            return fallback.suggestNow(history)
+        }
+        let dimensions = Self.dimensions(of: space)
+        let warped = objectiveValues.map { optimizer.modelValues($0) }
+        var objectiveModels: [GaussianProcessModel] = []
+        for (k, objective) in objectives.enumerated() {
+            objectiveModels.append(try outcomeFitters.objective(objective.name)
+                .fitted(observations: observations, values: warped[k], dimensions: dimensions))
+        }
+        var boundModels: [GaussianProcessModel] = []
+        for (j, bound) in bounds.enumerated() {
+            boundModels.append(try outcomeFitters.constraint(bound.name)
+                .fitted(observations: observations, values: boundValues[j], dimensions: dimensions))
+        }
+        let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
+        let rule = SearchSpace.ActivityRule(space)
+        let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional ? { @Sendable point in rule.activity(of: point) } : nil
+        let mask = AcquisitionOptimizer.Mask(activity, fill: optimizer.configuration.inactiveFill)
+        let feasible = observations.indices.filter { i in bounds.indices.allSatisfy { bounds[$0].admits(boundValues[$0][i]) } }
+        // The reference point: 10% of each objective's range beyond its worst value.
+        let reference = warped.map { values -> Double in
+            let low = values.min()!, high = values.max()!
+            return high + 0.1 * max(high - low, 1e-9)
+        }
+        for _ in 0..<Self.duplicateRetries {
+            let snapped = pending.map { zip($0, dimensions).map { $0.isNaN ? .nan : $1.snap($0) } }
+            let believedObjectives = try objectiveModels.map { try $0.conditionedOnFantasies(snapped) }
+            let believedBounds = try boundModels.map { try $0.conditionedOnFantasies(snapped) }
+            var front = feasible.map { i in warped.map { $0[i] } }
+            // Pending points believed feasible join the front at their believed values.
+            for point in snapped {
+                let means = objectiveModels.map { $0.predict([point]).mean[0] }
+                let inside = zip(bounds, boundModels).allSatisfy { bound, model in bound.admits(model.predict([point]).mean[0]) }
+                if inside { front.append(means) }
+            }
+            let region = front.isEmpty ? nil : NondominatedRegion(reference: reference, points: Pareto.front(front).map { front[$0] })
+            let acquisition = LogEHVIAcquisition(
+                objectives: believedObjectives, region: region,
+                bounds: zip(bounds, believedBounds).map { LogEHVIAcquisition.Bound(model: $1, lower: $0.min, upper: $0.max) })
+            let anchors = Pareto.front(feasible.map { i in warped.map { $0[i] } }).prefix(optimizer.configuration.anchors)
+                .map { observations[feasible[$0]] }
+            let best: AcquisitionMaximum
+            do {
+                best = try AcquisitionOptimizer(configuration: optimizer.configuration.acquisition).maximize(
+                    acquisition, dimensions: dimensions, excluded: observations + pending, seed: callSeed,
+                    anchors: anchors, keepAway: pending,
+                    radii: objectiveModels[0].hyperparameters.lengthscales.map { optimizer.configuration.pendingRadius * $0 },
+                    mask: mask)
+            } catch {
+                break
+            }
+            let configuration = space.decode(best.point)
+            guard history.trials.contains(where: { $0.configuration == configuration }) else { return configuration }
+            pending.append(optimizer.point(of: configuration, in: space))
+        }
+        return fallback.suggestNow(history)
+    }
+
+    /// The trial's values of `names`, each finite, or nil when one is missing.
+    static func values(_ names: [String], of trial: Trial, in spec: StudySpec) -> [Double]? {
+        var result: [Double] = []
+        for name in names {
+            guard let value = spec.value(name, of: trial), value.isFinite else { return nil }
+            result.append(value)
+        }
+        return result
+    }
+}

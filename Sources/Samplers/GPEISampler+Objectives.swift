@@ -8,12 +8,18 @@ import TrialModel
 final class OutcomeFitters: Sendable {
     private let objectives = Mutex<[String: ModelFitter]>([:])
     private let constraints = Mutex<[String: ModelFitter]>([:])
+    /// Fits a study's one objective (with constraints) as GP-EI fits it.
     let objectiveOptimizer: BayesianOptimizer
+    /// Fits each of several objectives (`halfRankWarpingPerObjective`).
+    let severalObjectivesOptimizer: BayesianOptimizer
     let constraintOptimizer: BayesianOptimizer
     let seed: UInt64
 
     init(optimizer: BayesianOptimizer, seed: UInt64) {
         objectiveOptimizer = optimizer
+        var several = optimizer.configuration
+        several.halfRankWarping = several.halfRankWarpingPerObjective
+        severalObjectivesOptimizer = BayesianOptimizer(configuration: several)
         var centered = optimizer.configuration
         // A constraint's bound is a number in its own units: its values are not warped, and the prior
         // is neither hopeful nor pessimistic about feasibility far from the data.
@@ -24,10 +30,13 @@ final class OutcomeFitters: Sendable {
         self.seed = seed
     }
 
-    func objective(_ name: String) -> ModelFitter {
+    /// The optimizer for an objective of a study with `count` of them.
+    func objectiveOptimizer(count: Int) -> BayesianOptimizer { count > 1 ? severalObjectivesOptimizer : objectiveOptimizer }
+
+    func objective(_ name: String, count: Int) -> ModelFitter {
         objectives.withLock { fitters in
             if let fitter = fitters[name] { return fitter }
-            let fitter = ModelFitter(optimizer: objectiveOptimizer, seed: seed &+ UInt64(fitters.count + 1) &* 0x51ED)
+            let fitter = ModelFitter(optimizer: objectiveOptimizer(count: count), seed: seed &+ UInt64(fitters.count + 1) &* 0x51ED)
             fitters[name] = fitter
             return fitter
         }
@@ -54,7 +63,7 @@ extension GPEISampler {
     ///   there (kriging believer), and a pending point believed feasible joins the front, so
     ///   concurrent suggestions spread along it instead of piling onto one spot.
     /// - The front and the hypervolume the acquisition measures are in the models' units (each
-    ///   objective warped as GP-EI warps its one value), against a reference point 10% of the
+    ///   objective without the half-rank warping, `halfRankWarpingPerObjective`), against a reference point 10% of the
     ///   range beyond the worst value seen of each objective.
     /// - A suggestion that rounds to a configuration already tried is added to the pending points
     ///   and the search runs again (`duplicateRetries`) before falling back to a quasi-random one.
@@ -81,10 +90,11 @@ extension GPEISampler {
             return fallback.suggestNow(history)
         }
         let dimensions = Self.dimensions(of: space)
-        let warped = objectiveValues.map { optimizer.modelValues($0) }
+        let warping = outcomeFitters.objectiveOptimizer(count: objectives.count)
+        let warped = objectiveValues.map { warping.modelValues($0) }
         var objectiveModels: [GaussianProcessModel] = []
         for (k, objective) in objectives.enumerated() {
-            objectiveModels.append(try outcomeFitters.objective(objective.name)
+            objectiveModels.append(try outcomeFitters.objective(objective.name, count: objectives.count)
                 .fitted(observations: observations, values: warped[k], dimensions: dimensions))
         }
         var boundModels: [GaussianProcessModel] = []

@@ -39,6 +39,12 @@ package struct MLPTrainer: Sendable {
         self.data = try DigitsDataset.load()
     }
 
+    /// The network's weights and biases: 64·H + H + H·10 + 10.
+    package var parameterCount: Int {
+        let h = settings.hiddenUnits
+        return DigitsDataset.pixels * h + h + h * DigitsDataset.classes + DigitsDataset.classes
+    }
+
     /// Trains for `settings.epochs`, calling `report` after each epoch.
     package func train(report: (EpochReport) -> Void) throws(TrainingFailure) {
         let h = settings.hiddenUnits, c = DigitsDataset.classes, inputs = DigitsDataset.pixels

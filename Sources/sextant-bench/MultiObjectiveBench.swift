@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GaussianProcess
 import Samplers
 import TrialModel
 
@@ -33,6 +34,12 @@ struct MultiObjectiveBench: AsyncParsableCommand {
 
     @Option(help: "Append each study's values as one JSON line to this file.")
     var out: String?
+
+    @Option(help: "GP-EI: fit each objective on half-rank warped values (true/false).")
+    var halfRank = BayesianOptimizer.Configuration().halfRankWarpingPerObjective
+
+    @Option(help: "GP-EI: each objective's prior mean this many standard deviations above its values' mean.")
+    var priorMeanOffset = BayesianOptimizer.Configuration().priorMeanOffset
 
     @Flag(help: "Instead: the median time of 5 suggestions after 200 results on c2-dtlz2 (2 objectives, 1 constraint).")
     var latency = false
@@ -74,7 +81,11 @@ struct MultiObjectiveBench: AsyncParsableCommand {
     /// One study; with `workers` > 1 that many trials are in flight, the oldest finishing first.
     func study(_ problem: MultiObjectiveProblem, method: String, seed: UInt64, count: Int? = nil) throws -> Run {
         let spec = problem.spec(trials: count ?? trials, kind: method == "random" ? .random : .gpEI, seed: seed)
-        let sampler = try makeSampler(for: spec)
+        var configuration = BayesianOptimizer.Configuration()
+        configuration.halfRankWarpingPerObjective = halfRank
+        configuration.priorMeanOffset = priorMeanOffset
+        let sampler: any Sampler = method == "random"
+            ? RandomSampler(seed: seed) : GPEISampler(seed: seed, initialTrials: spec.optimizer.initialTrials, configuration: configuration)
         var trialsSoFar: [Trial] = []
         var values: [[Double]] = [], constraints: [[Double]] = [], latencies: [Double] = []
         let clock = ContinuousClock()

@@ -60,7 +60,7 @@ struct StudyExport {
             let started: String = trial.startedAt.map(StudyDocument.iso) ?? ""
             let finished: String = trial.finishedAt.map(StudyDocument.iso) ?? ""
             var fields: [String] = ["\(trial.id)", trial.state.rawValue, value]
-            fields += reported.map { trial.values[$0].map { "\($0)" } ?? "" }
+            fields += reported.map { trial.values[$0].map(JSONText.number) ?? "" }
             if spec.isMultiObjective { fields.append(mark.pareto == true ? "true" : "false") }
             if !spec.bounds.isEmpty { fields.append(mark.feasible.map { $0 ? "true" : "false" } ?? "") }
             fields += [step, "\(trial.attempt)"]

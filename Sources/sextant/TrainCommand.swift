@@ -15,7 +15,9 @@ struct TrainCommand: ParsableCommand {
             (SEXTANT_MAX_STEPS). mlp-digits takes learning_rate, batch_size, epochs, \
             hidden_units, weight_decay, optimizer (sgd, momentum, adam), lr_schedule \
             (constant, step, cosine), dropout and seed; each epoch it prints
-              epoch=N val_loss=... val_accuracy=... train_loss=... step=N
+              epoch=N val_loss=... val_accuracy=... train_loss=... train_seconds=... parameters=... step=N
+            where train_seconds is the wall time since training began and parameters the \
+            network's weight count (objectives for a study that trades accuracy for cost).
             A run whose loss explodes prints `failed: diverged` and exits with status 1.
             """
     )
@@ -59,11 +61,14 @@ struct TrainCommand: ParsableCommand {
             Console.error("\(error)")
             throw ExitCode(2)
         }
+        let started = ContinuousClock.now
+        let parameterCount = trainer.parameterCount
         do {
             try trainer.train { report in
-                Console.line(String(format: "epoch=%d val_loss=%.6f val_accuracy=%.4f train_loss=%.6f step=%d",
+                let seconds = (ContinuousClock.now - started) / .seconds(1)
+                Console.line(String(format: "epoch=%d val_loss=%.6f val_accuracy=%.4f train_loss=%.6f train_seconds=%.4f parameters=%d step=%d",
                                     report.epoch, report.validationLoss, report.validationAccuracy,
-                                    report.trainLoss, report.epoch))
+                                    report.trainLoss, seconds, parameterCount, report.epoch))
             }
         } catch .diverged(let epoch) {
             Console.line("failed: diverged")

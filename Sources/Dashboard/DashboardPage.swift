@@ -59,6 +59,12 @@ th.sorted.up::after { content:" \25B4"; }
     <div class="legend"><span style="color:var(--good)">● completed</span><span style="color:var(--pruned)">○ pruned</span><span style="color:var(--accent)">— best so far</span></div></section>
   <section><h2>Learning curves</h2><div id="curves"></div>
     <div class="legend"><span style="color:var(--good)">— completed</span><span style="color:var(--running)">— running</span><span style="color:var(--pruned)">✕ pruned</span></div></section>
+  <section id="pareto-section" hidden><h2>Pareto front</h2>
+    <div class="legend"><select id="pareto-x" title="x axis"></select> against <select id="pareto-y" title="y axis"></select></div>
+    <div id="pareto"></div>
+    <div class="legend"><span style="color:var(--accent)">◆ on the front</span><span style="color:var(--good)">● completed</span><span style="color:var(--bad)">✕ infeasible</span><span style="color:var(--accent)">— front</span></div></section>
+  <section id="hypervolume-section" hidden><h2>Hypervolume</h2><div id="hypervolume"></div>
+    <div class="legend" id="hypervolume-note"></div></section>
   <section class="wide"><h2>Slice plots: value against each parameter</h2><div class="slices" id="slices"></div></section>
   <section><h2>Parallel coordinates</h2><div id="parallel"></div>
     <div class="legend">one line per completed trial; darker is better</div></section>
@@ -237,6 +243,88 @@ function drawHistory() {
   svg.setAttribute("data-points", scored.length);
 }
 
+// A study with several objectives: two of them (or constrained values) against each other, the
+// front marked and joined, infeasible trials crossed out.
+function drawPareto() {
+  const s = view.study, section = document.getElementById("pareto-section");
+  section.hidden = !s.objectives;
+  if (!s.objectives) return;
+  const box = document.getElementById("pareto"); box.replaceChildren();
+  const names = s.objectives.map(o => o.name).concat((s.constraints || []).map(c => c.name).filter(n => !s.objectives.some(o => o.name === n)));
+  const pick = (id, fallback) => {
+    const select = document.getElementById(id);
+    const chosen = names.includes(select.value) ? select.value : fallback;
+    if (select.options.length !== names.length) {
+      select.replaceChildren(); for (const n of names) el("option", { value: n }, select, n);
+      select.onchange = () => drawPareto();
+    }
+    select.value = chosen;
+    return chosen;
+  };
+  const xName = pick("pareto-x", names[0]), yName = pick("pareto-y", names[1]);
+  const points = view.trials.filter(t => t.state === "completed" && t.values && isFinite(t.values[xName]) && isFinite(t.values[yName]));
+  if (!points.length) { el("div", { class: "empty" }, box, "no completed trial yet"); return; }
+  const [w, h] = [560, 280];
+  const xs = points.map(t => t.values[xName]), ys = points.map(t => t.values[yName]);
+  const xLog = useLog(xs), yLog = useLog(ys);
+  const x = { range: [56, w - 12], scale: scale(xs, 56, w - 12, xLog) }, y = { range: [h - 34, 10], scale: scale(ys, h - 34, 10, yLog) };
+  const svg = frame(box, w, h, x, y, xName + (xLog ? " (log)" : ""), yName + (yLog ? " (log)" : ""));
+  svg.id = "pareto-plot";
+  const front = points.filter(t => t.pareto);
+  // Two objectives on the axes: the front as the staircase of what it dominates.
+  const goal = n => (s.objectives.find(o => o.name === n) || {}).goal;
+  if (front.length && s.objectives.length === 2 && goal(xName) && goal(yName) && xName !== yName) {
+    const sorted = [...front].sort((a, b) => a.values[xName] - b.values[xName]);
+    const stairs = sorted.map((t, i) => {
+      const px = x.scale(t.values[xName]), py = y.scale(t.values[yName]);
+      if (i === 0) return `M${px},${py}`;
+      const prev = sorted[i - 1];
+      // The corner sits on the worse side of the y objective between two neighbours.
+      const cornerY = goal(yName) === "minimize" ? Math.max(prev.values[yName], t.values[yName]) : Math.min(prev.values[yName], t.values[yName]);
+      return `L${px},${y.scale(cornerY)} L${px},${py}`;
+    });
+    el("path", { d: stairs.join(" "), fill: "none", stroke: "var(--accent)", "stroke-width": 1.5, class: "front-line" }, svg);
+  }
+  for (const t of points) {
+    const px = x.scale(t.values[xName]), py = y.scale(t.values[yName]);
+    let mark;
+    if (t.feasible === false) {
+      mark = el("path", { d: `M${px - 4},${py - 4} L${px + 4},${py + 4} M${px - 4},${py + 4} L${px + 4},${py - 4}`, stroke: "var(--bad)", "stroke-width": 1.5, class: "pareto-point infeasible" }, svg);
+    } else if (t.pareto) {
+      mark = el("path", { d: `M${px},${py - 6} L${px + 6},${py} L${px},${py + 6} L${px - 6},${py} Z`, fill: "var(--accent)", class: "pareto-point front" }, svg);
+    } else {
+      mark = el("circle", { cx: px, cy: py, r: 4, fill: "var(--good)", "fill-opacity": 0.6, class: "pareto-point" }, svg);
+    }
+    el("title", {}, mark, `#${t.id} ${xName}=${fmt(t.values[xName])} ${yName}=${fmt(t.values[yName])}` + (t.pareto ? " (on the front)" : "") + (t.feasible === false ? " (infeasible)" : ""));
+  }
+  svg.setAttribute("data-points", points.length);
+  svg.setAttribute("data-front", front.length);
+  svg.setAttribute("data-infeasible", points.filter(t => t.feasible === false).length);
+}
+
+// The front's hypervolume after each finished trial.
+function drawHypervolume() {
+  const s = view.study, section = document.getElementById("hypervolume-section");
+  section.hidden = !s.objectives;
+  if (!s.objectives) return;
+  const box = document.getElementById("hypervolume"); box.replaceChildren();
+  const history = s.hypervolume_history || [];
+  document.getElementById("hypervolume-note").textContent = s.reference
+    ? "against the reference point " + s.objectives.map((o, i) => `${o.name}=${fmt(o.goal === "maximize" ? -s.reference[i] : s.reference[i])}`).join(", ")
+      + (s.objectives.every(o => o.reference !== undefined && o.reference !== null) ? "" : " (the worst completed values where the study file gives none)")
+    : "";
+  if (!history.length) { el("div", { class: "empty" }, box, "no trial on the front yet"); return; }
+  const [w, h] = [560, 280];
+  const xs = history.map((_, i) => i + 1), ys = history.map(p => p[1]);
+  const x = { range: [56, w - 12], scale: scale(xs, 56, w - 12, false, 0.03) }, y = { range: [h - 34, 10], scale: scale(ys, h - 34, 10, false) };
+  const svg = frame(box, w, h, x, y, "trials finished", "hypervolume");
+  svg.id = "hypervolume-plot";
+  const path = history.map((p, i) => (i ? `L${x.scale(i + 1)},${y.scale(history[i - 1][1])} L` : "M") + `${x.scale(i + 1)},${y.scale(p[1])}`);
+  el("path", { d: path.join(" "), fill: "none", stroke: "var(--accent)", "stroke-width": 2, class: "hypervolume-line" }, svg);
+  svg.setAttribute("data-points", history.length);
+  svg.setAttribute("data-last", ys[ys.length - 1]);
+}
+
 function drawCurves() {
   const box = document.getElementById("curves"); box.replaceChildren();
   const withReports = view.trials.filter(t => t.reports && t.reports.length);
@@ -360,7 +448,9 @@ function drawImportance() {
 function drawSummary() {
   const s = view.study, box = document.getElementById("summary"); box.replaceChildren();
   document.getElementById("title").textContent = "Sextant · " + s.name;
-  document.getElementById("subtitle").textContent = `${s.metric} (${s.goal}) · ${s.optimizer}` + (s.pruner !== "none" ? ` · pruner ${s.pruner}` : "") + ` · ${s.state}` + (s.stopping ? " (stopping)" : "")
+  const goals = s.objectives ? s.objectives.map(o => `${o.name} (${o.goal})`).join(", ") : `${s.metric} (${s.goal})`;
+  const bounds = s.constraints ? " · " + s.constraints.map(c => (c.min !== undefined && c.min !== null ? `${fmt(c.min)} ≤ ` : "") + c.name + (c.max !== undefined && c.max !== null ? ` ≤ ${fmt(c.max)}` : "")).join(", ") : "";
+  document.getElementById("subtitle").textContent = goals + bounds + ` · ${s.optimizer}` + (s.pruner !== "none" ? ` · pruner ${s.pruner}` : "") + ` · ${s.state}` + (s.stopping ? " (stopping)" : "")
     + (live() ? "" : " · read from the database, no coordinator attached");
   const card = (label, value, extra) => {
     const c = el("div", { class: "card" }, box);
@@ -374,7 +464,12 @@ function drawSummary() {
   const counts = Object.entries(s.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(", ");
   card("trials", counts || "none");
   const params = s.best ? el("div", { class: "params" }, null, Object.entries(s.best.params).sort().map(([k, v]) => `${k}=${fmt(v)}`).join("  ")) : null;
-  card("best " + s.metric, s.best ? `${fmt(s.best.value)}  (#${s.best.id})` : "–", params).id = "best";
+  if (s.objectives) {
+    card("Pareto front", `${(s.pareto_front || []).length} trials`).id = "front";
+    card("hypervolume", typeof s.hypervolume === "number" ? fmt(s.hypervolume) : "–").id = "hypervolume-card";
+  } else {
+    card("best " + s.metric, s.best ? `${fmt(s.best.value)}  (#${s.best.id})` : "–", params).id = "best";
+  }
   card("elapsed", duration(s.elapsed_seconds));
   card("time left (estimate)", s.state === "running" ? duration(s.eta_seconds) : "–");
   if (live()) card("workers", String(view.workers.length) + " (" + view.workers.reduce((n, w) => n + w.slots, 0) + " slots)");
@@ -384,9 +479,15 @@ function drawSummary() {
 function drawTrials() {
   const table = document.getElementById("trials"); table.replaceChildren();
   const names = view.study.space.map(p => p.name);
-  const columns = [["id", t => t.id], ["state", t => t.state], [view.study.metric, t => t.value], ["step", t => t.step],
+  // A study with several objectives or constraints: a column per reported value, and the front.
+  const reported = (view.study.objectives || []).map(o => o.name).concat((view.study.constraints || []).map(c => c.name))
+    .filter((n, i, all) => all.indexOf(n) === i);
+  const valueColumns = reported.length ? reported.map(n => [n, t => t.values ? t.values[n] : null]) : [[view.study.metric, t => t.value]];
+  const marks = view.study.objectives ? [["pareto", t => t.pareto ? "yes" : null]] : [];
+  const feasibility = view.study.constraints ? [["feasible", t => t.feasible === undefined ? null : (t.feasible ? "yes" : "no")]] : [];
+  const columns = [["id", t => t.id], ["state", t => t.state]].concat(valueColumns, marks, feasibility, [["step", t => t.step],
     ["try", t => t.attempt], ["worker", t => t.worker], ["seconds", t => t.started_at ? ((t.finished_at ? Date.parse(t.finished_at) : Date.now()) - Date.parse(t.started_at)) / 1000 : null]]
-    .concat(names.map(n => [n, t => t.params[n]]));
+    ).concat(names.map(n => [n, t => t.params[n]]));
   const head = el("tr", {}, el("thead", {}, table));
   columns.forEach(([name]) => {
     const th = el("th", { class: view.sort.key === name ? "sorted" + (view.sort.up ? " up" : "") : "" }, head, name);
@@ -444,7 +545,7 @@ function drawWorkers() {
 }
 
 function render() {
-  drawStudies(); drawSummary(); drawHistory(); drawCurves(); drawSlices(); drawParallel(); drawImportance(); drawTrials(); drawWorkers();
+  drawStudies(); drawSummary(); drawHistory(); drawPareto(); drawHypervolume(); drawCurves(); drawSlices(); drawParallel(); drawImportance(); drawTrials(); drawWorkers();
   document.body.setAttribute("data-rendered", view.trials.length);
 }
 

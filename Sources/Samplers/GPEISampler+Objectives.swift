@@ -1,3 +1,4 @@
+import Foundation
 import GaussianProcess
 import Synchronization
 import TrialModel
@@ -97,11 +98,16 @@ extension GPEISampler {
             objectiveModels.append(try outcomeFitters.objective(objective.name, count: objectives.count)
                 .fitted(observations: observations, values: warped[k], dimensions: dimensions))
         }
+        // Each constraint's model sees its values through `ConstraintWarp` (its bound moved to 0).
+        let warps = bounds.indices.map { j in
+            optimizer.configuration.constraintWarping ? ConstraintWarp(bounds[j], values: boundValues[j]) : ConstraintWarp.identity(bounds[j])
+        }
         var boundModels: [GaussianProcessModel] = []
         for (j, bound) in bounds.enumerated() {
             boundModels.append(try outcomeFitters.constraint(bound.name)
-                .fitted(observations: observations, values: boundValues[j], dimensions: dimensions))
+                .fitted(observations: observations, values: boundValues[j].map(warps[j].forward), dimensions: dimensions))
         }
+        let modelBounds = warps.map(\.bound)
         let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
         let rule = SearchSpace.ActivityRule(space)
         let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional ? { @Sendable point in rule.activity(of: point) } : nil
@@ -120,13 +126,15 @@ extension GPEISampler {
             // Pending points believed feasible join the front at their believed values.
             for point in snapped {
                 let means = objectiveModels.map { $0.predict([point]).mean[0] }
-                let inside = zip(bounds, boundModels).allSatisfy { bound, model in bound.admits(model.predict([point]).mean[0]) }
+                let inside = zip(modelBounds, boundModels).allSatisfy { bound, model in bound.admits(model.predict([point]).mean[0]) }
                 if inside { front.append(means) }
             }
             let region = front.isEmpty ? nil : NondominatedRegion(reference: reference, points: Pareto.front(front).map { front[$0] })
             let acquisition = LogEHVIAcquisition(
                 objectives: believedObjectives, region: region,
-                bounds: zip(bounds, believedBounds).map { LogEHVIAcquisition.Bound(model: $1, lower: $0.min, upper: $0.max) })
+                bounds: zip(modelBounds, believedBounds).map { LogEHVIAcquisition.Bound(model: $1, lower: $0.min, upper: $0.max) },
+                feasibilityWeight: optimizer.configuration.feasibilityWeight,
+                minimumFeasibility: optimizer.configuration.minimumFeasibility)
             let anchors = Pareto.front(feasible.map { i in warped.map { $0[i] } }).prefix(optimizer.configuration.anchors)
                 .map { observations[feasible[$0]] }
             let best: AcquisitionMaximum
@@ -144,6 +152,40 @@ extension GPEISampler {
             pending.append(optimizer.point(of: configuration, in: space))
         }
         return fallback.suggestNow(history)
+    }
+
+    /// A monotone map of a constrained value that puts its bound at 0 and compresses values far from
+    /// it: t(c) = sign(c − b) · log(1 + |c − b|/s), s the median distance of the observed values from
+    /// the bound b. The model then spends its resolution near the bound, where feasibility is
+    /// decided, instead of on how far out the clearly infeasible values lie. A constraint with two
+    /// bounds is left as it is.
+    struct ConstraintWarp {
+        /// The bound in the warped units.
+        var bound: StudySpec.Constraint
+        var threshold = 0.0
+        var scale = 1.0
+        var active = false
+
+        static func identity(_ constraint: StudySpec.Constraint) -> ConstraintWarp { ConstraintWarp(bound: constraint) }
+
+        init(bound: StudySpec.Constraint) { self.bound = bound }
+
+        init(_ constraint: StudySpec.Constraint, values: [Double]) {
+            bound = constraint
+            guard let threshold = constraint.max ?? constraint.min, (constraint.max == nil) != (constraint.min == nil) else { return }
+            let distances = values.map { abs($0 - threshold) }.sorted()
+            let median = distances.isEmpty ? 0 : distances[distances.count / 2]
+            self.threshold = threshold
+            scale = median > 0 ? median : 1
+            active = true
+            bound = StudySpec.Constraint(name: constraint.name, max: constraint.max.map { _ in 0 }, min: constraint.min.map { _ in 0 })
+        }
+
+        func forward(_ value: Double) -> Double {
+            guard active else { return value }
+            let distance = value - threshold
+            return (distance < 0 ? -1 : 1) * log1p(abs(distance) / scale)
+        }
     }
 
     /// The trial's values of `names`, each finite, or nil when one is missing.

@@ -29,8 +29,8 @@ struct MultiObjectiveBench: AsyncParsableCommand {
     @Option(help: "Samplers (comma-separated): gp-ei, random.")
     var methods = "gp-ei,random"
 
-    @Option(help: "Problems (comma-separated): branin-currin, dtlz2, zdt3, c2-dtlz2.")
-    var problems = MultiObjectiveProblem.all.map(\.name).joined(separator: ",")
+    @Option(help: "Problems (comma-separated): branin-currin, dtlz2, zdt3, c2-dtlz2; branin-currin-disc (constrained, not in the default set).")
+    var problems = ["branin-currin", "dtlz2", "zdt3", "c2-dtlz2"].joined(separator: ",")
 
     @Option(help: "Append each study's values as one JSON line to this file.")
     var out: String?
@@ -40,6 +40,18 @@ struct MultiObjectiveBench: AsyncParsableCommand {
 
     @Option(help: "GP-EI: each objective's prior mean this many standard deviations above its values' mean.")
     var priorMeanOffset = BayesianOptimizer.Configuration().priorMeanOffset
+
+    @Option(help: "GP-EI: the weight of log P(feasible) in the acquisition.")
+    var feasibilityWeight = BayesianOptimizer.Configuration().feasibilityWeight
+
+    @Option(help: "GP-EI: model one-sided constraints with their bound at 0 and far values compressed (true/false).")
+    var constraintWarping = BayesianOptimizer.Configuration().constraintWarping
+
+    @Option(help: "GP-EI: below this believed probability of feasibility the acquisition falls steeply (0: off).")
+    var minimumFeasibility = BayesianOptimizer.Configuration().minimumFeasibility
+
+    @Option(help: "The method's name in --out (default sextant-METHOD, with -Nw for N workers).")
+    var label: String?
 
     @Flag(help: "Instead: the median time of 5 suggestions after 200 results on c2-dtlz2 (2 objectives, 1 constraint).")
     var latency = false
@@ -84,6 +96,9 @@ struct MultiObjectiveBench: AsyncParsableCommand {
         var configuration = BayesianOptimizer.Configuration()
         configuration.halfRankWarpingPerObjective = halfRank
         configuration.priorMeanOffset = priorMeanOffset
+        configuration.feasibilityWeight = feasibilityWeight
+        configuration.constraintWarping = constraintWarping
+        configuration.minimumFeasibility = minimumFeasibility
         let sampler: any Sampler = method == "random"
             ? RandomSampler(seed: seed) : GPEISampler(seed: seed, initialTrials: spec.optimizer.initialTrials, configuration: configuration)
         var trialsSoFar: [Trial] = []
@@ -114,7 +129,7 @@ struct MultiObjectiveBench: AsyncParsableCommand {
 
     func append(_ run: Run, problem: MultiObjectiveProblem, method: String, seed: Int, to path: String) throws {
         let object: [String: Any] = [
-            "problem": problem.name, "method": "sextant-\(method)" + (workers > 1 ? "-\(workers)w" : ""), "seed": seed,
+            "problem": problem.name, "method": label ?? ("sextant-\(method)" + (workers > 1 ? "-\(workers)w" : "")), "seed": seed,
             "values": run.values, "constraints": run.constraints as Any? ?? NSNull(), "seconds": run.latencies,
         ]
         var line = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -126,7 +141,9 @@ struct MultiObjectiveBench: AsyncParsableCommand {
         try handle.write(contentsOf: line)
     }
 
-    /// 200 completed trials of c2-dtlz2 (quasi-random), then 5 suggestions, each on those 200.
+    /// 200 completed trials of c2-dtlz2 (quasi-random), then 6 suggestions, each after one more
+    /// result (the last suggestion's), as in a sequential study: the models take in the new result
+    /// before each suggestion.
     func measureLatency() throws {
         let problem = MultiObjectiveProblem.all.first { $0.name == "c2-dtlz2" }!
         let spec = problem.spec(trials: 205, kind: .gpEI, seed: 1)
@@ -145,19 +162,24 @@ struct MultiObjectiveBench: AsyncParsableCommand {
         let clock = ContinuousClock()
         var times: [Double] = []
         for call in 0..<6 {
-            // Each call sees one more running trial, so none is answered from a cache; the first
-            // (which fits the models from scratch) is reported apart.
+            // The first call fits the models from scratch (a coordinator does that once, when it
+            // starts) and is reported apart; each later one has one more result to take in.
             let start = clock.now
             guard let configuration = try sampler.suggestNow(StudyHistory(spec: spec, trials: trials)) else { break }
             let seconds = (clock.now - start).seconds
-            trials.append(Trial(id: TrialID(Int64(trials.count + 1)), state: .running, configuration: configuration))
+            var trial = Trial(id: TrialID(Int64(trials.count + 1)), state: .completed, configuration: configuration)
+            let outcome = problem.evaluate(spec.space.parameters.map { configuration[$0.name]?.numericValue ?? .nan })
+            for (objective, value) in zip(spec.objectives, outcome.objectives) { trial.values[objective.name] = value }
+            for (bound, value) in zip(spec.bounds, outcome.constraints) { trial.values[bound.name] = value }
+            trial.value = outcome.objectives[0]
+            trials.append(trial)
             if call == 0 {
                 print(String(format: "first suggestion (models fit from scratch): %.1f ms", seconds * 1e3))
             } else {
                 times.append(seconds)
             }
         }
-        print(String(format: "suggest after 200 results, 2 objectives + 1 constraint: median %.1f ms of %d (min %.1f, max %.1f)",
+        print(String(format: "suggest after 200-204 results, 2 objectives + 1 constraint: median %.1f ms of %d (min %.1f, max %.1f)",
                      Summary(times).median * 1e3, times.count, times.min()! * 1e3, times.max()! * 1e3))
     }
 }
@@ -199,6 +221,13 @@ struct MultiObjectiveProblem: Sendable {
             let a = x[0]
             let currin = factor * (2300 * a * a * a + 1900 * a * a + 2092 * a + 60) / (100 * a * a * a + 500 * a * a + 4 * a + 20)
             return ([branin, currin], [])
+        },
+        // BraninCurrin within a disc of the Branin domain: (u − 2.5)² + (v − 7.5)² ≤ 50, a connected
+        // feasible region whose edge cuts the front (as BoTorch's ConstrainedBraninCurrin).
+        MultiObjectiveProblem(name: "branin-currin-disc", dimension: 2, reference: [80, 12], constraintCount: 1) { x in
+            let u = 15 * x[0] - 5, v = 15 * x[1]
+            let objectives = all[0].evaluate(x).objectives
+            return (objectives, [(u - 2.5) * (u - 2.5) + (v - 7.5) * (v - 7.5) - 50])
         },
         MultiObjectiveProblem(name: "dtlz2", dimension: 6, reference: [1.1, 1.1], constraintCount: 0) { x in
             (dtlz2(x), [])

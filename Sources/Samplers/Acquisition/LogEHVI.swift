@@ -48,11 +48,24 @@ package struct LogEHVIAcquisition: AcquisitionFunction {
     /// probability of feasibility counts).
     package let region: NondominatedRegion?
     package let bounds: [Bound]
+    /// The power the probability of feasibility is raised to (its log's weight; 1: the plain product).
+    package let feasibilityWeight: Double
+    /// Below this probability of feasibility, each unit of log probability lost costs `marginPenalty`
+    /// more (0: no margin): the suggestion keeps a margin inside the believed feasible region.
+    package let minimumFeasibility: Double
+    static let marginPenalty = 20.0
     package var dimension: Int { (objectives.first ?? bounds[0].model).dimension }
 
-    package init(objectives: [GaussianProcessModel], region: NondominatedRegion?, bounds: [Bound]) {
+    package init(objectives: [GaussianProcessModel], region: NondominatedRegion?, bounds: [Bound], feasibilityWeight: Double = 1,
+                 minimumFeasibility: Double = 0) {
         precondition(!objectives.isEmpty || !bounds.isEmpty)
-        self.objectives = objectives; self.region = region; self.bounds = bounds
+        self.objectives = objectives; self.region = region; self.bounds = bounds; self.feasibilityWeight = feasibilityWeight
+        self.minimumFeasibility = minimumFeasibility
+    }
+
+    /// The weight of log P(feasible) at `logP`: `feasibilityWeight`, plus the margin penalty below the minimum.
+    func weight(logFeasibility logP: Double) -> Double {
+        minimumFeasibility > 0 && region != nil && logP < log(minimumFeasibility) ? feasibilityWeight + Self.marginPenalty : feasibilityWeight
     }
 
     /// Standard deviations are floored here: at an observed point a nearly noise-free GP gives ~0.
@@ -62,17 +75,17 @@ package struct LogEHVIAcquisition: AcquisitionFunction {
         let objectivePosteriors = region == nil ? [] : objectives.map { $0.predict(rowMajor: points, count: m) }
         let boundPosteriors = bounds.map { $0.model.predict(rowMajor: points, count: m) }
         return (0..<m).map { i in
-            var total = 0.0
+            var total = 0.0, logP = 0.0
             if let region {
                 let means = objectivePosteriors.map { $0.mean[i] }
                 let deviations = objectivePosteriors.map { max($0.variance[i], 0).squareRoot() }
                 total += Self.logEHVI(means: means, deviations: deviations, region: region, gradients: false).value
             }
             for (bound, posterior) in zip(bounds, boundPosteriors) {
-                total += Self.logFeasibility(mean: posterior.mean[i], deviation: max(posterior.variance[i], 0).squareRoot(),
-                                             bound: bound).value
+                logP += Self.logFeasibility(
+                    mean: posterior.mean[i], deviation: max(posterior.variance[i], 0).squareRoot(), bound: bound).value
             }
-            return total
+            return total + weight(logFeasibility: logP) * logP + (weight(logFeasibility: logP) - feasibilityWeight) * -log(max(minimumFeasibility, 1e-300))
         }
     }
 
@@ -93,11 +106,17 @@ package struct LogEHVIAcquisition: AcquisitionFunction {
                 for (k, posterior) in posteriors.enumerated() { add(posterior, dMean: e.dMeans[k], dDeviation: e.dDeviations[k]) }
             }
         }
+        var parts: [(posterior: PointPosterior, f: (value: Double, dMean: Double, dDeviation: Double))] = []
         for bound in bounds {
             let posterior = bound.model.predictWithGradient(at: x)
-            let f = Self.logFeasibility(mean: posterior.mean, deviation: posterior.standardDeviation, bound: bound)
-            total += f.value
-            if f.value.isFinite { add(posterior, dMean: f.dMean, dDeviation: f.dDeviation) }
+            parts.append((posterior, Self.logFeasibility(mean: posterior.mean, deviation: posterior.standardDeviation, bound: bound)))
+        }
+        let logP = parts.reduce(0) { $0 + $1.f.value }
+        let w = weight(logFeasibility: logP)
+        // Below the minimum, the penalty is continuous at it: w·log P + (w − w₀)·(−log p_min).
+        total += w * logP + (w - feasibilityWeight) * -log(max(minimumFeasibility, 1e-300))
+        for part in parts where part.f.value.isFinite {
+            add(part.posterior, dMean: w * part.f.dMean, dDeviation: w * part.f.dDeviation)
         }
         return (total, gradient.map { $0.isFinite ? $0 : 0 })
     }

@@ -13,6 +13,10 @@ import WireProtocol
                                metric: "loss", timeoutSeconds: 60, inactive: ["momentum"])),
         .trial(TrialAssignment(trial: TrialID(9), attempt: 1, params: Configuration(["lr": .double(0.1)]),
                                metric: "loss", timeoutSeconds: 60, maxSteps: 52)),
+        .trial(TrialAssignment(trial: TrialID(10), attempt: 1, params: Configuration(["lr": .double(0.1)]),
+                               metric: "loss", timeoutSeconds: 60, values: ["loss", "seconds", "size"])),
+        .result(TrialResult(trial: TrialID(10), attempt: 1, outcome: .completed, value: 0.5, step: 3,
+                            values: ["loss": 0.5, "seconds": 12, "size": 3.5])),
         .report(Report(trial: TrialID(7), attempt: 1, step: 3, value: 0.5)),
         .decision(Decision(trial: TrialID(7), step: 3, action: .prune)),
         .result(TrialResult(trial: TrialID(7), attempt: 1, outcome: .failed, step: 2, reason: "exit 1", stderrTail: "boom")),
@@ -41,6 +45,24 @@ import WireProtocol
         #expect(try JSONDecoder().decode(TrialAssignment.self, from: old) == plain)
         let withInactive = Data(#"{"trial_id": 7, "attempt": 1, "params": {"x": 1}, "metric": "loss", "timeout_seconds": 5, "inactive": ["m"]}"#.utf8)
         #expect(try JSONDecoder().decode(TrialAssignment.self, from: withInactive).inactive == ["m"])
+    }
+
+    /// `values` (TRIAL: the names a study needs; RESULT: their final values) is sent only by a study
+    /// with several objectives or constraints, written as the generic encoder writes it, and read as
+    /// none when absent.
+    @Test func reportedValuesAreOptionalOnTheWire() throws {
+        let plain = TrialAssignment(trial: TrialID(7), attempt: 1, params: Configuration(["x": .int(1)]), metric: "loss", timeoutSeconds: 5)
+        #expect(!String(decoding: WireCodec.encode(.trial(plain))[2], as: UTF8.self).contains("values"))
+        var several = plain
+        several.values = ["loss", "ms"]
+        let body = WireCodec.encode(.trial(several))[2]
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        #expect(body == (try encoder.encode(several)), "\(String(decoding: body, as: UTF8.self))")
+        let result = Data(#"{"trial_id": 7, "attempt": 1, "status": "completed", "value": 0.5, "values": {"loss": 0.5, "ms": 4}}"#.utf8)
+        #expect(try JSONDecoder().decode(TrialResult.self, from: result).values == ["loss": 0.5, "ms": 4])
+        let old = Data(#"{"trial_id": 7, "attempt": 1, "status": "completed", "value": 0.5}"#.utf8)
+        #expect(try JSONDecoder().decode(TrialResult.self, from: old).values == nil)
     }
 
     /// `max_steps` is sent only by a study with a fidelity; a TRIAL without it reads as none.

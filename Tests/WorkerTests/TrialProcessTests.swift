@@ -49,6 +49,30 @@ import WireProtocol
         #expect(outcome.stderrTail.contains(#""opt":"adam""#))
     }
 
+    /// A study with several values: each value's last print, from any line, goes into the RESULT;
+    /// a command that leaves one out, or prints a non-finite one, fails saying which.
+    @Test func collectsEveryValueAStudyNeeds() async {
+        var assignment = Self.assignment
+        assignment.values = ["loss", "seconds", "size"]
+        func outcome(_ script: String) async -> ProcessOutcome {
+            let process = TrialProcess(metric: "loss", values: assignment.values)
+            return await withCheckedContinuation { continuation in
+                process.start(arguments: ["sh", "-c", script], environment: [:], onReport: { _ in },
+                              onExit: { continuation.resume(returning: $0) })
+            }
+        }
+        let complete = WorkerAgent.result(
+            for: assignment, outcome: await outcome("echo loss=3 seconds=1; echo loss=2 size=9; echo 'seconds: 4'; echo step=2 loss=1"))
+        #expect(complete.outcome == .completed && complete.value == 1)
+        #expect(complete.values == ["loss": 1, "seconds": 4, "size": 9])
+        let missing = WorkerAgent.result(for: assignment, outcome: await outcome("echo loss=1 seconds=2"))
+        #expect(missing.outcome == .failed && missing.reason?.contains("without reporting size") == true, "\(String(describing: missing.reason))")
+        let infinite = WorkerAgent.result(for: assignment, outcome: await outcome("echo loss=1 seconds=inf size=2"))
+        #expect(infinite.outcome == .failed && infinite.reason?.contains("non-finite seconds") == true, "\(String(describing: infinite.reason))")
+        // A study with one metric sends no values.
+        #expect(WorkerAgent.result(for: Self.assignment, outcome: await outcome("echo loss=1 seconds=2")).values == nil)
+    }
+
     @Test func failureKeepsTheStderrTail() async {
         let (_, outcome) = await Self.run(["sh", "-c", "echo loss=1; echo 'CUDA out of memory' >&2; exit 3"])
         let result = WorkerAgent.result(for: Self.assignment, outcome: outcome)

@@ -218,3 +218,55 @@ def test_a_command_worker_script_needs_no_parsing_with_params_and_report(tmp_pat
         assert trial["state"] == "completed", trial
         assert trial["step"] == trial["params"]["epochs"]
         assert trial["value"] == pytest.approx((trial["params"]["x"] - 0.3) ** 2)
+
+
+PARETO_WORKER = """
+import sys, sextant
+
+def objective(trial):
+    x = trial.params["x"]
+    assert trial.values == ["loss", "seconds", "size"], trial.values
+    if x == 9:
+        return {"loss": 1.0, "size": 1.0}          # leaves seconds out
+    trial.report({"loss": 2.0 + x}, step=1)
+    return {"loss": (x - 3) ** 2, "seconds": 10.0 - x, "size": float(x)}
+
+sextant.work(sys.argv[1], objective, name=sys.argv[2])
+"""
+
+PARETO_STUDY = """
+name: python-pareto
+metrics:
+  - {name: loss, goal: minimize}
+  - {name: seconds, goal: minimize}
+constraints:
+  - {name: size, max: 7}
+budget: {trials: 10}
+optimizer: {kind: grid, seed: 5}
+trial_timeout_seconds: 60
+parameters:
+  x: {type: categorical, values: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]}
+"""
+
+
+def test_an_in_process_worker_reports_every_objective_and_constraint(tmp_path: Path, processes: List[Process]):
+    binary = sextant_binary()
+    endpoint = f"tcp://127.0.0.1:{free_port()}"
+    worker = start_python_worker(PARETO_WORKER, tmp_path, endpoint, "py-pareto", processes)
+    coordinator = start_coordinator(binary, tmp_path, endpoint, PARETO_STUDY, processes)
+    assert coordinator.wait(120) == 0, coordinator.stderr
+    assert worker.wait(DEADLINE_S) == 0, worker.stderr
+
+    trials = {trial["params"]["x"]: trial for trial in export_trials(binary, tmp_path)}
+    assert sorted(trials) == list(range(10))
+    forgetful = trials.pop(9)
+    assert forgetful["state"] == "failed" and "without seconds" in forgetful["reason"], forgetful
+    for x, trial in trials.items():
+        assert trial["state"] == "completed", trial
+        assert trial["values"] == {"loss": (x - 3) ** 2, "seconds": 10.0 - x, "size": float(x)}, trial
+        assert trial["feasible"] == (x <= 7)
+    # Loss falls up to x = 3 and seconds fall as x grows: the feasible front is x = 3..7.
+    assert sorted(x for x, trial in trials.items() if trial["pareto"]) == [3, 4, 5, 6, 7]
+    study = sextant.load(tmp_path / "sextant.db")
+    assert {t.params["x"]: t.values for t in study.trials if t.state == "completed"} == {
+        x: trial["values"] for x, trial in trials.items()}

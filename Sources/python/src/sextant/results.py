@@ -35,6 +35,9 @@ class TrialRecord:
     stderr_tail: Optional[str]
     #: The learning curve: (step, value) of each intermediate report, by step.
     reports: List[Tuple[int, float]] = field(default_factory=list)
+    #: Every objective's and constrained value's final value (a study with several objectives or
+    #: with constraints; empty otherwise).
+    values: Dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,7 @@ def load(path: "str | os.PathLike[str]", study: Optional[str] = None) -> Study:
                 value=t["value"], step=t["step"], attempt=t["attempt"], worker=t["worker"],
                 started_at=_time(t["started_at"]), finished_at=_time(t["finished_at"]),
                 reason=t["reason"], stderr_tail=t["stderr_tail"], reports=curves.get(t["id"], []),
+                values=json.loads(t["values"]) if "values" in t.keys() and t["values"] else {},
             )
             for t in connection.execute("SELECT * FROM trial WHERE study_id = ? ORDER BY id", (row["id"],))
         ]

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 import traceback
-from typing import Any, Callable, Dict, Mapping, Optional, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _wire
 from .errors import TrialPruned, WorkerStopped
@@ -46,11 +46,15 @@ class Trial:
         prune: str,
         decision_wait_s: float,
         post: Callable[[str, Dict[str, Any]], None],
+        values: Optional[List[str]] = None,
     ) -> None:
         self.id = trial_id
         self.attempt = attempt
         self.params: Dict[str, Any] = params
         self.metric = metric
+        #: Every value the study needs from a completed trial (its objectives and constrained
+        #: values, the metric among them); empty for a study with one metric and no constraints.
+        self.values: List[str] = list(values or [])
         self.study = study
         self.slot = slot
         self._timeout_s = timeout_s
@@ -206,10 +210,36 @@ class Trial:
                 message = str(error)
                 reason = f"raised {type(error).__name__}: {message}" if message else f"raised {type(error).__name__}"
                 return failed(reason[:1000], _wire.tail(text))
+            extra: Dict[str, float] = {}
+            if self.values:
+                # Several objectives or constraints: a dict with every one of them.
+                if not isinstance(returned, Mapping):
+                    return failed(f"returned {type(returned).__name__}; the study needs a dict with "
+                                  + ", ".join(self.values))
+                missing = [name for name in self.values if name not in returned and name != self.metric]
+                if missing:
+                    return failed(f"returned a dict without {', '.join(missing)}; the study needs "
+                                  + ", ".join(self.values))
+                for name in self.values:
+                    if name == self.metric and name not in returned:
+                        continue
+                    number = returned[name]
+                    if isinstance(number, (bool, str, bytes)) or number is None:
+                        return failed(f"returned {type(number).__name__} {number!r} for '{name}', not a number")
+                    try:
+                        extra[name] = float(number)
+                    except (TypeError, ValueError):
+                        return failed(f"returned {type(number).__name__} for '{name}', not a number")
+                    if not math.isfinite(extra[name]):
+                        return failed(f"returned a non-finite {name} ({extra[name]})")
             if returned is None:
                 if self._last_value is None:
                     return failed(f"returned None without reporting {self.metric} "
                                   "(return a number, or call trial.report)")
+                value = self._last_value
+            elif self.values and self.metric not in returned:
+                if self._last_value is None:
+                    return failed(f"returned a dict without {self.metric} and never reported it")
                 value = self._last_value
             else:
                 try:
@@ -219,4 +249,7 @@ class Trial:
             if not math.isfinite(value):
                 return failed(f"returned a non-finite value ({value})")
             body.update(status="completed", value=value)
+            if self.values:
+                extra[self.metric] = value
+                body["values"] = extra
             return body

@@ -300,9 +300,11 @@ class Worker:
         if self._stop_requested:
             return  # leaving: BYE hands it to another worker
         slot = self._free_slots.pop(0) if self._free_slots else 0
+        values = body.get("values")
+        values = [name for name in values if isinstance(name, str)] if isinstance(values, list) else []
         trial = Trial(trial_id=trial_id, attempt=attempt, params=params, metric=metric, study=self._study,
                       slot=slot, timeout_s=timeout, prune=self.prune,
-                      decision_wait_s=self._heartbeat_s, post=self._post)
+                      decision_wait_s=self._heartbeat_s, post=self._post, values=values)
         self._running[trial_id] = trial
         with self._assignments_ready:
             self._assignments.append(trial)
@@ -407,8 +409,9 @@ def work(
 
     - `objective(trial)` reads `trial.params`, may call `trial.report(value, step=N)` per
       epoch, and returns the final value: a number, or a dict of metrics that holds the
-      study's metric (the other keys are not sent: protocol v1 carries one value), or
-      None to let the latest report be the result. An exception fails the trial with
+      study's metric, or None to let the latest report be the result. A study with several
+      objectives or constraints needs a dict with every one of them (`trial.values` names
+      them); a missing one fails the trial, saying which. An exception fails the trial with
       its message as the reason and the traceback's tail as `stderr_tail`.
     - `slots`: trials run at once, each in its own thread.
     - `prune`: "raise" (report() raises `TrialPruned`) or "flag" (report() returns True).

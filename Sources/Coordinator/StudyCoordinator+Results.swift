@@ -113,7 +113,8 @@ extension StudyCoordinator {
             value = nil
         } else if state == .completed, !reportedNames.isEmpty {
             // Every objective and constrained value, finite (a worker that predates them sends none).
-            let given = result.values ?? [:]
+            var given = result.values ?? [:]
+            if given[spec.metric.name] == nil { given[spec.metric.name] = value }
             if let missing = reportedNames.first(where: { !(given[$0]?.isFinite ?? false) }) {
                 state = .failed
                 reason = given[missing] == nil

@@ -63,9 +63,11 @@ extension GPEISampler {
     ///   running and pending ones are pending points: each model is conditioned on its own mean
     ///   there (kriging believer), and a pending point believed feasible joins the front, so
     ///   concurrent suggestions spread along it instead of piling onto one spot.
-    /// - The front and the hypervolume the acquisition measures are in the models' units (each
-    ///   objective without the half-rank warping, `halfRankWarpingPerObjective`), against a reference point 10% of the
-    ///   range beyond the worst value seen of each objective.
+    /// - The front and the hypervolume the acquisition measures are in the models' units (with
+    ///   several objectives, without the half-rank warping: `halfRankWarpingPerObjective`), against
+    ///   a reference point 10% of the range beyond the worst value seen of each objective.
+    /// - Every completed trial is an observation: unlike GP-EI with one metric, there is no subset
+    ///   beyond `maxObservations`, so a study of thousands of trials fits each model on all of them.
     /// - A suggestion that rounds to a configuration already tried is added to the pending points
     ///   and the search runs again (`duplicateRetries`) before falling back to a quasi-random one.
     func suggestWithOutcomes(_ history: StudyHistory) throws -> Configuration? {
@@ -118,6 +120,9 @@ extension GPEISampler {
             let low = values.min()!, high = values.max()!
             return high + 0.1 * max(high - low, 1e-9)
         }
+        // Extra candidates are drawn around trials on the front.
+        let anchors = Pareto.front(feasible.map { i in warped.map { $0[i] } }).prefix(optimizer.configuration.anchors)
+            .map { observations[feasible[$0]] }
         for _ in 0..<Self.duplicateRetries {
             let snapped = pending.map { zip($0, dimensions).map { $0.isNaN ? .nan : $1.snap($0) } }
             let believedObjectives = try objectiveModels.map { try $0.conditionedOnFantasies(snapped) }
@@ -135,8 +140,6 @@ extension GPEISampler {
                 bounds: zip(modelBounds, believedBounds).map { LogEHVIAcquisition.Bound(model: $1, lower: $0.min, upper: $0.max) },
                 feasibilityWeight: optimizer.configuration.feasibilityWeight,
                 minimumFeasibility: optimizer.configuration.minimumFeasibility)
-            let anchors = Pareto.front(feasible.map { i in warped.map { $0[i] } }).prefix(optimizer.configuration.anchors)
-                .map { observations[feasible[$0]] }
             let best: AcquisitionMaximum
             do {
                 best = try AcquisitionOptimizer(configuration: optimizer.configuration.acquisition).maximize(

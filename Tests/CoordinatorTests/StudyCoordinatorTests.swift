@@ -43,6 +43,34 @@ import WireProtocol
         #expect(trials.best(for: .minimize)?.value == 0.25)
     }
 
+    /// A study with two objectives and a constraint: the TRIAL names every value; a RESULT that
+    /// carries them is stored with them, one that lacks one (a worker that predates them) fails.
+    @Test func aStudyWithSeveralValuesNeedsThemAll() async throws {
+        var spec = Self.spec(trials: 3)
+        spec.metrics = [.init(name: "loss", goal: .minimize), .init(name: "speed", goal: .maximize)]
+        spec.constraints = [.init(name: "ms", max: 5)]
+        let harness = try CoordinatorHarness(spec)
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        let first = try await harness.trial(for: "p")
+        #expect(first.values == ["loss", "speed", "ms"])
+        harness.transport.deliver(.result(TrialResult(trial: first.trial, attempt: 1, outcome: .completed, value: 0.5,
+                                                      values: ["loss": 0.5, "speed": 2, "ms": 7])), from: "p")
+        let second = try await harness.trial(for: "p")
+        harness.complete(second, value: 0.4, from: "p")
+        let third = try await harness.trial(for: "p")
+        harness.transport.deliver(.result(TrialResult(trial: third.trial, attempt: 1, outcome: .completed, value: 0.3,
+                                                      values: ["loss": 0.3, "speed": 1])), from: "p")
+        #expect(try await run.outcome == .budgetSpent)
+        let trials = try harness.store.trials(in: harness.study.id)
+        #expect(trials[0].state == .completed && trials[0].values == ["loss": 0.5, "speed": 2, "ms": 7])
+        #expect(!spec.isFeasible(trials[0]))
+        #expect(trials[1].state == .failed && trials[1].reason?.contains("without reporting speed") == true, "\(trials[1])")
+        #expect(trials[2].state == .failed && trials[2].reason?.contains("without reporting ms") == true, "\(trials[2])")
+        // The one completed trial is infeasible: no best trial, an empty front.
+        #expect(trials.best(in: spec) == nil && trials.paretoFront(in: spec).isEmpty)
+    }
+
     @Test func aRepeatedResultIsAcknowledgedButCountedOnce() async throws {
         let harness = try CoordinatorHarness(Self.spec(trials: 2))
         let run = Task { try await harness.coordinator.run() }

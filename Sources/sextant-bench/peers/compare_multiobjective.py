@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Optuna's samplers on four standard two-objective problems: the hypervolume of the
-trials found after 50 and after 100 trials, and for the constrained problem how often
+trials found after 50 and after 100 trials, and for the constrained problems how often
 a sampler proposes infeasible points.
 
     pip install optuna greenlet torch scipy
@@ -31,6 +31,13 @@ Problems. Both objectives are minimized; the parameters x0, x1, ... are floats i
   or of (1/sqrt 2, 1/sqrt 2). The sampler is told c with Trial.set_constraint, which
   GPSampler, NSGAIISampler and TPESampler read (Optuna 5 deprecates their
   constraints_func argument for it; RandomSampler ignores constraints).
+
+One more problem runs only when named (--problems branin-currin-disc), not by default:
+
+- branin-currin-disc (2 parameters, one constraint, reference point (80, 12)):
+  branin-currin's objectives, and with u = 15 x0 - 5, v = 15 x1 the constraint
+  c = (u - 2.5)^2 + (v - 7.5)^2 - 50; a point is feasible when c <= 0, that is within
+  sqrt 50 of (u, v) = (2.5, 7.5), a disc that leaves out the corners of the square.
 
 Methods, each seeded with the run's seed, on a study with directions
 ["minimize", "minimize"]: optuna-gp (GPSampler), optuna-nsga2 (NSGAIISampler, its
@@ -119,6 +126,15 @@ def c2_dtlz2(x):
     return f, [min(near_corner, near_centre)]
 
 
+DISC_CENTRE, DISC_RADIUS2 = (2.5, 7.5), 50.0
+
+
+def branin_currin_disc(x):
+    f, _ = branin_currin(x)
+    u, v = 15.0 * x[0] - 5.0, 15.0 * x[1]
+    return f, [(u - DISC_CENTRE[0]) ** 2 + (v - DISC_CENTRE[1]) ** 2 - DISC_RADIUS2]
+
+
 # name -> (function, dimension, reference point, largest hypervolume or None, label of it)
 PROBLEMS = {
     "branin-currin": (branin_currin, 2, (18.0, 6.0), None, None),
@@ -126,7 +142,10 @@ PROBLEMS = {
     "zdt3": (zdt3, 6, (11.0, 11.0), None, None),
     "c2-dtlz2": (c2_dtlz2, 4, (1.1, 1.1), 1.1 ** 2 - math.pi / 4.0,
                  "largest hypervolume without the constraint (an upper bound)"),
+    "branin-currin-disc": (branin_currin_disc, 2, (80.0, 12.0), None, None),
 }
+# What run mode does without --problems; the problems after these run only when named.
+DEFAULT_PROBLEMS = ["branin-currin", "dtlz2", "zdt3", "c2-dtlz2"]
 
 
 # ---------------------------------------------------------------------------
@@ -418,8 +437,9 @@ def main():
         return
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--problems", default=",".join(PROBLEMS),
-                        help="comma-separated subset of: " + ", ".join(PROBLEMS))
+    parser.add_argument("--problems", default=",".join(DEFAULT_PROBLEMS),
+                        help="comma-separated subset of: " + ", ".join(PROBLEMS)
+                        + " (default: " + ", ".join(DEFAULT_PROBLEMS) + ")")
     parser.add_argument("--methods", default=",".join(METHODS),
                         help="comma-separated subset of: " + ", ".join(METHODS))
     parser.add_argument("--seeds", default="0-9", help="e.g. 0-9 or 0,3,5")

@@ -85,4 +85,32 @@ import Testing
         #expect((study["counts"] as? [String: Int])?["completed"] == 4)
         #expect((object["trials"] as? [[String: Any]])?.count == 4)
     }
+
+    /// The shipped two-objective example, run by the demo's workers (a smaller budget): every trial
+    /// reports loss, training time and weight count, and the demo ends with the front.
+    @Test func theDemoRunsTheParetoExample() async throws {
+        let box = try Sandbox()
+        let example = try String(contentsOf: SextantProcess.root.appendingPathComponent("docs/examples/mlp-digits-pareto.yaml"), encoding: .utf8)
+        let smaller = example.replacingOccurrences(of: "budget: {trials: 40}", with: "budget: {trials: 6}")
+            .replacingOccurrences(of: "epochs:        {type: int, low: 2, high: 30}", with: "epochs:        {type: int, low: 1, high: 3}")
+        #expect(smaller != example && smaller.contains("high: 3}"), "the example's budget and epochs lines moved")
+        let studyPath = try box.write("pareto.yaml", smaller)
+        let (status, out, err) = try await SextantProcess.run(["demo", "--study", studyPath, "--directory", "run"], in: box.directory)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("finished 6 trials in") && out.contains("Pareto front: "), "\(out)")
+        #expect(out.contains("(val_loss minimize, train_seconds minimize)"), "\(out)")
+        let (_, json, _) = try await SextantProcess.run(["export", "--format", "json", "--db", "run/demo.db"], in: box.directory)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let trials = try #require(object["trials"] as? [[String: Any]])
+        #expect(trials.count == 6)
+        for trial in trials where trial["state"] as? String == "completed" {
+            let values = try #require(trial["values"] as? [String: Double], "\(trial)")
+            let hidden = try #require((trial["params"] as? [String: Any])?["hidden_units"] as? Int)
+            #expect(values["parameters"] == Double(64 * hidden + hidden + 10 * hidden + 10), "\(values)")
+            #expect((values["train_seconds"] ?? 0) > 0 && values["val_loss"] != nil)
+            #expect(trial["feasible"] as? Bool == (values["parameters"]! <= 20000))
+        }
+        let front = try #require((object["study"] as? [String: Any])?["pareto_front"] as? [Int])
+        #expect(!front.isEmpty)
+    }
 }

@@ -113,4 +113,29 @@ import Testing
         let front = try #require((object["study"] as? [String: Any])?["pareto_front"] as? [Int])
         #expect(!front.isEmpty)
     }
+
+    /// The shipped fidelity example, run by the demo (a smaller budget and fidelity): every trial
+    /// gets the maximum step, the model stops some trials early, and the demo reports the best.
+    @Test func theDemoRunsTheFidelityExample() async throws {
+        let box = try Sandbox()
+        let example = try String(contentsOf: SextantProcess.root.appendingPathComponent("docs/examples/mlp-digits-fidelity.yaml"),
+                                 encoding: .utf8)
+        let smaller = example.replacingOccurrences(of: "budget: {trials: 60}", with: "budget: {trials: 14}")
+            .replacingOccurrences(of: "fidelity: {max_steps: 27}", with: "fidelity: {max_steps: 8}")
+        #expect(smaller != example && smaller.contains("max_steps: 8}"), "the example's budget and fidelity lines moved")
+        let studyPath = try box.write("fidelity.yaml", smaller)
+        let (status, out, err) = try await SextantProcess.run(["demo", "--study", studyPath, "--directory", "run"], in: box.directory)
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("finished 14 trials in") && out.contains("best trial #"), "\(out)")
+        let (_, json, _) = try await SextantProcess.run(["export", "--format", "json", "--db", "run/demo.db"], in: box.directory)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let trials = try #require(object["trials"] as? [[String: Any]])
+        #expect(trials.count == 14)
+        // A completed trial trained to max_steps; a stopped one says the model stopped it.
+        for trial in trials where trial["state"] as? String == "completed" { #expect(trial["step"] as? Int == 8, "\(trial)") }
+        for trial in trials where trial["state"] as? String == "pruned" {
+            #expect((trial["reason"] as? String ?? "").hasPrefix("model at step"), "\(trial)")
+        }
+        #expect(trials.contains { $0["state"] as? String == "completed" })
+    }
 }

@@ -105,12 +105,7 @@ struct MultiObjectiveBench: AsyncParsableCommand {
         var values: [[Double]] = [], constraints: [[Double]] = [], latencies: [Double] = []
         let clock = ContinuousClock()
         func finish(_ index: Int) {
-            let x = spec.space.parameters.map { trialsSoFar[index].configuration[$0.name]?.numericValue ?? .nan }
-            let outcome = problem.evaluate(x)
-            trialsSoFar[index].state = .completed
-            for (objective, value) in zip(spec.objectives, outcome.objectives) { trialsSoFar[index].values[objective.name] = value }
-            for (bound, value) in zip(spec.bounds, outcome.constraints) { trialsSoFar[index].values[bound.name] = value }
-            trialsSoFar[index].value = outcome.objectives[0]
+            let outcome = problem.complete(&trialsSoFar[index], spec: spec)
             values.append(outcome.objectives)
             if !outcome.constraints.isEmpty { constraints.append(outcome.constraints) }
         }
@@ -150,12 +145,9 @@ struct MultiObjectiveBench: AsyncParsableCommand {
         let random = RandomSampler(seed: 1)
         var trials: [Trial] = []
         for index in 0..<200 {
-            var trial = Trial(id: TrialID(Int64(index + 1)), state: .completed,
+            var trial = Trial(id: TrialID(Int64(index + 1)), state: .running,
                               configuration: random.suggestNow(StudyHistory(spec: spec, trials: trials))!)
-            let outcome = problem.evaluate(spec.space.parameters.map { trial.configuration[$0.name]?.numericValue ?? .nan })
-            for (objective, value) in zip(spec.objectives, outcome.objectives) { trial.values[objective.name] = value }
-            for (bound, value) in zip(spec.bounds, outcome.constraints) { trial.values[bound.name] = value }
-            trial.value = outcome.objectives[0]
+            problem.complete(&trial, spec: spec)
             trials.append(trial)
         }
         let sampler = try makeSampler(for: spec)
@@ -167,11 +159,8 @@ struct MultiObjectiveBench: AsyncParsableCommand {
             let start = clock.now
             guard let configuration = try sampler.suggestNow(StudyHistory(spec: spec, trials: trials)) else { break }
             let seconds = (clock.now - start).seconds
-            var trial = Trial(id: TrialID(Int64(trials.count + 1)), state: .completed, configuration: configuration)
-            let outcome = problem.evaluate(spec.space.parameters.map { configuration[$0.name]?.numericValue ?? .nan })
-            for (objective, value) in zip(spec.objectives, outcome.objectives) { trial.values[objective.name] = value }
-            for (bound, value) in zip(spec.bounds, outcome.constraints) { trial.values[bound.name] = value }
-            trial.value = outcome.objectives[0]
+            var trial = Trial(id: TrialID(Int64(trials.count + 1)), state: .running, configuration: configuration)
+            problem.complete(&trial, spec: spec)
             trials.append(trial)
             if call == 0 {
                 print(String(format: "first suggestion (models fit from scratch): %.1f ms", seconds * 1e3))
@@ -200,6 +189,17 @@ struct MultiObjectiveProblem: Sendable {
         spec.metrics = [.init(name: "f1", goal: .minimize), .init(name: "f2", goal: .minimize)]
         if constraintCount > 0 { spec.constraints = [.init(name: "c", max: 0)] }
         return spec
+    }
+
+    /// Evaluates `trial` and completes it with every objective and constraint value, as a worker's RESULT would.
+    @discardableResult
+    func complete(_ trial: inout Trial, spec: StudySpec) -> (objectives: [Double], constraints: [Double]) {
+        let outcome = evaluate(spec.space.parameters.map { trial.configuration[$0.name]?.numericValue ?? .nan })
+        trial.state = .completed
+        for (objective, value) in zip(spec.objectives, outcome.objectives) { trial.values[objective.name] = value }
+        for (bound, value) in zip(spec.bounds, outcome.constraints) { trial.values[bound.name] = value }
+        trial.value = outcome.objectives[0]
+        return outcome
     }
 
     /// The hypervolume of the feasible values against `reference`.

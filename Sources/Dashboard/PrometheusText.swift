@@ -24,7 +24,7 @@ package enum PrometheusText {
         lines.append("sextant_budget_trials{study=\"\(study)\"} \(snapshot.spec.budget.trials)")
         let first = snapshot.spec.objectives[0]
         if let best = snapshot.best, let value = snapshot.spec.value(first.name, of: best), value.isFinite {
-            metric("sextant_best_value", "gauge", "Best value of the metric so far (the first objective's, among feasible trials).")
+            metric("sextant_best_value", "gauge", "Best value of the metric so far.")
             lines.append("sextant_best_value{study=\"\(study)\",metric=\"\(label(first.name))\","
                 + "goal=\"\(first.goal.rawValue)\"} \(JSONText.number(value))")
         }

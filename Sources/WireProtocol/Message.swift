@@ -89,6 +89,11 @@ package enum WireCodec {
             if let offset = Self.rawControlCharacterInString(body) {
                 throw WireError("\(type) body is not valid: control character U+\(String(format: "%04X", body[body.startIndex + offset])) in a string at byte \(offset)")
             }
+            // Nor does it check the spelling of numbers it skips (an unknown field, a repeated
+            // name): a number outside RFC 8259's grammar is refused wherever it stands.
+            if let offset = Self.malformedNumber(body) {
+                throw WireError("\(type) body is not valid: a malformed number at byte \(offset)")
+            }
             switch type {
             case "HELLO": return .hello(try decoder.decode(Hello.self, from: body))
             case "WELCOME": return .welcome(try decoder.decode(Welcome.self, from: body))
@@ -110,6 +115,49 @@ package enum WireCodec {
 }
 
 extension WireCodec {
+    /// The offset of the first number outside a string of `body` that RFC 8259 does not allow
+    /// (`05`, `0..5`, `1.`, `-`, `1e`), if any: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
+    private static let numberMarks: Set<UInt8> = [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")]
+
+    static func malformedNumber(_ body: Data) -> Int? {
+        var inString = false, escaped = false
+        var index = body.startIndex
+        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+        while index < body.endIndex {
+            let byte = body[index]
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "\"") { inString = true; index += 1; continue }
+            guard byte == UInt8(ascii: "-") || isDigit(byte) else { index += 1; continue }
+            // A number token: every byte that can belong to one.
+            let start = index
+            var end = index
+            while end < body.endIndex, isDigit(body[end]) || numberMarks.contains(body[end]) { end += 1 }
+            let token = Array(body[start..<end])
+            var k = 0
+            if k < token.count, token[k] == UInt8(ascii: "-") { k += 1 }
+            guard k < token.count, isDigit(token[k]) else { return start - body.startIndex }
+            if token[k] == UInt8(ascii: "0") { k += 1 } else { while k < token.count, isDigit(token[k]) { k += 1 } }
+            if k < token.count, token[k] == UInt8(ascii: ".") {
+                k += 1
+                guard k < token.count, isDigit(token[k]) else { return start - body.startIndex }
+                while k < token.count, isDigit(token[k]) { k += 1 }
+            }
+            if k < token.count, token[k] == UInt8(ascii: "e") || token[k] == UInt8(ascii: "E") {
+                k += 1
+                if k < token.count, token[k] == UInt8(ascii: "+") || token[k] == UInt8(ascii: "-") { k += 1 }
+                guard k < token.count, isDigit(token[k]) else { return start - body.startIndex }
+                while k < token.count, isDigit(token[k]) { k += 1 }
+            }
+            guard k == token.count else { return start - body.startIndex }
+            index = end
+        }
+        return nil
+    }
+
     /// The offset of the first byte below 0x20 inside a JSON string of `body`, if any.
     static func rawControlCharacterInString(_ body: Data) -> Int? {
         var inString = false, escaped = false

@@ -137,6 +137,7 @@ import TrialModel
         let failed = try #require(try store.trials(in: odd.id).first)
         #expect(failed.id == TrialID(11) && failed.state == .failed && failed.attempt == 2)
         #expect(failed.configuration == lost && failed.reason == "exit 1" && failed.stderrTail == "boom")
+        #expect(failed.values.isEmpty, "a trial from before values has none")
 
         let database = try DatabaseQueue(path: path)
         try database.read { db in
@@ -145,7 +146,7 @@ import TrialModel
             #expect(references.map { $0["table"] as String } == ["study"])
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
             #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-                == ["v1-studies-trials-reports", "v2-study-state-check", "v3-queue-attempts"])
+                == ["v1-studies-trials-reports", "v2-study-state-check", "v3-queue-attempts", "v4-trial-values"])
         }
         // The CHECK now holds on the migrated table; the id of the deleted study is not given out again.
         let update = #expect(throws: DatabaseError.self) {

@@ -179,7 +179,7 @@ import WireProtocol
     /// The fields a type's body may carry: the required ones and those its encoder can write.
     static func knownFields(of type: String) -> Set<String> {
         let optional: [String: Set<String>] = [
-            "HELLO": ["running", "host"], "REPORT": ["attempt"], "RESULT": ["value", "step", "reason", "stderr_tail"],
+            "HELLO": ["running", "host"], "REPORT": ["attempt"], "RESULT": ["value", "step", "reason", "stderr_tail", "values"],
             "HEARTBEAT": ["running", "worker", "slots", "pending_results"],
         ]
         return (requiredFields[type] ?? []).union(optional[type] ?? [])

@@ -65,6 +65,20 @@ import WireProtocol
         #expect(try JSONDecoder().decode(TrialResult.self, from: old).values == nil)
     }
 
+    /// A number outside JSON's grammar is refused even where the decoder would skip it (an unknown
+    /// field, a repeated name); every spelling JSON allows is read.
+    @Test func malformedNumbersAreRefusedWhereverTheyStand() throws {
+        func report(_ extra: String) -> [Data] {
+            [Data("1".utf8), Data("REPORT".utf8), Data(#"{"trial_id": 7, "step": 3, "value": 0.5, \#(extra)}"#.utf8)]
+        }
+        for bad in [#""x": 05"#, #""x": 0..5"#, #""x": 1."#, #""x": -"#, #""x": 1e"#, #""value": 0..5"#, #""x": [1, +2]"#] {
+            #expect(throws: WireError.self, "\(bad)") { try WireCodec.decode(report(bad)) }
+        }
+        for good in [#""x": -0.5e-3"#, #""x": 12"#, #""x": 0"#, #""x": [1E+2, -0, 3.25]"#, #""x": "05 and 0..5 in a string""#] {
+            #expect(try WireCodec.decode(report(good)) == .report(Report(trial: TrialID(7), attempt: 1, step: 3, value: 0.5)), "\(good)")
+        }
+    }
+
     /// `max_steps` is sent only by a study with a fidelity; a TRIAL without it reads as none.
     @Test func theFidelityMaximumIsOptionalOnTheWire() throws {
         let plain = TrialAssignment(trial: TrialID(7), attempt: 1, params: Configuration(["x": .int(1)]), metric: "loss", timeoutSeconds: 5)

@@ -95,23 +95,27 @@ package final class GPEISampler: Sampler {
             values = kept.map { values[$0] }
         }
         let model = try fitted(observations: observations, values: values, dimensions: dimensions, total: total)
-        let suggestion: Suggestion
-        do {
-            // A conditional space: inactive parameters are NaN coordinates, which the kernel
-            // compares as equal to each other and unlike any active value.
-            let rule = SearchSpace.ActivityRule(space)
-            let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional ? { @Sendable point in rule.activity(of: point) } : nil
-            suggestion = try optimizer.suggest(using: model, observations: observations, values: values,
-                                               pending: avoid, dimensions: dimensions, seed: callSeed, activity: activity)
-        } catch AcquisitionError.noDistinctCandidate {
-            return fallback.suggestNow(history)
+        // A conditional space: inactive parameters are NaN coordinates, which the kernel
+        // compares as equal to each other and unlike any active value.
+        let rule = SearchSpace.ActivityRule(space)
+        let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional ? { @Sendable point in rule.activity(of: point) } : nil
+        // Rounding a continuous coordinate of a wide int can land on a configuration already tried:
+        // it joins the pending points and the search runs again (`duplicateRetries`), as expected
+        // improvement is often highest next to the trials; then a quasi-random configuration.
+        let retries = optimizer.configuration.retryDuplicates ? Self.duplicateRetries : 1
+        for _ in 0..<retries {
+            let suggestion: Suggestion
+            do {
+                suggestion = try optimizer.suggest(using: model, observations: observations, values: values,
+                                                   pending: avoid, dimensions: dimensions, seed: callSeed, activity: activity)
+            } catch AcquisitionError.noDistinctCandidate {
+                break
+            }
+            let configuration = space.decode(suggestion.point)
+            guard history.trials.contains(where: { $0.configuration == configuration }) else { return configuration }
+            avoid.append(optimizer.point(of: configuration, in: space))
         }
-        let configuration = space.decode(suggestion.point)
-        // Rounding a continuous coordinate of a wide int can land on a configuration already tried.
-        if history.trials.contains(where: { $0.configuration == configuration }) {
-            return fallback.suggestNow(history)
-        }
-        return configuration
+        return fallback.suggestNow(history)
     }
 
     /// A study with a fidelity: the learning-curve model, refitted on every reported point, and
@@ -166,8 +170,8 @@ package final class GPEISampler: Sampler {
         return fallback.suggestNow(history)
     }
 
-    /// Searches (with a study's fidelity) after a suggestion that rounded to a configuration
-    /// already tried, before falling back to a quasi-random one.
+    /// Searches after a suggestion that rounded to a configuration already tried, before falling
+    /// back to a quasi-random one.
     static let duplicateRetries = 4
 
     /// The model for these observations (see `ModelFitter.fitted`).

@@ -52,6 +52,9 @@ struct OptimizerBench: AsyncParsableCommand {
     @Option(help: "GP-EI: fit on half-rank warped values (true/false).")
     var halfRank = BayesianOptimizer.Configuration().halfRankWarping
 
+    @Option(help: "GP-EI: search again when a suggestion rounds to a configuration already tried (true/false).")
+    var retryDuplicates = BayesianOptimizer.Configuration().retryDuplicates
+
     @Flag(help: "Also print each seed's regret after 20 and after all trials.")
     var perSeed = false
 
@@ -175,6 +178,7 @@ struct OptimizerBench: AsyncParsableCommand {
         configuration.halfRankWarping = halfRank
         configuration.priorMeanOffset = priorMeanOffset
         configuration.inactiveFill = inactiveFill
+        configuration.retryDuplicates = retryDuplicates
         let gp = GPEISampler(seed: seed, initialTrials: initialTrials, configuration: configuration)
         let random = RandomSampler(seed: seed)
         var trialsSoFar: [Trial] = []

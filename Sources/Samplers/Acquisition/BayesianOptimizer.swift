@@ -53,6 +53,10 @@ package struct BayesianOptimizer: Sendable {
         /// functions (six with 4 workers), by 25x on Rosenbrock-4 and 180x on the six-hump camel,
         /// whose bad values are far out (docs/benchmarks.md).
         package var halfRankWarping = true
+        /// A suggestion that rounds to a configuration already tried (a wide integer parameter) joins
+        /// the pending points and the search runs again, up to 4 times, before a quasi-random
+        /// configuration is taken instead (true; false: the quasi-random one at once).
+        package var retryDuplicates = true
         /// With several objectives, fit each objective's GP to half-rank warped values too (off).
         /// Measured on four multi-objective problems over 10 seeds, warping lowered the median
         /// hypervolume after 50 trials on three and left the fourth level, and after 100 on all

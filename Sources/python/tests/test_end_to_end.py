@@ -270,3 +270,6 @@ def test_an_in_process_worker_reports_every_objective_and_constraint(tmp_path: P
     study = sextant.load(tmp_path / "sextant.db")
     assert {t.params["x"]: t.values for t in study.trials if t.state == "completed"} == {
         x: trial["values"] for x, trial in trials.items()}
+    assert study.objectives == [("loss", "minimize"), ("seconds", "minimize")]
+    assert [t.params["x"] for t in study.pareto_front] == [3, 4, 5, 6, 7]
+    assert all(study.feasible(t) == (t.params["x"] <= 7) for t in study.trials if t.state == "completed")

@@ -55,10 +55,11 @@ class Study:
     @property
     def best(self) -> Optional[TrialRecord]:
         """The completed trial with the best value (the earliest among equals), as the
-        coordinator picks it; None while no trial has completed."""
+        coordinator picks it; None while no trial has completed. With constraints, only
+        feasible trials count; with several objectives, see `pareto_front`."""
         best: Optional[TrialRecord] = None
         for trial in self.trials:
-            if trial.state != "completed" or trial.value is None:
+            if trial.state != "completed" or trial.value is None or not self.feasible(trial):
                 continue
             if best is None or best.value is None or self._better(trial.value, best.value):
                 best = trial
@@ -66,6 +67,45 @@ class Study:
 
     def _better(self, a: float, b: float) -> bool:
         return a > b if self.goal == "maximize" else a < b
+
+    @property
+    def objectives(self) -> List[Tuple[str, str]]:
+        """(name, goal) of each objective: the study's `metrics`, or its one `metric`."""
+        listed = self.spec.get("metrics") or [self.spec.get("metric") or {}]
+        return [(str(m.get("name", "")), str(m.get("goal", "minimize"))) for m in listed]
+
+    def feasible(self, trial: TrialRecord) -> bool:
+        """Whether a trial's values meet every constraint of the study (a missing value does not)."""
+        for bound in self.spec.get("constraints") or []:
+            value = trial.values.get(bound["name"], trial.value if bound["name"] == self.metric else None)
+            if value is None or (bound.get("max") is not None and value > bound["max"]) \
+                    or (bound.get("min") is not None and value < bound["min"]):
+                return False
+        return True
+
+    @property
+    def pareto_front(self) -> List[TrialRecord]:
+        """The completed feasible trials no other such trial beats on every objective at once,
+        best first by the first objective, as the coordinator, `status` and `export` show them."""
+        objectives = self.objectives
+        points: List[Tuple[TrialRecord, List[float]]] = []
+        for trial in self.trials:
+            if trial.state != "completed" or not self.feasible(trial):
+                continue
+            point = []
+            for name, goal in objectives:
+                value = trial.values.get(name, trial.value if name == self.metric else None)
+                if value is None:
+                    break
+                point.append(-value if goal == "maximize" else value)
+            else:
+                points.append((trial, point))
+
+        def dominates(a: List[float], b: List[float]) -> bool:
+            return all(x <= y for x, y in zip(a, b)) and any(x < y for x, y in zip(a, b))
+
+        front = [(t, p) for t, p in points if not any(dominates(q, p) for _, q in points)]
+        return [t for t, _ in sorted(front, key=lambda tp: (tp[1][0], tp[0].id))]
 
     def trials_dataframe(self) -> Any:
         """The trials as a pandas DataFrame: the columns of `sextant export --format csv`

@@ -130,4 +130,50 @@ import Testing
         #expect(dom.contains("id=\"hypervolume-plot\"") && dom.contains("class=\"hypervolume-line\""))
         #expect(!dom.contains(">undefined<") && !dom.contains("=\"NaN") && !dom.contains(",NaN") && !dom.contains("NaN,"))
     }
+
+    /// With several objectives the pruner compares the metric it names: a pruned trial keeps that
+    /// metric's last report and has no final values; the others complete with all of them.
+    @Test func thePrunerReadsTheMetricItNames() async throws {
+        let box = try Sandbox()
+        let studyPath = try box.write("study.yaml", """
+            name: pruned-tradeoff
+            metrics:
+              - {name: loss, goal: minimize}
+              - {name: speed, goal: maximize}
+            pruner: {kind: median, metric: loss, startup_trials: 2}
+            budget: {trials: 12}
+            optimizer: {kind: random, seed: 4}
+            trial_timeout_seconds: 30
+            parameters:
+              x: {type: float, low: 0, high: 1}
+            """)
+        let scriptPath = try box.write("train.py", """
+            import sys, time
+            x = float(sys.argv[1])
+            for epoch in (1, 2, 3, 4):
+                print("loss=%f step=%d" % ((x + 0.1) * (1 + 1.0 / epoch), epoch), flush=True)
+                time.sleep(0.05)
+            print("speed=%f" % x)
+            """)
+        let coordinator = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint, "--no-dashboard"],
+                                             in: box.directory, name: "c")
+        let worker = try SextantProcess(["worker", box.endpoint, "--", "python3", scriptPath, "{x}"], in: box.directory, name: "w")
+        #expect(await coordinator.wait() == 0, "coordinator: \(coordinator.stderr)")
+        _ = await worker.wait(timeout: .seconds(15))
+        let trials = try await box.exportedTrials()
+        #expect(trials.count == 12)
+        let pruned = trials.filter { $0["state"] as? String == "pruned" }
+        let completed = trials.filter { $0["state"] as? String == "completed" }
+        #expect(!pruned.isEmpty && !completed.isEmpty, "\(trials.map { ($0["state"] ?? "", $0["reason"] ?? "") })")
+        for trial in pruned {
+            #expect((trial["reason"] as? String ?? "").hasPrefix("median rule"), "\(trial)")
+            #expect(trial["values"] == nil && trial["value"] is Double && trial["pareto"] as? Bool == false, "\(trial)")
+        }
+        for trial in completed {
+            let values = try #require(trial["values"] as? [String: Double], "\(trial)")
+            #expect(Set(values.keys) == ["loss", "speed"] && trial["step"] as? Int == 4)
+        }
+        // Loss grows with x and speed with it: every completed trial is on the front.
+        #expect(completed.allSatisfy { $0["pareto"] as? Bool == true })
+    }
 }

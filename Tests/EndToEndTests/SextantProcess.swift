@@ -80,11 +80,11 @@ final class SextantProcess: Sendable {
     }
 
     /// Runs `sextant` with `arguments` to the end and returns (status, stdout, stderr).
-    static func run(_ arguments: [String], in directory: URL,
-                    environment: [String: String] = [:]) async throws -> (Int32?, String, String) {
+    static func run(_ arguments: [String], in directory: URL, environment: [String: String] = [:],
+                    timeout: Duration = .seconds(30)) async throws -> (Int32?, String, String) {
         let process = try SextantProcess(arguments, in: directory, name: "run-\(UUID().uuidString.prefix(8))",
                                          environment: environment)
-        let status = await process.wait(timeout: .seconds(30))
+        let status = await process.wait(timeout: timeout)
         return (status, process.stdout, process.stderr)
     }
 }

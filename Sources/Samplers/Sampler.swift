@@ -48,7 +48,10 @@ package func makeSampler(for spec: StudySpec) throws -> any Sampler {
     switch spec.optimizer.kind {
     case .random: return RandomSampler(seed: spec.optimizer.seed)
     case .grid: return try GridSampler(space: spec.space, points: spec.optimizer.gridPoints, seed: spec.optimizer.seed)
-    case .gpEI: return GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials)
+    case .gpEI:
+        var configuration = BayesianOptimizer.Configuration()
+        if let margin = spec.optimizer.feasibilityMargin { configuration.minimumFeasibility = margin }
+        return GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials, configuration: configuration)
     }
 }
 

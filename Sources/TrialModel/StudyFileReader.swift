@@ -29,11 +29,18 @@ struct StudyFileReader {
 
         var optimizer = StudySpec.Optimizer()
         if let node = top["optimizer"] {
-            let map = try mapping(node, at: "optimizer", allowed: ["kind", "initial_trials", "seed", "grid_points"])
+            let map = try mapping(node, at: "optimizer", allowed: ["kind", "initial_trials", "seed", "grid_points", "feasibility_margin"])
             optimizer.kind = try choice(map["kind"], at: "optimizer.kind", default: OptimizerKind.gpEI)
             if let value = map["initial_trials"] { optimizer.initialTrials = try int(value, at: "optimizer.initial_trials", min: 1) }
             if let value = map["seed"] { optimizer.seed = UInt64(try int(value, at: "optimizer.seed", min: 0)) }
             if let value = map["grid_points"] { optimizer.gridPoints = try int(value, at: "optimizer.grid_points", min: 1) }
+            if let value = map["feasibility_margin"] {
+                let margin = try number(value, at: "optimizer.feasibility_margin")
+                guard margin >= 0, margin < 1 else {
+                    throw error("optimizer.feasibility_margin", "must be at least 0 and below 1 (a probability of feasibility)", value)
+                }
+                optimizer.feasibilityMargin = margin
+            }
         }
 
         var pruner = StudySpec.Pruner()
@@ -82,6 +89,9 @@ struct StudyFileReader {
         spec.maxRetries = maxRetries
         if objectives.count > 1 { spec.metrics = objectives }
         spec.constraints = constraints
+        if spec.optimizer.feasibilityMargin != nil, constraints == nil {
+            throw error("optimizer.feasibility_margin", "applies only to a study with constraints", top["optimizer"])
+        }
         if let node = top["fidelity"] {
             guard objectives.count == 1, constraints == nil else {
                 throw error("fidelity", "works with one objective and no constraints: its model forecasts one metric's learning curve", node)

@@ -83,6 +83,9 @@ package struct StudySpec: Sendable, Hashable, Codable {
         package var seed: UInt64
         /// Values per float parameter in a grid search. Default 5.
         package var gridPoints: Int
+        /// With constraints, once a trial is feasible, suggestions the models give less than this
+        /// probability of feasibility are avoided (gp-ei); nil: the default, 0.9 (docs/optimizer.md).
+        package var feasibilityMargin: Double?
         package init(kind: OptimizerKind = .gpEI, initialTrials: Int = 8, seed: UInt64 = 0, gridPoints: Int = 5) {
             self.kind = kind; self.initialTrials = initialTrials; self.seed = seed; self.gridPoints = gridPoints
         }

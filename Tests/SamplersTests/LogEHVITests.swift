@@ -147,6 +147,14 @@ import TrialModel
         #expect(closest > 1e-3, "\(points)")
     }
 
+    /// The study file's feasibility margin reaches the acquisition; without one, the default.
+    @Test func theStudysFeasibilityMarginIsUsed() throws {
+        var spec = Self.spec(constraint: true)
+        #expect((try makeSampler(for: spec) as? GPEISampler)?.optimizer.configuration.minimumFeasibility == 0.9)
+        spec.optimizer.feasibilityMargin = 0
+        #expect((try makeSampler(for: spec) as? GPEISampler)?.optimizer.configuration.minimumFeasibility == 0)
+    }
+
     /// Before any trial is feasible, the search looks for feasibility.
     @Test func withoutAFeasibleTrialItSeeksOne() throws {
         let spec = Self.spec(constraint: true)

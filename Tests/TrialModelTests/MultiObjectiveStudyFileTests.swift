@@ -45,6 +45,17 @@ import TrialModel
         #expect(!constrained.isMultiObjective && constrained.reportedNames == ["loss", "ms"])
     }
 
+    @Test func theFeasibilityMarginIsReadAndChecked() throws {
+        let constrained = "constraints: [{name: ms, max: 5}]\noptimizer: {kind: gp-ei, feasibility_margin: 0.5}"
+        #expect(try StudyFile.parse(Self.study(Self.twoGoals, extra: constrained), file: "s.yaml").optimizer.feasibilityMargin == 0.5)
+        #expect(try StudyFile.parse(Self.study(Self.twoGoals), file: "s.yaml").optimizer.feasibilityMargin == nil)
+        for (extra, problem) in [("constraints: [{name: ms, max: 5}]\noptimizer: {feasibility_margin: 1}", "below 1"),
+                                 ("optimizer: {feasibility_margin: 0.5}", "only to a study with constraints")] {
+            let error = #expect(throws: StudyFileError.self) { try StudyFile.parse(Self.study(Self.twoGoals, extra: extra), file: "s.yaml") }
+            #expect(error?.description.contains(problem) == true, "\(String(describing: error))")
+        }
+    }
+
     @Test func thePrunerNamesItsMetric() throws {
         let spec = try StudyFile.parse(Self.study(Self.twoGoals, pruner: "pruner: {kind: median, metric: accuracy}"), file: "s.yaml")
         #expect(spec.metric == .init(name: "accuracy", goal: .maximize, reference: 0.5))

@@ -78,7 +78,7 @@ package struct BayesianOptimizer: Sendable {
         /// 0, 0.5 and 0.9 reach the same hypervolume and 0.5 and 0.9 violate nothing after trial 25;
         /// on C2-DTLZ2, whose feasible region is three islands, 0.9 violates as rarely as Optuna's
         /// GPSampler (6% of trials 26-50, against 28% with no margin) but rarely finds the other
-        /// islands (hypervolume 0.21 against 0.32).
+        /// islands (hypervolume 0.21 against 0.32). A study sets it with `optimizer.feasibility_margin`.
         package var minimumFeasibility: Double = 0.9
         /// The GP's prior mean sits this many standard deviations of the values above their mean
         /// (2; 0 is the usual centered prior). Far from every observation the model then expects a

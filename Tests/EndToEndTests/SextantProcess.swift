@@ -106,22 +106,26 @@ struct Sandbox {
         return url.path
     }
 
-    /// A TCP port that was free a moment ago (bound to port 0 by the kernel, then released).
+    /// A TCP port that was free a moment ago, drawn below the kernel's ephemeral range (32768 on):
+    /// a port the kernel picks for bind(0) or for an outgoing connection (a worker's, a browser's)
+    /// can be taken by another test's process between this probe and the coordinator's bind, which
+    /// fails "address already in use"; a port drawn at random from 20000-32000 and bound to check
+    /// is only at risk from another draw.
     static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        for _ in 0..<200 {
+            let port = Int.random(in: 20_000...32_000)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = UInt16(port).bigEndian
+            let bound = withUnsafeMutablePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            close(fd)
+            if bound == 0 { return port }
         }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        preconditionFailure("no free loopback port in 20000-32000")
     }
 
     /// Trials of the study in `db`, read through `sextant export --format json`.

@@ -1,5 +1,6 @@
 import Foundation
 import GaussianProcess
+import SeededRandom
 import Synchronization
 import TrialModel
 
@@ -93,11 +94,18 @@ extension GPEISampler {
             return fallback.suggestNow(history)
         }
         let dimensions = Self.dimensions(of: space)
+        let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
         let warping = outcomeFitters.objectiveOptimizer(count: objectives.count)
-        let warped = objectiveValues.map { warping.modelValues($0) }
+        var warped = objectiveValues.map { warping.modelValues($0) }
+        var modelled = objectives.map(\.name)
+        if optimizer.configuration.randomScalarization, objectives.count > 1 {
+            // ParEGO: one GP on a random augmented Chebyshev scalarization, new weights each call.
+            warped = [Self.chebyshev(warped, seed: callSeed)]
+            modelled = ["scalarized"]
+        }
         var objectiveModels: [GaussianProcessModel] = []
-        for (k, objective) in objectives.enumerated() {
-            objectiveModels.append(try outcomeFitters.objective(objective.name, count: objectives.count)
+        for (k, name) in modelled.enumerated() {
+            objectiveModels.append(try outcomeFitters.objective(name, count: objectives.count)
                 .fitted(observations: observations, values: warped[k], dimensions: dimensions))
         }
         // Each constraint's model sees its values through `ConstraintWarp` (its bound moved to 0).
@@ -110,7 +118,6 @@ extension GPEISampler {
                 .fitted(observations: observations, values: boundValues[j].map(warps[j].forward), dimensions: dimensions))
         }
         let modelBounds = warps.map(\.bound)
-        let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
         let rule = SearchSpace.ActivityRule(space)
         let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional ? { @Sendable point in rule.activity(of: point) } : nil
         let mask = AcquisitionOptimizer.Mask(activity, fill: optimizer.configuration.inactiveFill)
@@ -188,6 +195,22 @@ extension GPEISampler {
             guard active else { return value }
             let distance = value - threshold
             return (distance < 0 ? -1 : 1) * log1p(abs(distance) / scale)
+        }
+    }
+
+    /// ParEGO's scalarization (Knowles 2006): each objective scaled to [0, 1] over the observations,
+    /// weights λ drawn uniformly from the simplex, s = max_k λ_k f_k + 0.05 Σ_k λ_k f_k.
+    static func chebyshev(_ objectives: [[Double]], seed: UInt64) -> [Double] {
+        var random = Xoshiro256StarStar(seed: seed).derived(stream: 0xC4EB)
+        let exponential = objectives.map { _ in -log(max(random.nextUnitDouble(), 1e-300)) }
+        let weights = exponential.map { $0 / exponential.reduce(0, +) }
+        let scaled = objectives.map { values -> [Double] in
+            let low = values.min()!, high = values.max()!
+            return values.map { high > low ? ($0 - low) / (high - low) : 0 }
+        }
+        return scaled[0].indices.map { i in
+            let terms = scaled.indices.map { weights[$0] * scaled[$0][i] }
+            return terms.max()! + 0.05 * terms.reduce(0, +)
         }
     }
 

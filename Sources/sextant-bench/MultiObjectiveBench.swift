@@ -50,6 +50,9 @@ struct MultiObjectiveBench: AsyncParsableCommand {
     @Option(help: "GP-EI: below this believed probability of feasibility the acquisition falls steeply (0: off).")
     var minimumFeasibility = BayesianOptimizer.Configuration().minimumFeasibility
 
+    @Option(help: "GP-EI with several objectives: ehvi (a GP per objective, log EHVI) or parego (a GP on a random Chebyshev scalarization per suggestion).")
+    var acquisition = "ehvi"
+
     @Option(help: "The method's name in --out (default sextant-METHOD, with -Nw for N workers).")
     var label: String?
 
@@ -99,6 +102,7 @@ struct MultiObjectiveBench: AsyncParsableCommand {
         configuration.feasibilityWeight = feasibilityWeight
         configuration.constraintWarping = constraintWarping
         configuration.minimumFeasibility = minimumFeasibility
+        configuration.randomScalarization = acquisition == "parego"
         let sampler: any Sampler = method == "random"
             ? RandomSampler(seed: seed) : GPEISampler(seed: seed, initialTrials: spec.optimizer.initialTrials, configuration: configuration)
         var trialsSoFar: [Trial] = []

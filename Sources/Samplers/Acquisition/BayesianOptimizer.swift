@@ -63,6 +63,10 @@ package struct BayesianOptimizer: Sendable {
         /// four (docs/benchmarks.md, "Multi-objective"): it flattens the worse half of each
         /// objective, which is where the front's far ends lie.
         package var halfRankWarpingPerObjective = false
+        /// With several objectives, model one random augmented Chebyshev scalarization of them per
+        /// suggestion (ParEGO) instead of each objective, and maximize its expected improvement (off:
+        /// log EHVI over a GP per objective measured higher on all four problems, docs/benchmarks.md).
+        package var randomScalarization = false
         /// With constraints, the acquisition is log EHVI + this × Σ log P(feasible) (1: EHVI times
         /// the probability of feasibility).
         package var feasibilityWeight: Double = 1

@@ -162,7 +162,7 @@ extension StudyCoordinator {
             bestValue: best.flatMap { spec.value(spec.objectives[0].name, of: $0) })
         summary.values = values
         if !spec.bounds.isEmpty, state == .completed, let trial = trials[id] { summary.feasible = spec.isFeasible(trial) }
-        if spec.isMultiObjective { summary.frontSize = trials.ordered.paretoFront(in: spec).count }
+        if spec.isMultiObjective { summary.frontSize = trials.front.count }
         onEvent(.trialFinished(summary))
     }
 

@@ -11,25 +11,33 @@ struct TrialTable {
     private var counts: [TrialState: Int] = [:]
     /// The completed (and feasible) trial with the best value of the first objective, the earliest on ties.
     private(set) var best: Trial?
-    /// Whether the first objective is read from `values` and feasibility matters (several
-    /// objectives, or constraints), rather than from `value` alone.
-    private let readsValues: Bool
+    /// A study with several objectives: the trials on the Pareto front, with their objectives
+    /// (minimized), kept up to date per result instead of found anew.
+    private(set) var front: [TrialID: [Double]] = [:]
     /// `spec.reportedNames`, worked out once.
     let reportedNames: [String]
 
     init(spec: StudySpec) {
         self.spec = spec
         goal = spec.objectives[0].goal
-        readsValues = spec.isMultiObjective || !spec.bounds.isEmpty
         reportedNames = spec.reportedNames
     }
 
-    /// What `best` compares: the first objective's value of a completed feasible trial.
-    private func score(_ trial: Trial) -> Double? {
-        guard trial.state == .completed else { return nil }
-        guard readsValues else { return trial.value.flatMap { $0.isFinite ? $0 : nil } }
-        guard spec.isFeasible(trial), let value = spec.value(spec.objectives[0].name, of: trial), value.isFinite else { return nil }
-        return value
+    /// What `best` compares (`StudySpec.rankedValue`).
+    private func score(_ trial: Trial) -> Double? { spec.rankedValue(of: trial) }
+
+    /// Takes a changed trial into the front: a new point the front does not dominate joins it and
+    /// drops the points it dominates; a change to a trial on the front (a rerun) finds it anew.
+    private mutating func updateFront(with trial: Trial) {
+        guard spec.isMultiObjective else { return }
+        let point = trial.state == .completed && spec.isFeasible(trial) ? spec.minimizedObjectives(of: trial) : nil
+        if let held = front[trial.id], held != point {
+            front = Dictionary(uniqueKeysWithValues: ordered.paretoFront(in: spec).map { ($0.id, spec.minimizedObjectives(of: $0)!) })
+            return
+        }
+        guard let point, front[trial.id] == nil, !front.values.contains(where: { Pareto.dominates($0, point) }) else { return }
+        front = front.filter { !Pareto.dominates(point, $0.value) }
+        front[trial.id] = point
     }
 
     /// Setting nil is not supported (trials are never removed) and does nothing.
@@ -48,6 +56,7 @@ struct TrialTable {
                 ordered.append(trial)
             }
             counts[trial.state, default: 0] += 1
+            updateFront(with: trial)
             // The best trial was run again (`sextant retry`): the best is found anew, once.
             if let current = best, current.id == id, score(trial) != score(current) {
                 best = ordered.best(in: spec)

@@ -113,10 +113,8 @@ package struct StudyOverview: Codable, Sendable {
         spec = snapshot.spec
         best = snapshot.best.map { Best(id: $0.id.rawValue, value: StudyDocument.finite($0.value), params: $0.configuration) }
         importance = ParameterImportance.shares(trials: trials, space: snapshot.spec.space)
-        if let reference = summary.reference {
-            hypervolumeHistory = trials.hypervolumeHistory(in: snapshot.spec, reference: reference).map {
-                [Double($0.trial.id.rawValue), $0.hypervolume]
-            }
+        if summary.reference != nil {
+            hypervolumeHistory = summary.hypervolumeHistory
         }
         now = snapshot.takenAt
         if let live = snapshot.live {

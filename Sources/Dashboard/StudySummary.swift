@@ -47,6 +47,9 @@ package struct StudySummary: Codable, Sendable, Hashable {
     /// written only for a study with several objectives, once a trial is on the front.
     package var hypervolume: Double?
     package var reference: [Double]?
+    /// `[trial id, hypervolume]` after each finished trial, worked out with `hypervolume` for
+    /// `StudyOverview` (not written here).
+    package var hypervolumeHistory: [[Double]] = []
 
     enum CodingKeys: String, CodingKey {
         case name, state, metric, goal, budget, optimizer, pruner, parameters, counts, objectives, constraints
@@ -68,7 +71,10 @@ package struct StudySummary: Codable, Sendable, Hashable {
             paretoFront = trials.paretoFront(in: spec).map(\.id.rawValue)
             if let reference = spec.hypervolumeReference(trials) {
                 self.reference = reference
-                hypervolume = trials.hypervolumeHistory(in: spec, reference: reference).last?.hypervolume
+                hypervolumeHistory = trials.hypervolumeHistory(in: spec, reference: reference).map {
+                    [Double($0.trial.id.rawValue), $0.hypervolume]
+                }
+                hypervolume = hypervolumeHistory.last?[1]
             }
         }
     }

@@ -130,7 +130,7 @@ extension GPEISampler {
         // Extra candidates are drawn around trials on the front.
         let anchors = Pareto.front(feasible.map { i in warped.map { $0[i] } }).prefix(optimizer.configuration.anchors)
             .map { observations[feasible[$0]] }
-        for _ in 0..<Self.duplicateRetries {
+        return try untried(history, pending: pending, search: { pending in
             let snapped = pending.map { zip($0, dimensions).map { $0.isNaN ? .nan : $1.snap($0) } }
             let believedObjectives = try objectiveModels.map { try $0.conditionedOnFantasies(snapped) }
             let believedBounds = try boundModels.map { try $0.conditionedOnFantasies(snapped) }
@@ -145,23 +145,13 @@ extension GPEISampler {
             let acquisition = LogEHVIAcquisition(
                 objectives: believedObjectives, region: region,
                 bounds: zip(modelBounds, believedBounds).map { LogEHVIAcquisition.Bound(model: $1, lower: $0.min, upper: $0.max) },
-                feasibilityWeight: optimizer.configuration.feasibilityWeight,
                 minimumFeasibility: optimizer.configuration.minimumFeasibility)
-            let best: AcquisitionMaximum
-            do {
-                best = try AcquisitionOptimizer(configuration: optimizer.configuration.acquisition).maximize(
-                    acquisition, dimensions: dimensions, excluded: observations + pending, seed: callSeed,
-                    anchors: anchors, keepAway: pending,
-                    radii: objectiveModels[0].hyperparameters.lengthscales.map { optimizer.configuration.pendingRadius * $0 },
-                    mask: mask)
-            } catch {
-                break
-            }
-            let configuration = space.decode(best.point)
-            guard history.trials.contains(where: { $0.configuration == configuration }) else { return configuration }
-            pending.append(optimizer.point(of: configuration, in: space))
-        }
-        return fallback.suggestNow(history)
+            return try AcquisitionOptimizer(configuration: optimizer.configuration.acquisition).maximize(
+                acquisition, dimensions: dimensions, excluded: observations + pending, seed: callSeed,
+                anchors: anchors, keepAway: pending,
+                radii: objectiveModels[0].hyperparameters.lengthscales.map { optimizer.configuration.pendingRadius * $0 },
+                mask: mask).point
+        }, decode: { space.decode($0) }, pendingPoint: { optimizer.point(of: $0, in: space) })
     }
 
     /// A monotone map of a constrained value that puts its bound at 0 and compresses values far from

@@ -99,23 +99,36 @@ package final class GPEISampler: Sampler {
         // compares as equal to each other and unlike any active value.
         let rule = SearchSpace.ActivityRule(space)
         let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional ? { @Sendable point in rule.activity(of: point) } : nil
-        // Rounding a continuous coordinate of a wide int can land on a configuration already tried:
-        // it joins the pending points and the search runs again (`duplicateRetries`), as expected
-        // improvement is often highest next to the trials; then a quasi-random configuration.
-        let retries = optimizer.configuration.retryDuplicates ? Self.duplicateRetries : 1
-        for _ in 0..<retries {
-            let suggestion: Suggestion
+        return try untried(history, pending: avoid, tries: optimizer.configuration.retryDuplicates ? Self.duplicateRetries : 1,
+                           search: { pending in
+                               try optimizer.suggest(using: model, observations: observations, values: values, pending: pending,
+                                                     dimensions: dimensions, seed: callSeed, activity: activity).point
+                           },
+                           decode: { space.decode($0) }, pendingPoint: { optimizer.point(of: $0, in: space) })
+    }
+
+    /// The first configuration `search` (given the pending points) finds that no trial has. Rounding
+    /// a continuous coordinate of a wide int can land on a configuration already tried: it joins the
+    /// pending points (`pendingPoint`) and the search runs again, up to `tries` times, as expected
+    /// improvement is often highest next to the trials; then, or when no distinct candidate is
+    /// left, a quasi-random configuration.
+    func untried(
+        _ history: StudyHistory, pending: [[Double]], tries: Int = duplicateRetries, search: ([[Double]]) throws -> [Double],
+        decode: ([Double]) -> Configuration, pendingPoint: (Configuration) -> [Double]
+    ) throws -> Configuration? {
+        var pending = pending
+        for _ in 0..<tries {
+            let point: [Double]
             do {
-                suggestion = try optimizer.suggest(using: model, observations: observations, values: values,
-                                                   pending: avoid, dimensions: dimensions, seed: callSeed, activity: activity)
+                point = try search(pending)
             } catch AcquisitionError.noDistinctCandidate {
                 break
             }
-            let configuration = space.decode(suggestion.point)
+            let configuration = decode(point)
             guard history.trials.contains(where: { $0.configuration == configuration }) else { return configuration }
-            avoid.append(optimizer.point(of: configuration, in: space))
+            pending.append(pendingPoint(configuration))
         }
-        return fallback.suggestNow(history)
+        return RandomSampler(seed: seed).suggestNow(history)
     }
 
     /// A study with a fidelity: the learning-curve model, refitted on every reported point, and
@@ -152,22 +165,12 @@ package final class GPEISampler: Sampler {
         let rule = SearchSpace.ActivityRule(space)
         let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional
             ? { @Sendable point in rule.activity(of: Array(point.dropLast())) + [true] } : nil
-        // A point that rounds to a configuration already tried (an integer parameter) is added to
-        // the pending points and the search runs again: expected improvement is often highest next
-        // to the trials, and a random configuration instead would waste a trial.
-        for _ in 0..<Self.duplicateRetries {
-            let suggestion: Suggestion
-            do {
-                suggestion = try optimizer.suggest(using: snapshot.model, observations: observations, values: values,
-                                                   pending: pending, dimensions: dimensions, seed: callSeed, activity: activity)
-            } catch AcquisitionError.noDistinctCandidate {
-                break
-            }
-            let configuration = space.decode(Array(suggestion.point.dropLast()))
-            guard history.trials.contains(where: { $0.configuration == configuration }) else { return configuration }
-            pending.append(curves.point(of: configuration, in: space) + [1])
-        }
-        return fallback.suggestNow(history)
+        return try untried(history, pending: pending,
+                           search: { pending in
+                               try optimizer.suggest(using: snapshot.model, observations: observations, values: values,
+                                                     pending: pending, dimensions: dimensions, seed: callSeed, activity: activity).point
+                           },
+                           decode: { space.decode(Array($0.dropLast())) }, pendingPoint: { curves.point(of: $0, in: space) + [1] })
     }
 
     /// Searches after a suggestion that rounded to a configuration already tried, before falling

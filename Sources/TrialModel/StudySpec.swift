@@ -198,6 +198,17 @@ package struct StudySpec: Sendable, Hashable, Codable {
         return result
     }
 
+    /// What picks a study's best trial: the first objective's value of a completed trial that
+    /// meets every constraint (with one metric and no constraints, its finite `value`); nil for any other.
+    package func rankedValue(of trial: Trial) -> Double? {
+        guard trial.state == .completed else { return nil }
+        guard isMultiObjective || !bounds.isEmpty || objectives[0].name != metric.name else {
+            return trial.value.flatMap { $0.isFinite ? $0 : nil }
+        }
+        guard isFeasible(trial), let value = value(objectives[0].name, of: trial), value.isFinite else { return nil }
+        return value
+    }
+
     /// Whether a trial's reported values lie within every constraint (a missing value does not).
     package func isFeasible(_ trial: Trial) -> Bool {
         bounds.allSatisfy { bound in value(bound.name, of: trial).map(bound.admits) ?? false }

@@ -91,14 +91,11 @@ extension Collection where Element == Trial {
     /// The best completed feasible trial of `spec` by its first objective (its only one, unless
     /// the study has several), the earliest on ties.
     package func best(in spec: StudySpec) -> Trial? {
-        let first = spec.objectives[0]
-        guard spec.isMultiObjective || !spec.bounds.isEmpty || first.name != spec.metric.name else {
-            return best(for: spec.metric.goal)
-        }
+        let goal = spec.objectives[0].goal
         var best: Trial?, bestValue = 0.0
-        for trial in self where trial.state == .completed && spec.isFeasible(trial) {
-            guard let value = spec.value(first.name, of: trial), value.isFinite else { continue }
-            if best != nil, !first.goal.isBetter(value, than: bestValue) { continue }
+        for trial in self {
+            guard let value = spec.rankedValue(of: trial) else { continue }
+            if best != nil, !goal.isBetter(value, than: bestValue) { continue }
             best = trial; bestValue = value
         }
         return best

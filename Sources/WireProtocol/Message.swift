@@ -84,15 +84,16 @@ package enum WireCodec {
         let body = frames[2]
         let decoder = JSONDecoder()
         do {
-            // JSONDecoder does not look inside the values of fields it skips; RFC 8259 allows no
-            // raw control character in any string, so none is accepted anywhere.
-            if let offset = Self.rawControlCharacterInString(body) {
+            // JSONDecoder does not look inside the values of fields it skips (an unknown field, a
+            // repeated name): a raw control character in a string, or a number outside RFC 8259's
+            // grammar, is refused wherever it stands.
+            switch Self.lexicalProblem(body) {
+            case .controlCharacter(let offset)?:
                 throw WireError("\(type) body is not valid: control character U+\(String(format: "%04X", body[body.startIndex + offset])) in a string at byte \(offset)")
-            }
-            // Nor does it check the spelling of numbers it skips (an unknown field, a repeated
-            // name): a number outside RFC 8259's grammar is refused wherever it stands.
-            if let offset = Self.malformedNumber(body) {
+            case .malformedNumber(let offset)?:
                 throw WireError("\(type) body is not valid: a malformed number at byte \(offset)")
+            case nil:
+                break
             }
             switch type {
             case "HELLO": return .hello(try decoder.decode(Hello.self, from: body))
@@ -115,61 +116,54 @@ package enum WireCodec {
 }
 
 extension WireCodec {
-    /// The offset of the first number outside a string of `body` that RFC 8259 does not allow
-    /// (`05`, `0..5`, `1.`, `-`, `1e`), if any: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
-    private static let numberMarks: Set<UInt8> = [UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")]
-
-    static func malformedNumber(_ body: Data) -> Int? {
-        var inString = false, escaped = false
-        var index = body.startIndex
-        func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-        while index < body.endIndex {
-            let byte = body[index]
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                index += 1
-                continue
-            }
-            if byte == UInt8(ascii: "\"") { inString = true; index += 1; continue }
-            guard byte == UInt8(ascii: "-") || isDigit(byte) else { index += 1; continue }
-            // A number token: every byte that can belong to one.
-            let start = index
-            var end = index
-            while end < body.endIndex, isDigit(body[end]) || numberMarks.contains(body[end]) { end += 1 }
-            let token = Array(body[start..<end])
-            var k = 0
-            if k < token.count, token[k] == UInt8(ascii: "-") { k += 1 }
-            guard k < token.count, isDigit(token[k]) else { return start - body.startIndex }
-            if token[k] == UInt8(ascii: "0") { k += 1 } else { while k < token.count, isDigit(token[k]) { k += 1 } }
-            if k < token.count, token[k] == UInt8(ascii: ".") {
-                k += 1
-                guard k < token.count, isDigit(token[k]) else { return start - body.startIndex }
-                while k < token.count, isDigit(token[k]) { k += 1 }
-            }
-            if k < token.count, token[k] == UInt8(ascii: "e") || token[k] == UInt8(ascii: "E") {
-                k += 1
-                if k < token.count, token[k] == UInt8(ascii: "+") || token[k] == UInt8(ascii: "-") { k += 1 }
-                guard k < token.count, isDigit(token[k]) else { return start - body.startIndex }
-                while k < token.count, isDigit(token[k]) { k += 1 }
-            }
-            guard k == token.count else { return start - body.startIndex }
-            index = end
-        }
-        return nil
+    /// What one pass over a body finds that JSONDecoder may let through.
+    enum LexicalProblem: Equatable {
+        /// A byte below 0x20 inside a string, at this offset.
+        case controlCharacter(Int)
+        /// A number that RFC 8259 does not allow (`05`, `0..5`, `1.`, `-`, `1e`) starting at this
+        /// offset: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
+        case malformedNumber(Int)
     }
 
-    /// The offset of the first byte below 0x20 inside a JSON string of `body`, if any.
-    static func rawControlCharacterInString(_ body: Data) -> Int? {
-        var inString = false, escaped = false
-        for (offset, byte) in body.enumerated() {
-            if inString {
-                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
-                if byte < 0x20 { return offset }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
+    /// The first lexical problem in `body` (outside strings: numbers; inside: control characters), if any.
+    static func lexicalProblem(_ body: Data) -> LexicalProblem? {
+        body.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> LexicalProblem? in
+            func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9") }
+            func isByte(_ i: Int, _ a: Unicode.Scalar, _ b: Unicode.Scalar? = nil) -> Bool {
+                i < bytes.count && (bytes[i] == UInt8(ascii: a) || (b.map { bytes[i] == UInt8(ascii: $0) } ?? false))
             }
+            var inString = false, escaped = false
+            var i = 0
+            while i < bytes.count {
+                let byte = bytes[i]
+                if inString {
+                    if byte < 0x20 { return .controlCharacter(i) }
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                    i += 1
+                    continue
+                }
+                if byte == UInt8(ascii: "\"") { inString = true; i += 1; continue }
+                guard byte == UInt8(ascii: "-") || isDigit(i) else { i += 1; continue }
+                // A number: read it by the grammar, then the next byte must not continue it.
+                let start = i
+                if isByte(i, "-") { i += 1 }
+                guard isDigit(i) else { return .malformedNumber(start) }
+                if isByte(i, "0") { i += 1 } else { while isDigit(i) { i += 1 } }
+                if isByte(i, ".") {
+                    i += 1
+                    guard isDigit(i) else { return .malformedNumber(start) }
+                    while isDigit(i) { i += 1 }
+                }
+                if isByte(i, "e", "E") {
+                    i += 1
+                    if isByte(i, "+", "-") { i += 1 }
+                    guard isDigit(i) else { return .malformedNumber(start) }
+                    while isDigit(i) { i += 1 }
+                }
+                if isDigit(i) || isByte(i, ".") || isByte(i, "e", "E") || isByte(i, "+", "-") { return .malformedNumber(start) }
+            }
+            return nil
         }
-        return nil
     }
 }
 

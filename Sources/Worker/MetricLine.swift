@@ -15,34 +15,29 @@ struct MetricLine: Equatable {
     /// The report in `line` for `metric`, or nil when the line does not report it.
     /// A value that is not a number (e.g. `val_loss=abc`) is not a report; `nan` and `inf` are.
     static func parse(_ line: String, metric: String) -> MetricLine? {
+        read(line, metric: metric, others: []).report
+    }
+
+    /// One pass over `line`: the report for `metric`, and the values it gives for any of `others`
+    /// (the first of each name; numbers only, `nan` and `inf` count).
+    static func read(_ line: String, metric: String, others: Set<String>) -> (report: MetricLine?, values: [String: Double]) {
         let range = NSRange(line.startIndex..., in: line)
         var value: Double?
         var step: Int?
+        var values: [String: Double] = [:]
         for match in pair.matches(in: line, range: range) {
             guard let keyRange = Range(match.range(at: 1), in: line),
                   let valueRange = Range(match.range(at: 2), in: line) else { continue }
-            let key = line[keyRange], text = line[valueRange]
+            let key = String(line[keyRange]), text = line[valueRange]
+            let number = { Double(text.lowercased() == "nan" ? "nan" : String(text)) }
             if key == metric, value == nil {
-                value = Double(text.lowercased() == "nan" ? "nan" : String(text))
+                value = number()
             } else if key == "step", step == nil {
                 step = Int(text)
+            } else if others.contains(key), values[key] == nil, let found = number() {
+                values[key] = found
             }
         }
-        return value.map { MetricLine(value: $0, step: step) }
-    }
-
-    /// The values `line` gives for any of `names` (the first of each), numbers only; `nan` and `inf` count.
-    static func values(in line: String, names: Set<String>) -> [String: Double] {
-        guard !names.isEmpty else { return [:] }
-        let range = NSRange(line.startIndex..., in: line)
-        var found: [String: Double] = [:]
-        for match in pair.matches(in: line, range: range) {
-            guard let keyRange = Range(match.range(at: 1), in: line),
-                  let valueRange = Range(match.range(at: 2), in: line) else { continue }
-            let key = String(line[keyRange])
-            guard names.contains(key), found[key] == nil, let value = Double(String(line[valueRange])) else { continue }
-            found[key] = value
-        }
-        return found
+        return (value.map { MetricLine(value: $0, step: step) }, values)
     }
 }

@@ -204,8 +204,9 @@ final class TrialProcess: Sendable {
                     failure = String(line.dropFirst("failed:".count).trimmingCharacters(in: .whitespaces).prefix(500))
                     continue
                 }
-                if let report = MetricLine.parse(line, metric: metric) { reports.append(report) }
-                values.merge(MetricLine.values(in: line, names: valueNames)) { $1 }
+                let read = MetricLine.read(line, metric: metric, others: valueNames)
+                if let report = read.report { reports.append(report) }
+                values.merge(read.values) { $1 }
             }
             state.withLock { state in
                 state.reports.append(contentsOf: reports)

@@ -41,9 +41,6 @@ struct MultiObjectiveBench: AsyncParsableCommand {
     @Option(help: "GP-EI: each objective's prior mean this many standard deviations above its values' mean.")
     var priorMeanOffset = BayesianOptimizer.Configuration().priorMeanOffset
 
-    @Option(help: "GP-EI: the weight of log P(feasible) in the acquisition.")
-    var feasibilityWeight = BayesianOptimizer.Configuration().feasibilityWeight
-
     @Option(help: "GP-EI: model one-sided constraints with their bound at 0 and far values compressed (true/false).")
     var constraintWarping = BayesianOptimizer.Configuration().constraintWarping
 
@@ -99,7 +96,6 @@ struct MultiObjectiveBench: AsyncParsableCommand {
         var configuration = BayesianOptimizer.Configuration()
         configuration.halfRankWarpingPerObjective = halfRank
         configuration.priorMeanOffset = priorMeanOffset
-        configuration.feasibilityWeight = feasibilityWeight
         configuration.constraintWarping = constraintWarping
         configuration.minimumFeasibility = minimumFeasibility
         configuration.randomScalarization = acquisition == "parego"

@@ -99,8 +99,9 @@ struct StatusCommand: AsyncParsableCommand {
             progress,
         ]
         let reported = spec.reportedNames.isEmpty ? [spec.metric.name] : spec.reportedNames
+        let paretoFront = spec.isMultiObjective ? trials.paretoFront(in: spec) : []
         if spec.isMultiObjective {
-            let front = trials.paretoFront(in: spec)
+            let front = paretoFront
             if !front.isEmpty {
                 var text = "Pareto front: \(front.count) trial\(front.count == 1 ? "" : "s")"
                 if let reference = spec.hypervolumeReference(trials),
@@ -119,7 +120,7 @@ struct StatusCommand: AsyncParsableCommand {
                 + TrialFormatting.describe(best.configuration, in: spec.space))
         }
         lines.append("")
-        let front = spec.isMultiObjective ? Set(trials.paretoFront(in: spec).map(\.id)) : []
+        let front = Set(paretoFront.map(\.id))
         let header = ["id", "state"] + reported + ["step", "try", "worker", "secs", "params"]
         var rows: [[String]] = []
         for trial in trials.suffix(max(limit, 1)) {

@@ -67,9 +67,6 @@ package struct BayesianOptimizer: Sendable {
         /// suggestion (ParEGO) instead of each objective, and maximize its expected improvement (off:
         /// log EHVI over a GP per objective measured higher on all four problems, docs/benchmarks.md).
         package var randomScalarization = false
-        /// With constraints, the acquisition is log EHVI + this × Σ log P(feasible) (1: EHVI times
-        /// the probability of feasibility).
-        package var feasibilityWeight: Double = 1
         /// Model each one-sided constraint through `GPEISampler.ConstraintWarp` (its bound at 0,
         /// far values compressed) rather than on its raw values (off: measured on C2-DTLZ2 it cut
         /// violations in trials 26-50 but raised them in 51-100, docs/benchmarks.md).

@@ -48,24 +48,24 @@ package struct LogEHVIAcquisition: AcquisitionFunction {
     /// probability of feasibility counts).
     package let region: NondominatedRegion?
     package let bounds: [Bound]
-    /// The power the probability of feasibility is raised to (its log's weight; 1: the plain product).
-    package let feasibilityWeight: Double
     /// Below this probability of feasibility, each unit of log probability lost costs `marginPenalty`
     /// more (0: no margin): the suggestion keeps a margin inside the believed feasible region.
     package let minimumFeasibility: Double
     static let marginPenalty = 20.0
     package var dimension: Int { (objectives.first ?? bounds[0].model).dimension }
 
-    package init(objectives: [GaussianProcessModel], region: NondominatedRegion?, bounds: [Bound], feasibilityWeight: Double = 1,
-                 minimumFeasibility: Double = 0) {
+    package init(objectives: [GaussianProcessModel], region: NondominatedRegion?, bounds: [Bound], minimumFeasibility: Double = 0) {
         precondition(!objectives.isEmpty || !bounds.isEmpty)
-        self.objectives = objectives; self.region = region; self.bounds = bounds; self.feasibilityWeight = feasibilityWeight
+        self.objectives = objectives; self.region = region; self.bounds = bounds
         self.minimumFeasibility = minimumFeasibility
     }
 
-    /// The weight of log P(feasible) at `logP`: `feasibilityWeight`, plus the margin penalty below the minimum.
-    func weight(logFeasibility logP: Double) -> Double {
-        minimumFeasibility > 0 && region != nil && logP < log(minimumFeasibility) ? feasibilityWeight + Self.marginPenalty : feasibilityWeight
+    /// What log P(feasible) adds to the acquisition, and its slope: log P, less `marginPenalty` per
+    /// unit below log `minimumFeasibility` once a point is feasible (continuous at the minimum).
+    func feasibilityTerm(_ logP: Double) -> (value: Double, slope: Double) {
+        guard minimumFeasibility > 0, region != nil, logP < log(minimumFeasibility) else { return (logP, 1) }
+        let slope = 1 + Self.marginPenalty
+        return (slope * logP + (slope - 1) * -log(minimumFeasibility), slope)
     }
 
     /// Standard deviations are floored here: at an observed point a nearly noise-free GP gives ~0.
@@ -85,7 +85,7 @@ package struct LogEHVIAcquisition: AcquisitionFunction {
                 logP += Self.logFeasibility(
                     mean: posterior.mean[i], deviation: max(posterior.variance[i], 0).squareRoot(), bound: bound).value
             }
-            return total + weight(logFeasibility: logP) * logP + (weight(logFeasibility: logP) - feasibilityWeight) * -log(max(minimumFeasibility, 1e-300))
+            return total + feasibilityTerm(logP).value
         }
     }
 
@@ -112,11 +112,10 @@ package struct LogEHVIAcquisition: AcquisitionFunction {
             parts.append((posterior, Self.logFeasibility(mean: posterior.mean, deviation: posterior.standardDeviation, bound: bound)))
         }
         let logP = parts.reduce(0) { $0 + $1.f.value }
-        let w = weight(logFeasibility: logP)
-        // Below the minimum, the penalty is continuous at it: w·log P + (w − w₀)·(−log p_min).
-        total += w * logP + (w - feasibilityWeight) * -log(max(minimumFeasibility, 1e-300))
+        let (term, slope) = feasibilityTerm(logP)
+        total += term
         for part in parts where part.f.value.isFinite {
-            add(part.posterior, dMean: w * part.f.dMean, dDeviation: w * part.f.dDeviation)
+            add(part.posterior, dMean: slope * part.f.dMean, dDeviation: slope * part.f.dDeviation)
         }
         return (total, gradient.map { $0.isFinite ? $0 : 0 })
     }

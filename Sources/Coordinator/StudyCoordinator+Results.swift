@@ -55,7 +55,8 @@ extension StudyCoordinator {
         guard let trial = trials[id], trial.state == .running else { reassess[id] = nil; return }
         if let assessment { forecasts[id] = assessment.forecast }
         if let fidelity = spec.fidelity, let assessment, pruneDecisions[id] == nil,
-           fidelity.stops(atStep: step, probability: assessment.probability), workers[peer]?.running.contains(id) == true {
+           fidelity.stops(atStep: step, probability: assessment.probability, priorProbability: assessment.priorProbability),
+           workers[peer]?.running.contains(id) == true {
             let why = assessment.stopReason(at: step)
             logger.info("trial stopped by the curve model", metadata: ["trial": "\(id)", "step": "\(step)", "reason": "\(why)"])
             pruneDecisions[id] = (step, why)

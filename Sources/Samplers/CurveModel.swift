@@ -90,6 +90,9 @@ package struct CurveForecastPoint: Sendable, Hashable, Codable {
 package struct CurveAssessment: Sendable {
     /// The probability that the trial's final value beats `target` (1 while no trial has finished).
     package var probability: Double
+    /// The same probability before the trial's own reports: from the model it was first assessed
+    /// with, had it reported nothing (nil when that model already held its reports, as after a restart).
+    package var priorProbability: Double?
     /// Its predicted final value and 95% band, in the study's units.
     package var final: CurveForecastPoint
     /// The value to beat: the best completed value of the study (or of the warm-start trials);
@@ -100,10 +103,12 @@ package struct CurveAssessment: Sendable {
 
     /// Why the trial stops at `step`, as `status` and the dashboard show it.
     package func stopReason(at step: Int) -> String {
-        let percent = probability * 100
-        let chance = percent < 0.1 ? "under 0.1%" : "\(TrialFormatting.format((percent * 10).rounded() / 10))%"
-        return "model at step \(step): \(chance) chance that its final value beats \(target.map(TrialFormatting.format) ?? "-") "
-            + "(predicted \(TrialFormatting.format(final.mean)), 95% band \(TrialFormatting.format(final.low)) to "
+        func percent(_ p: Double) -> String {
+            p * 100 < 0.1 ? "under 0.1%" : "\(TrialFormatting.format((p * 1000).rounded() / 10))%"
+        }
+        return "model at step \(step): \(percent(probability)) chance that its final value beats \(target.map(TrialFormatting.format) ?? "-") "
+            + (priorProbability.map { "(\(percent($0)) before its reports; " } ?? "(")
+            + "predicted \(TrialFormatting.format(final.mean)), 95% band \(TrialFormatting.format(final.low)) to "
             + "\(TrialFormatting.format(final.high)) at step \(final.step))"
     }
 }
@@ -134,6 +139,9 @@ package final class CurveModel: Sendable {
     let optimizer: BayesianOptimizer
     let fitter: ModelFitter
     private let snapshot = Mutex<CurveSnapshot?>(nil)
+    /// Each assessed trial's predicted final value (mean and standard deviation, model units)
+    /// before its own reports, taken at its first assessment when the model held none of them.
+    private let priors = Mutex<[TrialID: (mean: Double, sd: Double)?]>([:])
 
     /// The most points the GP is fit on (see `GPEISampler.subset`); curves are thinned first.
     package static let maxObservations = 1000
@@ -274,6 +282,16 @@ package final class CurveModel: Sendable {
         let held = snapshot.included[trial] ?? []
         let new = Self.keptSteps(of: curve.keys).filter { !held.contains($0) }
         let baseline = snapshot.baseline
+        let prior = priors.withLock { priors -> (mean: Double, sd: Double)? in
+            if let known = priors[trial] { return known }
+            var first: (mean: Double, sd: Double)?
+            if held.isEmpty {
+                let before = snapshot.model.predict([x + [1]])
+                first = (before.mean[0] + baseline(1), max(before.variance[0], 0).squareRoot())
+            }
+            priors[trial] = first
+            return first
+        }
         guard let model = try? snapshot.model.conditionedOnFantasies(
             new.map { x + [coordinate(ofStep: $0)] },
             values: new.map { snapshot.warp.forward(curve[$0]!) - baseline(coordinate(ofStep: $0)) })
@@ -290,9 +308,15 @@ package final class CurveModel: Sendable {
             return CurveForecastPoint(step: steps[k], mean: studyUnits(mean), low: min(a, b), high: max(a, b))
         }
         let mean = posterior.mean[steps.count - 1], sd = max(posterior.variance[steps.count - 1], 0).squareRoot()
-        var probability = 1.0
-        if let target { probability = sd > 0 ? 0.5 * erfc(-((target - mean) / sd) / 2.squareRoot()) : (mean < target ? 1 : 0) }
-        return CurveAssessment(probability: probability, final: forecast[forecast.count - 1], target: target.map(studyUnits),
+        func chance(_ mean: Double, _ sd: Double, of target: Double) -> Double {
+            sd > 0 ? 0.5 * erfc(-((target - mean) / sd) / 2.squareRoot()) : (mean < target ? 1 : 0)
+        }
+        var probability = 1.0, priorProbability: Double?
+        if let target {
+            probability = chance(mean, sd, of: target)
+            priorProbability = prior.map { chance($0.mean, $0.sd, of: target) }
+        }
+        return CurveAssessment(probability: probability, priorProbability: priorProbability, final: forecast[forecast.count - 1], target: target.map(studyUnits),
                                forecast: forecast)
     }
 

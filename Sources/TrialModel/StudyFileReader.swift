@@ -170,7 +170,7 @@ struct StudyFileReader {
     }
 
     private func fidelity(_ node: Node, space: SearchSpace) throws(StudyFileError) -> StudySpec.Fidelity {
-        let map = try mapping(node, at: "fidelity", allowed: ["max_steps", "min_steps", "stop_probability"])
+        let map = try mapping(node, at: "fidelity", allowed: ["max_steps", "min_steps", "stop_probability", "stop_ratio"])
         let maxSteps = try int(required(map, "max_steps", at: "fidelity"), at: "fidelity.max_steps", min: 2)
         var fidelity = StudySpec.Fidelity(maxSteps: maxSteps)
         if let value = map["min_steps"] {
@@ -183,6 +183,11 @@ struct StudyFileReader {
             let p = try number(value, at: "fidelity.stop_probability")
             guard p >= 0, p < 1 else { throw error("fidelity.stop_probability", "must be at least 0 and below 1", value) }
             fidelity.stopProbability = p
+        }
+        if let value = map["stop_ratio"] {
+            let ratio = try number(value, at: "fidelity.stop_ratio")
+            guard ratio >= 0, ratio <= 1 else { throw error("fidelity.stop_ratio", "must be between 0 and 1", value) }
+            fidelity.stopRatio = ratio
         }
         // The fidelity decides how long a trial trains: a searched length would fight it.
         if let length = space.parameters.first(where: { StudySpec.Fidelity.lengthParameterNames.contains($0.name.lowercased()) }) {

@@ -119,15 +119,39 @@ package struct StudySpec: Sendable, Hashable, Codable {
         /// A running trial stops when the model gives its final value less than this probability
         /// of beating the best completed value; 0 turns model-based stopping off. Default 0.15 (docs/benchmarks.md, "Multi-fidelity").
         package var stopProbability: Double
-        package init(maxSteps: Int, minSteps: Int = 1, stopProbability: Double = 0.15) {
+        /// ... and only when the trial's own reports have cut that probability below this fraction
+        /// of the one the model gave it before them, so a trial is stopped for what its curve
+        /// showed, not for what was expected of it when it started (unless its chance is below
+        /// `hopeless`). 0: no such condition.
+        /// Default 0.5 (docs/benchmarks.md, "Multi-fidelity").
+        package var stopRatio: Double
+        package init(maxSteps: Int, minSteps: Int = 1, stopProbability: Double = 0.15, stopRatio: Double = 0.5) {
             self.maxSteps = maxSteps; self.minSteps = minSteps; self.stopProbability = stopProbability
+            self.stopRatio = stopRatio
+        }
+
+        private enum CodingKeys: String, CodingKey { case maxSteps, minSteps, stopProbability, stopRatio }
+
+        /// A study stored before `stopRatio` existed reads as one without the condition.
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            maxSteps = try container.decode(Int.self, forKey: .maxSteps)
+            minSteps = try container.decode(Int.self, forKey: .minSteps)
+            stopProbability = try container.decode(Double.self, forKey: .stopProbability)
+            stopRatio = try container.decodeIfPresent(Double.self, forKey: .stopRatio) ?? 0
         }
 
         /// Whether a trial that reported `step` stops when the model gives it `probability` of
-        /// beating the best completed value.
-        package func stops(atStep step: Int, probability: Double) -> Bool {
-            stopProbability > 0 && step >= minSteps && step < maxSteps && probability < stopProbability
+        /// beating the best completed value, and gave it `priorProbability` before its reports
+        /// (nil when unknown, as for a trial that ran through a coordinator restart).
+        package func stops(atStep step: Int, probability: Double, priorProbability: Double? = nil) -> Bool {
+            guard stopProbability > 0 && step >= minSteps && step < maxSteps && probability < stopProbability else { return false }
+            guard stopRatio > 0, let priorProbability, probability >= Self.hopeless else { return true }
+            return probability < stopRatio * priorProbability
         }
+
+        /// A trial with less chance than this stops (from `minSteps` on) whatever was expected of it.
+        package static let hopeless = 0.001
 
         /// Parameter names that would decide how long a trial trains, which the fidelity decides.
         package static let lengthParameterNames: Set<String> = [

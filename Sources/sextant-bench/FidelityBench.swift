@@ -44,6 +44,9 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "curves: fidelity.stop_probability.")
     var stopProbability = StudySpec.Fidelity(maxSteps: 52).stopProbability
 
+    @Option(help: "curves: a trial stops only when its reports cut its probability below this fraction of the one before them (0: off).")
+    var stopRatio = StudySpec.Fidelity(maxSteps: 52).stopRatio
+
     @Option(help: "curves: fidelity.min_steps.")
     var minSteps = StudySpec.Fidelity(maxSteps: 52).minSteps
 
@@ -65,6 +68,8 @@ struct FidelityBench: AsyncParsableCommand {
         var method: String, task: String, seed: Int, workers: Int
         var epochs: [Int]
         var finals: [Double?]
+        /// Each trial's epoch-52 value, also for the trials that stopped: what stopping gave up.
+        var truths: [Double]
         var regret: [String: Double?]
         var seconds: Double
     }
@@ -112,7 +117,8 @@ struct FidelityBench: AsyncParsableCommand {
         var pruner: (any Pruner)?
         switch method {
         case "curves":
-            let fidelity = StudySpec.Fidelity(maxSteps: Self.maxSteps, minSteps: minSteps, stopProbability: stopProbability)
+            let fidelity = StudySpec.Fidelity(maxSteps: Self.maxSteps, minSteps: minSteps, stopProbability: stopProbability,
+                                                   stopRatio: stopRatio)
             spec.fidelity = fidelity
             curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed, baseline: baseline, logSteps: stepScale != "linear")
         case "asha":
@@ -128,6 +134,7 @@ struct FidelityBench: AsyncParsableCommand {
         var trials: [Trial] = []
         var history = ReportHistory(goal: .minimize)
         var running: [Running] = []
+        var truths: [Double] = []
         var consumed = 0
         var now = 0.0
         var bestCompleted: Double?
@@ -141,6 +148,7 @@ struct FidelityBench: AsyncParsableCommand {
                 trials.append(Trial(id: id, state: .running, configuration: configuration))
                 let (values, times) = try Self.curve(task: task, configuration: configuration, evaluator: evaluator)
                 running.append(Running(index: trials.count - 1, start: now, values: values, times: times, epoch: 0))
+                truths.append(values[values.count - 1])
             }
         }
 
@@ -163,7 +171,8 @@ struct FidelityBench: AsyncParsableCommand {
                 if let curves, let fidelity = spec.fidelity, fidelity.stops(atStep: step, probability: 0),
                    let assessment = curves.assess(trial: id, configuration: trials[trial.index].configuration, space: space,
                                                   reports: history.values[id] ?? [:], bestCompleted: bestCompleted) {
-                    stop = stop || fidelity.stops(atStep: step, probability: assessment.probability)
+                    stop = stop || fidelity.stops(atStep: step, probability: assessment.probability,
+                                                               priorProbability: assessment.priorProbability)
                 }
             }
             if step == Self.maxSteps || stop {
@@ -180,7 +189,7 @@ struct FidelityBench: AsyncParsableCommand {
         }
         return Run(method: method, task: task, seed: seed, workers: workers,
                    epochs: trials.map { $0.step ?? 0 },
-                   finals: trials.map { $0.state == .completed ? $0.value : nil }, regret: [:], seconds: 0)
+                   finals: trials.map { $0.state == .completed ? $0.value : nil }, truths: truths, regret: [:], seconds: 0)
     }
 
     static func curve(task: String, configuration: Configuration, evaluator: RealisticEvaluator) throws -> ([Double], [Double]) {

@@ -75,6 +75,39 @@ import TrialModel
         #expect(try final(shift: 0.15) > final(shift: 0) + 0.05)
     }
 
+    /// What the model expected of a trial before its reports is kept from its first assessment:
+    /// a curve worse than expected cuts its chance well below that, one as expected does not.
+    @Test func aTrialIsJudgedAgainstWhatWasExpectedOfIt() throws {
+        let model = CurveModel(fidelity: Self.fidelity, seed: 1)
+        try model.update(Self.history())
+        // x = 0.3 ends near the best completed value (x = 0.2): its chance is fair before any report.
+        let x = Configuration(["x": .double(0.3)]), best = Self.loss(0.2, 12)
+        func assess(_ id: Int64, shift: Double, through last: Int) throws -> CurveAssessment {
+            try #require(model.assess(trial: TrialID(id), configuration: x, space: Self.space,
+                                      reports: Self.curve(0.3, through: last).mapValues { $0 + shift }, bestCompleted: best))
+        }
+        let expected = try assess(7, shift: 0, through: 3), worse = try assess(8, shift: 0.2, through: 3)
+        let prior = try #require(expected.priorProbability)
+        #expect(prior > 0.2 && prior < 0.9, "\(prior)")
+        #expect(abs(try #require(worse.priorProbability) - prior) < 1e-9, "the same configuration, the same model")
+        #expect(worse.probability < 0.5 * prior, "\(worse.probability) against \(prior)")
+        #expect(worse.stopReason(at: 3).contains("% before its reports; predicted"), "\(worse.stopReason(at: 3))")
+        #expect(expected.probability > 0.5 * prior, "\(expected.probability) against \(prior)")
+        // A model refitted on the trial's own reports does not replace what was expected of it.
+        var history = Self.history()
+        history.trials.append(Trial(id: TrialID(8), state: .running, configuration: x))
+        history.reports[TrialID(8)] = Self.curve(0.3, through: 3).mapValues { $0 + 0.2 }
+        try model.update(history)
+        #expect(try assess(8, shift: 0.2, through: 4).priorProbability == worse.priorProbability)
+        // A trial first seen by a model that already holds its reports (as after a restart) has none.
+        history.trials.append(Trial(id: TrialID(9), state: .running, configuration: Configuration(["x": .double(0.7)])))
+        history.reports[TrialID(9)] = Self.curve(0.7, through: 3)
+        try model.update(history)
+        let restarted = try #require(model.assess(trial: TrialID(9), configuration: Configuration(["x": .double(0.7)]),
+                                                  space: Self.space, reports: Self.curve(0.7, through: 4), bestCompleted: best))
+        #expect(restarted.priorProbability == nil)
+    }
+
     @Test func theSamplerChoosesAtTheMaximumAwayFromRunningTrials() throws {
         let model = CurveModel(fidelity: Self.fidelity, seed: 1)
         let sampler = GPEISampler(seed: 4, initialTrials: 3, curves: model)
@@ -105,7 +138,8 @@ import TrialModel
                 trial.step = step
                 if step >= 2, step < 12, let assessment = model.assess(trial: id, configuration: configuration, space: Self.space,
                                                                       reports: history.reports[id]!, bestCompleted: best),
-                   assessment.probability < Self.fidelity.stopProbability {
+                   Self.fidelity.stops(atStep: step, probability: assessment.probability,
+                                       priorProbability: assessment.priorProbability) {
                     trial.state = .pruned
                     break
                 }

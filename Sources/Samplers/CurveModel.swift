@@ -150,12 +150,17 @@ package final class CurveModel: Sendable {
     let usesBaseline: Bool
     /// Whether the step axis is logarithmic (t = ln s / ln S) or linear (t = (s − 1)/(S − 1)).
     let logSteps: Bool
+    /// The step at which new trials are chosen: nil for max_steps; an earlier step chooses by
+    /// expected improvement at that step over the curves' predicted values there (measured
+    /// against max_steps in docs/benchmarks.md, "Multi-fidelity").
+    package let acquisitionStep: Int?
 
     /// `baseline` and `logSteps` are the defaults measured in docs/benchmarks.md ("Multi-fidelity");
     /// the other settings are kept for `sextant-bench fidelity`.
     package init(fidelity: StudySpec.Fidelity, seed: UInt64, configuration: BayesianOptimizer.Configuration = .init(),
-                 baseline: Bool = true, logSteps: Bool = true) {
+                 baseline: Bool = true, logSteps: Bool = true, acquisitionStep: Int? = nil) {
         self.fidelity = fidelity
+        self.acquisitionStep = acquisitionStep
         self.usesBaseline = baseline
         self.logSteps = logSteps
         self.optimizer = BayesianOptimizer(configuration: configuration)

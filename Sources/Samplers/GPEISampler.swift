@@ -144,23 +144,27 @@ package final class GPEISampler: Sampler {
             return fallback.suggestNow(history)
         }
         var observations: [[Double]] = [], values: [Double] = [], pending: [[Double]] = []
-        for trial in history.warmStart where trial.state == .completed {
-            guard let value = trial.value, value.isFinite else { continue }
-            observations.append(curves.point(of: trial.configuration, in: space) + [1])
-            values.append(snapshot.warp.forward(snapshot.sign * value) - snapshot.baseline(1))
+        // The step coordinate of the acquisition: max_steps (1), or an earlier step.
+        let t = curves.acquisitionStep.map { curves.coordinate(ofStep: $0) } ?? 1
+        if t == 1 {
+            for trial in history.warmStart where trial.state == .completed {
+                guard let value = trial.value, value.isFinite else { continue }
+                observations.append(curves.point(of: trial.configuration, in: space) + [1])
+                values.append(snapshot.warp.forward(snapshot.sign * value) - snapshot.baseline(1))
+            }
         }
         for trial in history.trials {
-            let x = curves.point(of: trial.configuration, in: space) + [1]
+            let x = curves.point(of: trial.configuration, in: space) + [t]
             if let final = snapshot.finals[trial.id] {
                 observations.append(x)
                 // The GP models departures from the step baseline: at max_steps, from its last value.
-                values.append(final - snapshot.baseline(1))
+                values.append(t == 1 ? final - snapshot.baseline(1) : snapshot.model.predictMean([x])[0])
             }
             if trial.state == .running || trial.state == .pending || trial.state == .failed { pending.append(x) }
         }
         guard !observations.isEmpty else { return fallback.suggestNow(history) }
         // The step coordinate is held at max_steps: its only level is 1.
-        let dimensions = Self.dimensions(of: space) + [.discrete(levels: [1])]
+        let dimensions = Self.dimensions(of: space) + [.discrete(levels: [t])]
         let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
         let rule = SearchSpace.ActivityRule(space)
         let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional
@@ -170,7 +174,7 @@ package final class GPEISampler: Sampler {
                                try optimizer.suggest(using: snapshot.model, observations: observations, values: values,
                                                      pending: pending, dimensions: dimensions, seed: callSeed, activity: activity).point
                            },
-                           decode: { space.decode(Array($0.dropLast())) }, pendingPoint: { curves.point(of: $0, in: space) + [1] })
+                           decode: { space.decode(Array($0.dropLast())) }, pendingPoint: { curves.point(of: $0, in: space) + [t] })
     }
 
     /// Searches after a suggestion that rounded to a configuration already tried, before falling

@@ -117,7 +117,7 @@ package struct StudySpec: Sendable, Hashable, Codable {
         /// No trial is stopped by the model before this step. Default 1.
         package var minSteps: Int
         /// A running trial stops when the model gives its final value less than this probability
-        /// of beating the best completed value; 0 turns model-based stopping off. Default 0.15 (docs/benchmarks.md, "Multi-fidelity").
+        /// of beating the best completed value; 0 turns model-based stopping off. Default 0.3 (docs/benchmarks.md, "Multi-fidelity").
         package var stopProbability: Double
         /// ... and only when the trial's own reports have cut that probability below this fraction
         /// of the one the model gave it before them, so a trial is stopped for what its curve
@@ -125,7 +125,7 @@ package struct StudySpec: Sendable, Hashable, Codable {
         /// `hopeless`). 0: no such condition.
         /// Default 0.5 (docs/benchmarks.md, "Multi-fidelity").
         package var stopRatio: Double
-        package init(maxSteps: Int, minSteps: Int = 1, stopProbability: Double = 0.15, stopRatio: Double = 0.5) {
+        package init(maxSteps: Int, minSteps: Int = 1, stopProbability: Double = 0.3, stopRatio: Double = 0.5) {
             self.maxSteps = maxSteps; self.minSteps = minSteps; self.stopProbability = stopProbability
             self.stopRatio = stopRatio
         }

@@ -47,6 +47,9 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "curves: a trial stops only when its reports cut its probability below this fraction of the one before them (0: off).")
     var stopRatio = StudySpec.Fidelity(maxSteps: 52).stopRatio
 
+    @Option(help: "curves: choose new trials by expected improvement at this step (default: max_steps).")
+    var acquisitionStep: Int?
+
     @Option(help: "curves: fidelity.min_steps.")
     var minSteps = StudySpec.Fidelity(maxSteps: 52).minSteps
 
@@ -120,7 +123,8 @@ struct FidelityBench: AsyncParsableCommand {
             let fidelity = StudySpec.Fidelity(maxSteps: Self.maxSteps, minSteps: minSteps, stopProbability: stopProbability,
                                                    stopRatio: stopRatio)
             spec.fidelity = fidelity
-            curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed, baseline: baseline, logSteps: stepScale != "linear")
+            curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed, baseline: baseline, logSteps: stepScale != "linear",
+                                 acquisitionStep: acquisitionStep)
         case "asha":
             pruner = ASHAPruner(minSteps: 1, reductionFactor: 3)
         case "full":

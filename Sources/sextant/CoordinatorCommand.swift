@@ -200,6 +200,9 @@ struct CoordinatorCommand: AsyncParsableCommand {
                 + (fidelity.stopProbability > 0
                     ? "the curve model stops a trial from step \(fidelity.minSteps) when it gives it under "
                         + "\(TrialFormatting.format(fidelity.stopProbability * 100))% chance of beating the best"
+                        + (fidelity.stopRatio > 0
+                            ? " and its reports have cut that chance below \(TrialFormatting.format(fidelity.stopRatio))"
+                                + " of what was expected of it" : "")
                     : "model-based stopping off"))
         }
         if previous > 0 { Console.line("resuming: \(previous) trials already finished") }

@@ -16,7 +16,7 @@ import TrialModel
 
     @Test func readsTheFidelityWithItsDefaults() throws {
         let spec = try StudyFile.parse(Self.study(fidelity: "{max_steps: 52}"), file: "s.yaml")
-        #expect(spec.fidelity == StudySpec.Fidelity(maxSteps: 52, minSteps: 1, stopProbability: 0.15, stopRatio: 0.5))
+        #expect(spec.fidelity == StudySpec.Fidelity(maxSteps: 52, minSteps: 1, stopProbability: 0.3, stopRatio: 0.5))
         let custom = try StudyFile.parse(Self.study(fidelity: "{max_steps: 20, min_steps: 3, stop_probability: 0, stop_ratio: 0}"),
                                          file: "s.yaml")
         #expect(custom.fidelity == StudySpec.Fidelity(maxSteps: 20, minSteps: 3, stopProbability: 0, stopRatio: 0))

@@ -156,10 +156,12 @@ package struct AttemptEntry: Codable, Sendable, Hashable {
     package var finishedAt: Date?
     package var reason: String?
     package var stderrTail: String?
+    /// Every value it reported at the end; nil (left out) for a study that reads only its metric.
+    package var values: [String: Double]?
     package var reports: [TrialEntry.Report]
 
     enum CodingKeys: String, CodingKey {
-        case attempt, state, value, step, worker, reason, reports
+        case attempt, state, value, step, worker, reason, reports, values
         case startedAt = "started_at", finishedAt = "finished_at", stderrTail = "stderr_tail"
     }
 
@@ -167,6 +169,7 @@ package struct AttemptEntry: Codable, Sendable, Hashable {
         self.attempt = attempt.attempt; state = attempt.state; value = StudyDocument.finite(attempt.value)
         step = attempt.step; worker = attempt.worker; startedAt = attempt.startedAt; finishedAt = attempt.finishedAt
         reason = attempt.reason; stderrTail = attempt.stderrTail
+        values = attempt.values.isEmpty ? nil : attempt.values
         reports = attempt.reports.map { TrialEntry.Report(step: $0.step, value: $0.value) }
     }
 
@@ -181,6 +184,7 @@ package struct AttemptEntry: Codable, Sendable, Hashable {
         try container.encode(finishedAt, forKey: .finishedAt)
         try container.encode(reason, forKey: .reason)
         try container.encode(stderrTail, forKey: .stderrTail)
+        try container.encodeIfPresent(values, forKey: .values)
         try container.encode(reports, forKey: .reports)
     }
 }

@@ -108,6 +108,10 @@ extension SQLiteTrialStore {
         migrator.registerMigration("v4-trial-values") { db in
             try db.execute(sql: #"ALTER TABLE trial ADD COLUMN "values" TEXT"#)
         }
+        // An earlier attempt keeps the values it reported, as its trial did.
+        migrator.registerMigration("v5-attempt-values") { db in
+            try db.execute(sql: #"ALTER TABLE attempt ADD COLUMN "values" TEXT"#)
+        }
         return migrator
     }
 }

@@ -60,8 +60,8 @@ extension SQLiteTrialStore {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO attempt (trial_id, attempt, state, value, step, worker, started_at, finished_at, reason,
-                                     stderr_tail, reports)
-                SELECT id, attempt, state, value, step, worker, started_at, finished_at, reason, stderr_tail,
+                                     stderr_tail, "values", reports)
+                SELECT id, attempt, state, value, step, worker, started_at, finished_at, reason, stderr_tail, "values",
                        (SELECT COALESCE(json_group_array(json_array(step, value)), '[]')
                         FROM (SELECT step, value FROM report WHERE trial_id = trial.id ORDER BY step))
                 FROM trial WHERE id = ?
@@ -108,7 +108,7 @@ extension SQLiteTrialStore {
             value: row["value"], step: row["step"], worker: row["worker"],
             startedAt: started.map(Date.init(timeIntervalSince1970:)),
             finishedAt: finished.map(Date.init(timeIntervalSince1970:)),
-            reason: row["reason"], stderrTail: row["stderr_tail"],
+            reason: row["reason"], stderrTail: row["stderr_tail"], values: try values(from: row["values"]),
             reports: pairs.compactMap { pair in
                 pair.count == 2 ? TrialReport(trial: trial, step: Int(pair[0]), value: pair[1]) : nil
             })

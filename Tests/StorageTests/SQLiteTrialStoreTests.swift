@@ -122,4 +122,22 @@ extension SQLiteTrialStoreTests {
         #expect(earlier.first?.worker == "w1" && earlier.first?.step == 2 && earlier.first?.finishedAt != nil)
         #expect(earlier.first?.reports.map(\.step) == [1, 2] && earlier.first?.reports.map(\.value) == [0.6, 0.4])
     }
+
+    /// A completed trial run again keeps, in its earlier attempt, every value it reported.
+    @Test func aRerunKeepsTheEndedAttemptsValues() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteTrialStore(path: path)
+        let study = try store.open(Self.spec, at: Date())
+        let trial = try store.insertTrial(in: study.id, configuration: Configuration(["x": .double(0.2), "o": .string("b")]),
+                                          worker: "w1", at: Date())
+        try store.finish(trial.id, state: .completed, value: 0.3, values: ["val_loss": 0.3, "seconds": 12.5], step: 4,
+                         reason: nil, stderrTail: nil, at: Date())
+        #expect(try store.queueRetry(of: trial.id, in: study.id, at: Date()))
+        try store.rerun(trial.id, entry: try #require(try store.waiting(in: study.id).first).id, at: Date())
+        #expect(try store.trials(in: study.id).first?.values == [:])
+        let earlier = try #require(try store.earlierAttempts(in: study.id).first)
+        #expect(earlier.state == .completed && earlier.value == 0.3)
+        #expect(earlier.values == ["val_loss": 0.3, "seconds": 12.5])
+    }
 }

@@ -206,7 +206,6 @@ struct CoordinatorCommand: AsyncParsableCommand {
                     : "model-based stopping off"))
         }
         if previous > 0 { Console.line("resuming: \(previous) trials already finished") }
-        Console.line("workers connect to \(bind); database \(db)")
 
         var configuration = CoordinatorConfiguration()
         configuration.shutdownGrace = .milliseconds(Int(shutdownGrace * 1000))
@@ -223,6 +222,8 @@ struct CoordinatorCommand: AsyncParsableCommand {
             coordinator.shutdown()
         }
         defer { signals.cancel() }
+        // Ready: from this line on, SIGTERM or SIGINT stops the study cleanly.
+        Console.line("workers connect to \(bind); database \(db)")
         let end: StudyEnd
         do {
             end = try await coordinator.run()

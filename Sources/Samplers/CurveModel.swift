@@ -321,8 +321,8 @@ package final class CurveModel: Sendable {
             probability = chance(mean, sd, of: target)
             priorProbability = prior.map { chance($0.mean, $0.sd, of: target) }
         }
-        return CurveAssessment(probability: probability, priorProbability: priorProbability, final: forecast[forecast.count - 1], target: target.map(studyUnits),
-                               forecast: forecast)
+        return CurveAssessment(probability: probability, priorProbability: priorProbability, final: forecast[forecast.count - 1],
+                               target: target.map(studyUnits), forecast: forecast)
     }
 
 }

@@ -163,7 +163,7 @@ package final class GPEISampler: Sampler {
             if trial.state == .running || trial.state == .pending || trial.state == .failed { pending.append(x) }
         }
         guard !observations.isEmpty else { return fallback.suggestNow(history) }
-        // The step coordinate is held at max_steps: its only level is 1.
+        // The step coordinate is held at t: its only level.
         let dimensions = Self.dimensions(of: space) + [.discrete(levels: [t])]
         let callSeed = seed &+ UInt64(history.trials.count) &* 0x9E37_79B9_7F4A_7C15
         let rule = SearchSpace.ActivityRule(space)

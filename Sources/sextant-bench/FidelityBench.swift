@@ -172,7 +172,8 @@ struct FidelityBench: AsyncParsableCommand {
             var stop = false
             if step < Self.maxSteps {
                 if let pruner { stop = pruner.shouldPrune(trial: id, step: step, history: history) }
-                if let curves, let fidelity = spec.fidelity, fidelity.stops(atStep: step, probability: 0),
+                // Every report is assessed, as the coordinator does: the first one keeps what was expected of the trial.
+                if let curves, let fidelity = spec.fidelity,
                    let assessment = curves.assess(trial: id, configuration: trials[trial.index].configuration, space: space,
                                                   reports: history.values[id] ?? [:], bestCompleted: bestCompleted) {
                     stop = stop || fidelity.stops(atStep: step, probability: assessment.probability,

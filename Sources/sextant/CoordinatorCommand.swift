@@ -202,7 +202,7 @@ struct CoordinatorCommand: AsyncParsableCommand {
                         + "\(TrialFormatting.format(fidelity.stopProbability * 100))% chance of beating the best"
                         + (fidelity.stopRatio > 0
                             ? " and its reports have cut that chance below \(TrialFormatting.format(fidelity.stopRatio))"
-                                + " of what was expected of it" : "")
+                                + " times what was expected of it" : "")
                     : "model-based stopping off"))
         }
         if previous > 0 { Console.line("resuming: \(previous) trials already finished") }

@@ -62,7 +62,7 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "GP-EI: quasi-random trials before the first model.")
     var initialTrials = StudySpec.Optimizer().initialTrials
 
-    @Option(help: "Write every trial (start order, epochs, final value) of every run to this JSON file.")
+    @Option(help: "Write every trial (start order, epochs, final value, the epoch-52 value a stopped one would have reached) of every run to this JSON file.")
     var jsonOut: String?
 
     static let maxSteps = 52
@@ -121,10 +121,10 @@ struct FidelityBench: AsyncParsableCommand {
         switch method {
         case "curves":
             let fidelity = StudySpec.Fidelity(maxSteps: Self.maxSteps, minSteps: minSteps, stopProbability: stopProbability,
-                                                   stopRatio: stopRatio)
+                                              stopRatio: stopRatio)
             spec.fidelity = fidelity
             curves = CurveModel(fidelity: fidelity, seed: spec.optimizer.seed, baseline: baseline, logSteps: stepScale != "linear",
-                                 acquisitionStep: acquisitionStep)
+                                acquisitionStep: acquisitionStep)
         case "asha":
             pruner = ASHAPruner(minSteps: 1, reductionFactor: 3)
         case "full":
@@ -177,7 +177,7 @@ struct FidelityBench: AsyncParsableCommand {
                    let assessment = curves.assess(trial: id, configuration: trials[trial.index].configuration, space: space,
                                                   reports: history.values[id] ?? [:], bestCompleted: bestCompleted) {
                     stop = stop || fidelity.stops(atStep: step, probability: assessment.probability,
-                                                               priorProbability: assessment.priorProbability)
+                                                  priorProbability: assessment.priorProbability)
                 }
             }
             if step == Self.maxSteps || stop {

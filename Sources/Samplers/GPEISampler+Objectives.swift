@@ -128,18 +128,17 @@ extension GPEISampler {
             return high + 0.1 * max(high - low, 1e-9)
         }
         // Extra candidates are drawn around trials on the front.
-        let anchors = Pareto.front(feasible.map { i in warped.map { $0[i] } }).prefix(optimizer.configuration.anchors)
-            .map { observations[feasible[$0]] }
+        let observedFront = feasible.map { i in warped.map { $0[i] } }
+        let anchors = Pareto.front(observedFront).prefix(optimizer.configuration.anchors).map { observations[feasible[$0]] }
         return try untried(history, pending: pending, search: { pending in
             let snapped = pending.map { zip($0, dimensions).map { $0.isNaN ? .nan : $1.snap($0) } }
             let believedObjectives = try objectiveModels.map { try $0.conditionedOnFantasies(snapped) }
             let believedBounds = try boundModels.map { try $0.conditionedOnFantasies(snapped) }
-            var front = feasible.map { i in warped.map { $0[i] } }
             // Pending points believed feasible join the front at their believed values.
-            for point in snapped {
-                let means = objectiveModels.map { $0.predict([point]).mean[0] }
-                let inside = zip(modelBounds, boundModels).allSatisfy { bound, model in bound.admits(model.predict([point]).mean[0]) }
-                if inside { front.append(means) }
+            var front = observedFront
+            let pendingMeans = objectiveModels.map { $0.predictMean(snapped) }, pendingBounds = boundModels.map { $0.predictMean(snapped) }
+            for p in snapped.indices where zip(modelBounds, pendingBounds).allSatisfy({ $0.admits($1[p]) }) {
+                front.append(pendingMeans.map { $0[p] })
             }
             let region = front.isEmpty ? nil : NondominatedRegion(reference: reference, points: Pareto.front(front).map { front[$0] })
             let acquisition = LogEHVIAcquisition(

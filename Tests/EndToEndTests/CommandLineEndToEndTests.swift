@@ -86,23 +86,34 @@ import Testing
         #expect((object["trials"] as? [[String: Any]])?.count == 4)
     }
 
-    /// The shipped two-objective example, run by the demo's workers (a smaller budget): every trial
-    /// reports loss, training time and weight count, and the demo ends with the front.
-    @Test func theDemoRunsTheParetoExample() async throws {
+    /// Runs the demo on a shipped example made smaller (each line replaced must be in it) and
+    /// returns its output and `export --format json` of its database.
+    static func demo(example name: String, smaller lines: [(String, String)]) async throws -> (String, [String: Any]) {
         let box = try Sandbox()
-        let example = try String(contentsOf: SextantProcess.root.appendingPathComponent("docs/examples/mlp-digits-pareto.yaml"), encoding: .utf8)
-        let smaller = example.replacingOccurrences(of: "budget: {trials: 40}", with: "budget: {trials: 6}")
-            .replacingOccurrences(of: "epochs:        {type: int, low: 2, high: 30}", with: "epochs:        {type: int, low: 1, high: 3}")
-        #expect(smaller != example && smaller.contains("high: 3}"), "the example's budget and epochs lines moved")
-        let studyPath = try box.write("pareto.yaml", smaller)
-        // A debug build beside the other end-to-end suites: give the demo time.
+        let example = try String(contentsOf: SextantProcess.root.appendingPathComponent("docs/examples/\(name)"), encoding: .utf8)
+        var smaller = example
+        for (line, replacement) in lines {
+            #expect(smaller.contains(line), "the example's line '\(line)' moved")
+            smaller = smaller.replacingOccurrences(of: line, with: replacement)
+        }
+        let studyPath = try box.write(name, smaller)
+        // A debug build beside the other end-to-end suites (the curve model refits per trial): give the demo time.
         let (status, out, err) = try await SextantProcess.run(["demo", "--study", studyPath, "--directory", "run"], in: box.directory,
                                                               timeout: .seconds(150))
         #expect(status == 0, "\(err)")
+        let (_, json, _) = try await SextantProcess.run(["export", "--format", "json", "--db", "run/demo.db"], in: box.directory)
+        return (out, try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]))
+    }
+
+    /// The shipped two-objective example, run by the demo's workers (a smaller budget): every trial
+    /// reports loss, training time and weight count, and the demo ends with the front.
+    @Test func theDemoRunsTheParetoExample() async throws {
+        let (out, object) = try await Self.demo(example: "mlp-digits-pareto.yaml", smaller: [
+            ("budget: {trials: 40}", "budget: {trials: 6}"),
+            ("epochs:        {type: int, low: 2, high: 30}", "epochs:        {type: int, low: 1, high: 3}"),
+        ])
         #expect(out.contains("finished 6 trials in") && out.contains("Pareto front: "), "\(out)")
         #expect(out.contains("(val_loss minimize, train_seconds minimize)"), "\(out)")
-        let (_, json, _) = try await SextantProcess.run(["export", "--format", "json", "--db", "run/demo.db"], in: box.directory)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let trials = try #require(object["trials"] as? [[String: Any]])
         #expect(trials.count == 6)
         for trial in trials where trial["state"] as? String == "completed" {
@@ -119,20 +130,11 @@ import Testing
     /// The shipped fidelity example, run by the demo (a smaller budget and fidelity): every trial
     /// gets the maximum step, the model stops some trials early, and the demo reports the best.
     @Test func theDemoRunsTheFidelityExample() async throws {
-        let box = try Sandbox()
-        let example = try String(contentsOf: SextantProcess.root.appendingPathComponent("docs/examples/mlp-digits-fidelity.yaml"),
-                                 encoding: .utf8)
-        let smaller = example.replacingOccurrences(of: "budget: {trials: 60}", with: "budget: {trials: 12}")
-            .replacingOccurrences(of: "fidelity: {max_steps: 27}", with: "fidelity: {max_steps: 8}")
-        #expect(smaller != example && smaller.contains("max_steps: 8}"), "the example's budget and fidelity lines moved")
-        let studyPath = try box.write("fidelity.yaml", smaller)
-        // A debug build beside the other end-to-end suites, refitting the curve model per trial: give the demo time.
-        let (status, out, err) = try await SextantProcess.run(["demo", "--study", studyPath, "--directory", "run"], in: box.directory,
-                                                              timeout: .seconds(150))
-        #expect(status == 0, "\(err)")
+        let (out, object) = try await Self.demo(example: "mlp-digits-fidelity.yaml", smaller: [
+            ("budget: {trials: 60}", "budget: {trials: 12}"),
+            ("fidelity: {max_steps: 27}", "fidelity: {max_steps: 8}"),
+        ])
         #expect(out.contains("finished 12 trials in") && out.contains("best trial #"), "\(out)")
-        let (_, json, _) = try await SextantProcess.run(["export", "--format", "json", "--db", "run/demo.db"], in: box.directory)
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         let trials = try #require(object["trials"] as? [[String: Any]])
         #expect(trials.count == 12)
         // A completed trial trained to max_steps; a stopped one says the model stopped it.

@@ -68,6 +68,10 @@ class Study:
     def _better(self, a: float, b: float) -> bool:
         return a > b if self.goal == "maximize" else a < b
 
+    def _value(self, trial: TrialRecord, name: str) -> Optional[float]:
+        """A trial's final value of `name`: from its values, or its `value` for the metric."""
+        return trial.values.get(name, trial.value if name == self.metric else None)
+
     @property
     def objectives(self) -> List[Tuple[str, str]]:
         """(name, goal) of each objective: the study's `metrics`, or its one `metric`."""
@@ -77,7 +81,7 @@ class Study:
     def feasible(self, trial: TrialRecord) -> bool:
         """Whether a trial's values meet every constraint of the study (a missing value does not)."""
         for bound in self.spec.get("constraints") or []:
-            value = trial.values.get(bound["name"], trial.value if bound["name"] == self.metric else None)
+            value = self._value(trial, bound["name"])
             if value is None or (bound.get("max") is not None and value > bound["max"]) \
                     or (bound.get("min") is not None and value < bound["min"]):
                 return False
@@ -94,7 +98,7 @@ class Study:
                 continue
             point = []
             for name, goal in objectives:
-                value = trial.values.get(name, trial.value if name == self.metric else None)
+                value = self._value(trial, name)
                 if value is None:
                     break
                 point.append(-value if goal == "maximize" else value)

@@ -51,6 +51,7 @@ extension StudyCoordinator {
         }
         try store.rerun(id, entry: entry, at: timekeeper.date)
         reports.forget(trial: id)
+        curves?.forgetPrior(of: id)
         pruneDecisions[id] = nil
         forecasts[id] = nil
         trials.update(id) { trial in

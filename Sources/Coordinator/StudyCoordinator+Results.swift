@@ -50,10 +50,13 @@ extension StudyCoordinator {
     /// gives it too little chance of beating the best completed value (`Fidelity.stopProbability`).
     /// The decision is about `step`: the worker ignores it if the trial has reported a later step,
     /// which is assessed in turn. `peer` sent the report; the decision goes to it while it holds the trial.
-    func judge(_ id: TrialID, step: Int, peer: PeerID, _ assessment: CurveAssessment?) {
+    /// What the model expected of the trial before its reports is stored when first taken, so a
+    /// restarted coordinator judges the trial against it too.
+    func judge(_ id: TrialID, step: Int, peer: PeerID, _ assessment: CurveAssessment?) throws {
         assessing.remove(id)
         guard let trial = trials[id], trial.state == .running else { reassess[id] = nil; return }
         if let assessment { forecasts[id] = assessment.forecast }
+        if let prior = assessment?.newPrior { try store.record(prior, of: id) }
         if let fidelity = spec.fidelity, let assessment, pruneDecisions[id] == nil,
            fidelity.stops(atStep: step, probability: assessment.probability, priorProbability: assessment.priorProbability),
            workers[peer]?.running.contains(id) == true {

@@ -21,6 +21,7 @@ extension StudyCoordinator {
         }
         try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: timekeeper.date)
         reports.forget(trial: id)
+        curves?.forgetPrior(of: id)
         pruneDecisions[id] = nil
         forecasts[id] = nil
         trials.update(id) { $0.state = .pending; $0.worker = nil }

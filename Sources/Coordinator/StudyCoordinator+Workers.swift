@@ -54,12 +54,13 @@ extension StudyCoordinator {
         for id in hello.running {
             guard let trial = trials[id], !trial.state.isFinished else { continue }
             if unclaimed.removeValue(forKey: id) != nil {
-                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: timekeeper.date)
+                try store.reclaim(id, worker: hello.worker)
                 trials.update(id) { $0.worker = hello.worker }
                 logger.info("trial reclaimed by its worker", metadata: ["trial": "\(id)", "worker": "\(hello.worker)"])
             } else if let index = requeued.firstIndex(of: id) {
                 requeued.remove(at: index)
                 try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: timekeeper.date)
+                curves?.forgetPrior(of: id)
                 trials.update(id) { $0.state = .running; $0.worker = hello.worker }
             }
             running.insert(id)

@@ -176,7 +176,7 @@ package actor StudyCoordinator {
                 case .suggested(let result, let latency):
                     recordLatency(latency)
                     try accept(result)
-                case .assessed(let trial, let step, let peer, let assessment): judge(trial, step: step, peer: peer, assessment)
+                case .assessed(let trial, let step, let peer, let assessment): try judge(trial, step: step, peer: peer, assessment)
                 case .curvesRefitted:
                     refitting = false
                     if refitAgain { refitCurves() }
@@ -220,7 +220,9 @@ package actor StudyCoordinator {
         }
         // Reruns asked for while no coordinator ran: in line before the budget is checked.
         _ = try store.batch { readQueue() }
-        // The curve model is rebuilt from the stored reports.
+        // The curve model is rebuilt from the stored reports, and takes back what it expected of
+        // the trials before their reports.
+        curves?.restore(priors: try store.curvePriors(in: study.id))
         refitCurves()
     }
 

@@ -91,8 +91,11 @@ package struct CurveAssessment: Sendable {
     /// The probability that the trial's final value beats `target` (1 while no trial has finished).
     package var probability: Double
     /// The same probability before the trial's own reports: from the model it was first assessed
-    /// with, had it reported nothing (nil when that model already held its reports, as after a restart).
+    /// with, had it reported nothing (nil when that model already held its reports).
     package var priorProbability: Double?
+    /// The prediction behind `priorProbability` when this assessment took it (the trial's first),
+    /// for the coordinator to store; nil when it was known before or there is none.
+    package var newPrior: CurvePrior?
     /// Its predicted final value and 95% band, in the study's units.
     package var final: CurveForecastPoint
     /// The value to beat: the best completed value of the study (or of the warm-start trials);
@@ -139,9 +142,10 @@ package final class CurveModel: Sendable {
     let optimizer: BayesianOptimizer
     let fitter: ModelFitter
     private let snapshot = Mutex<CurveSnapshot?>(nil)
-    /// Each assessed trial's predicted final value (mean and standard deviation, model units)
-    /// before its own reports, taken at its first assessment when the model held none of them.
-    private let priors = Mutex<[TrialID: (mean: Double, sd: Double)?]>([:])
+    /// Each assessed trial's predicted final value before its own reports (in the study's units,
+    /// so that it reads the same after a refit that warps values differently), taken at its first
+    /// assessment when the model held none of them; nil when it held some.
+    private let priors = Mutex<[TrialID: CurvePrior?]>([:])
 
     /// The most points the GP is fit on (see `GPEISampler.subset`); curves are thinned first.
     package static let maxObservations = 1000
@@ -165,6 +169,19 @@ package final class CurveModel: Sendable {
         self.logSteps = logSteps
         self.optimizer = BayesianOptimizer(configuration: configuration)
         self.fitter = ModelFitter(optimizer: optimizer, seed: seed ^ 0x6375_7276_6573)
+    }
+
+    /// Takes back the predictions stored of earlier assessments (a coordinator that restarts).
+    package func restore(priors stored: [TrialID: CurvePrior]) {
+        priors.withLock { priors in
+            for (trial, prior) in stored { priors[trial] = prior }
+        }
+    }
+
+    /// Drops what was expected of a trial whose reports were cleared for another attempt: its
+    /// next first assessment takes it again.
+    package func forgetPrior(of trial: TrialID) {
+        _ = priors.withLock { $0.removeValue(forKey: trial) }
     }
 
     /// The last model `update` fitted, if any.
@@ -287,12 +304,18 @@ package final class CurveModel: Sendable {
         let held = snapshot.included[trial] ?? []
         let new = Self.keptSteps(of: curve.keys).filter { !held.contains($0) }
         let baseline = snapshot.baseline
-        let prior = priors.withLock { priors -> (mean: Double, sd: Double)? in
+        func studyUnits(_ w: Double) -> Double { snapshot.sign * snapshot.warp.inverse(w) }
+        func modelUnits(_ v: Double) -> Double { snapshot.warp.forward(snapshot.sign * v) }
+        var newPrior: CurvePrior?
+        let prior = priors.withLock { priors -> CurvePrior? in
             if let known = priors[trial] { return known }
-            var first: (mean: Double, sd: Double)?
+            var first: CurvePrior?
             if held.isEmpty {
                 let before = snapshot.model.predict([x + [1]])
-                first = (before.mean[0] + baseline(1), max(before.variance[0], 0).squareRoot())
+                let mean = before.mean[0] + baseline(1), sd = max(before.variance[0], 0).squareRoot()
+                let a = studyUnits(mean - sd), b = studyUnits(mean + sd)
+                first = CurvePrior(mean: studyUnits(mean), low: min(a, b), high: max(a, b))
+                newPrior = first
             }
             priors[trial] = first
             return first
@@ -305,8 +328,7 @@ package final class CurveModel: Sendable {
         var posterior = model.predict(steps.map { x + [coordinate(ofStep: $0)] })
         for (k, step) in steps.enumerated() { posterior.mean[k] += baseline(coordinate(ofStep: step)) }
         var target = snapshot.bestFinished
-        if let best = bestCompleted, best.isFinite { target = min(target ?? .infinity, snapshot.warp.forward(snapshot.sign * best)) }
-        func studyUnits(_ w: Double) -> Double { snapshot.sign * snapshot.warp.inverse(w) }
+        if let best = bestCompleted, best.isFinite { target = min(target ?? .infinity, modelUnits(best)) }
         let forecast = steps.indices.map { k -> CurveForecastPoint in
             let mean = posterior.mean[k], spread = 1.96 * max(posterior.variance[k], 0).squareRoot()
             let a = studyUnits(mean - spread), b = studyUnits(mean + spread)
@@ -319,10 +341,10 @@ package final class CurveModel: Sendable {
         var probability = 1.0, priorProbability: Double?
         if let target {
             probability = chance(mean, sd, of: target)
-            priorProbability = prior.map { chance($0.mean, $0.sd, of: target) }
+            priorProbability = prior.map { chance(modelUnits($0.mean), abs(modelUnits($0.high) - modelUnits($0.low)) / 2, of: target) }
         }
-        return CurveAssessment(probability: probability, priorProbability: priorProbability, final: forecast[forecast.count - 1],
-                               target: target.map(studyUnits), forecast: forecast)
+        return CurveAssessment(probability: probability, priorProbability: priorProbability, newPrior: newPrior,
+                               final: forecast[forecast.count - 1], target: target.map(studyUnits), forecast: forecast)
     }
 
 }

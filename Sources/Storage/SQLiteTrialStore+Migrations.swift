@@ -112,6 +112,18 @@ extension SQLiteTrialStore {
         migrator.registerMigration("v5-attempt-values") { db in
             try db.execute(sql: #"ALTER TABLE attempt ADD COLUMN "values" TEXT"#)
         }
+        // What the curve model predicted of a trial before its reports (a study with a fidelity),
+        // so that a restarted coordinator judges a running trial's curve against it as before.
+        migrator.registerMigration("v6-curve-priors") { db in
+            try db.execute(sql: """
+                CREATE TABLE curve_prior (
+                    trial_id INTEGER PRIMARY KEY REFERENCES trial(id) ON DELETE CASCADE,
+                    mean DOUBLE NOT NULL,
+                    low DOUBLE NOT NULL,
+                    high DOUBLE NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

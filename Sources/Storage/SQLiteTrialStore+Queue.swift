@@ -71,6 +71,7 @@ extension SQLiteTrialStore {
                 finished_at = NULL, reason = NULL, stderr_tail = NULL, "values" = NULL WHERE id = ?
                 """, arguments: [trial.rawValue])
             try db.execute(sql: "DELETE FROM report WHERE trial_id = ?", arguments: [trial.rawValue])
+            try db.execute(sql: "DELETE FROM curve_prior WHERE trial_id = ?", arguments: [trial.rawValue])
             try db.execute(sql: "UPDATE queue SET used_at = ?, trial_id = ? WHERE id = ?",
                            arguments: [date.timeIntervalSince1970, trial.rawValue, entry.rawValue])
         }

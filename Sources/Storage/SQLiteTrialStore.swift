@@ -208,6 +208,32 @@ extension SQLiteTrialStore {
                 sql: #"UPDATE trial SET state = ?, attempt = ?, worker = ?, started_at = ?, step = NULL, value = NULL, "values" = NULL WHERE id = ?"#
             ).execute(arguments: [state.rawValue, attempt, worker, date.timeIntervalSince1970, trial.rawValue])
             try db.cachedStatement(sql: "DELETE FROM report WHERE trial_id = ?").execute(arguments: [trial.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM curve_prior WHERE trial_id = ?").execute(arguments: [trial.rawValue])
+        }
+    }
+
+    package func reclaim(_ trial: TrialID, worker: String) throws {
+        try write { db in
+            try db.cachedStatement(sql: "UPDATE trial SET worker = ? WHERE id = ?").execute(arguments: [worker, trial.rawValue])
+        }
+    }
+
+    package func record(_ prior: CurvePrior, of trial: TrialID) throws {
+        try write { db in
+            try db.cachedStatement(sql: "INSERT OR REPLACE INTO curve_prior (trial_id, mean, low, high) VALUES (?, ?, ?, ?)")
+                .execute(arguments: [trial.rawValue, prior.mean, prior.low, prior.high])
+        }
+    }
+
+    package func curvePriors(in study: StudyID) throws -> [TrialID: CurvePrior] {
+        try read { db in
+            var priors: [TrialID: CurvePrior] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT curve_prior.* FROM curve_prior JOIN trial ON trial.id = curve_prior.trial_id WHERE trial.study_id = ?
+                """, arguments: [study.rawValue]) {
+                priors[TrialID(row["trial_id"])] = CurvePrior(mean: row["mean"], low: row["low"], high: row["high"])
+            }
+            return priors
         }
     }
 

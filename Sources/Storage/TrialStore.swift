@@ -40,8 +40,16 @@ package protocol TrialStore: TrialQueue {
     func insertTrial(in study: StudyID, configuration: Configuration, worker: String, at date: Date) throws -> Trial
     /// Hands an existing trial to another attempt (after its worker was lost).
     func restart(_ trial: TrialID, attempt: Int, worker: String?, state: TrialState, at date: Date) throws
+    /// Gives a running trial to the worker that still runs it after the coordinator restarted:
+    /// its start, attempt and reports stay.
+    func reclaim(_ trial: TrialID, worker: String) throws
     /// Stores an intermediate value; a repeated step overwrites the earlier value.
     func record(_ report: TrialReport, at date: Date) throws
+    /// Stores what the curve model predicted of a trial before its reports (kept until the
+    /// trial's reports are cleared for another attempt).
+    func record(_ prior: CurvePrior, of trial: TrialID) throws
+    /// The stored predictions of `record(_:of:)` of a study's trials.
+    func curvePriors(in study: StudyID) throws -> [TrialID: CurvePrior]
     /// Stores the end of a trial; `values` are the final values of every metric and constrained
     /// value (`StudySpec.reportedNames`), empty for a study that reads only its metric.
     func finish(

@@ -76,6 +76,17 @@ package struct TrialReport: Sendable, Hashable, Codable {
     package init(trial: TrialID, step: Int, value: Double) { self.trial = trial; self.step = step; self.value = value }
 }
 
+/// What the learning-curve model predicted of a trial's final value before the trial reported
+/// anything, in the study's units: the mean, and the values one standard deviation to either
+/// side (`low` ≤ `high`; the model is Gaussian in its warped units, so they need not be symmetric
+/// about the mean). Stored, so that a coordinator that restarts judges the trial as before.
+package struct CurvePrior: Sendable, Hashable, Codable {
+    package var mean: Double
+    package var low: Double
+    package var high: Double
+    package init(mean: Double, low: Double, high: Double) { self.mean = mean; self.low = low; self.high = high }
+}
+
 extension Collection where Element == Trial {
     /// The completed trial with the best value for `goal`, the earliest on ties.
     package func best(for goal: Goal) -> Trial? {

@@ -108,6 +108,41 @@ import TrialModel
         #expect(restarted.priorProbability == nil)
     }
 
+    /// The expectation a first assessment takes is handed out once, to be stored; a model rebuilt
+    /// on the trial's reports (a restarted coordinator) given it back judges the trial as before.
+    @Test func aStoredExpectationOutlivesTheModel() throws {
+        let model = CurveModel(fidelity: Self.fidelity, seed: 1)
+        try model.update(Self.history())
+        let x = Configuration(["x": .double(0.3)]), best = Self.loss(0.2, 12)
+        let reports = Self.curve(0.3, through: 3).mapValues { $0 + 0.2 }
+        let first = try #require(model.assess(trial: TrialID(7), configuration: x, space: Self.space, reports: reports,
+                                              bestCompleted: best))
+        let prior = try #require(first.newPrior)
+        #expect(prior.low < prior.mean && prior.mean < prior.high, "\(prior)")
+        #expect(abs(prior.mean - Self.loss(0.3, 12)) < 0.1, "\(prior)")
+        let again = try #require(model.assess(trial: TrialID(7), configuration: x, space: Self.space, reports: reports,
+                                              bestCompleted: best))
+        #expect(again.newPrior == nil && again.priorProbability == first.priorProbability)
+
+        var history = Self.history()
+        history.trials.append(Trial(id: TrialID(7), state: .running, configuration: x))
+        history.reports[TrialID(7)] = reports
+        let rebuilt = CurveModel(fidelity: Self.fidelity, seed: 1)
+        try rebuilt.update(history)
+        rebuilt.restore(priors: [TrialID(7): prior])
+        let resumed = try #require(rebuilt.assess(trial: TrialID(7), configuration: x, space: Self.space,
+                                                  reports: reports, bestCompleted: best))
+        let expected = try #require(first.priorProbability), restored = try #require(resumed.priorProbability)
+        #expect(abs(restored - expected) < 0.02, "\(restored) against \(expected)")
+        #expect(resumed.newPrior == nil)
+        // Forgotten (its reports cleared for another attempt), the next first assessment takes it again.
+        rebuilt.forgetPrior(of: TrialID(7))
+        #expect(rebuilt.assess(trial: TrialID(7), configuration: x, space: Self.space, reports: reports,
+                               bestCompleted: best)?.priorProbability == nil, "the rebuilt model holds its reports")
+        #expect(rebuilt.assess(trial: TrialID(10), configuration: x, space: Self.space, reports: reports,
+                               bestCompleted: best)?.newPrior != nil)
+    }
+
     @Test func theSamplerChoosesAtTheMaximumAwayFromRunningTrials() throws {
         let model = CurveModel(fidelity: Self.fidelity, seed: 1)
         let sampler = GPEISampler(seed: 4, initialTrials: 3, curves: model)

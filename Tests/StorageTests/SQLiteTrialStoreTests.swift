@@ -71,6 +71,40 @@ import TrialModel
         #expect(try store.reports(in: study.id).isEmpty)
     }
 
+    /// A worker that still runs its trial after the coordinator restarted takes it back as it was:
+    /// same attempt, start and reports, and what the curve model expected of it.
+    @Test func aReclaimedTrialKeepsItsReportsAndItsPrior() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let started = Date(timeIntervalSince1970: 1_000)
+        let (study, trial): (StudyRecord, Trial)
+        let prior = CurvePrior(mean: 0.3, low: 0.25, high: 0.4)
+        do {
+            let store = try SQLiteTrialStore(path: path)
+            study = try store.open(Self.spec, at: started)
+            trial = try store.insertTrial(in: study.id, configuration: Configuration(["x": .double(0.1), "o": .string("a")]),
+                                          worker: "w1", at: started)
+            try store.record(TrialReport(trial: trial.id, step: 1, value: 3), at: started)
+            try store.record(prior, of: trial.id)
+        }
+        let store = try SQLiteTrialStore(path: path)
+        try store.reclaim(trial.id, worker: "w1-again")
+        let stored = try #require(try store.trials(in: study.id).first)
+        #expect(stored.worker == "w1-again" && stored.attempt == 1 && stored.state == .running && stored.step == 1)
+        #expect(stored.startedAt == started)
+        #expect(try store.reports(in: study.id).map(\.step) == [1])
+        #expect(try store.curvePriors(in: study.id) == [trial.id: prior])
+        // Another attempt starts from nothing: no reports, no prior.
+        try store.restart(trial.id, attempt: 2, worker: "w2", state: .running, at: Date())
+        #expect(try store.curvePriors(in: study.id).isEmpty)
+        // Likewise a rerun.
+        try store.record(prior, of: trial.id)
+        try store.finish(trial.id, state: .completed, value: 0.2, step: 1, reason: nil, stderrTail: nil, at: Date())
+        #expect(try store.queueRetry(of: trial.id, in: study.id, at: Date()))
+        try store.rerun(trial.id, entry: try #require(try store.waiting(in: study.id).first).id, at: Date())
+        #expect(try store.curvePriors(in: study.id).isEmpty)
+    }
+
     @Test func readingAMissingDatabaseSaysWhatToDo() {
         let error = #expect(throws: StorageError.self) { try SQLiteTrialStore(readingAt: "/nonexistent/x.db") }
         #expect(error?.description.contains("no study database at /nonexistent/x.db") == true)

@@ -146,7 +146,8 @@ import TrialModel
             #expect(references.map { $0["table"] as String } == ["study"])
             #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
             #expect(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-                == ["v1-studies-trials-reports", "v2-study-state-check", "v3-queue-attempts", "v4-trial-values", "v5-attempt-values"])
+                == ["v1-studies-trials-reports", "v2-study-state-check", "v3-queue-attempts", "v4-trial-values", "v5-attempt-values",
+                   "v6-curve-priors"])
         }
         // The CHECK now holds on the migrated table; the id of the deleted study is not given out again.
         let update = #expect(throws: DatabaseError.self) {

@@ -11,14 +11,22 @@ import WireProtocol
 // Results: reports and pruning decisions, final results, and the end of the study.
 
 extension StudyCoordinator {
+    /// Stores a report of the trial's current attempt. One older than the trial's latest (sent
+    /// again by a worker that rejoined) fills in the curve without a decision: decisions are
+    /// about the latest step.
     func record(_ report: Report, from peer: PeerID) throws {
-        guard let trial = trials[report.trial], trial.state == .running, report.value.isFinite else {
+        guard let trial = trials[report.trial], trial.state == .running, report.attempt == trial.attempt, report.value.isFinite
+        else {
             send(.decision(Decision(trial: report.trial, step: report.step, action: .continue)), to: peer)
             return
         }
         try store.record(TrialReport(trial: report.trial, step: report.step, value: report.value), at: timekeeper.date)
         trials.update(report.trial) { $0.step = max(trial.step ?? 0, report.step) }
         reports.record(trial: report.trial, step: report.step, value: report.value)
+        guard report.step >= trial.step ?? 0 else {
+            send(.decision(Decision(trial: report.trial, step: report.step, action: .continue)), to: peer)
+            return
+        }
         let why = pruner?.pruneReason(trial: report.trial, step: report.step, history: reports)
         if let why {
             logger.info("trial pruned", metadata: ["trial": "\(report.trial)", "step": "\(report.step)", "reason": "\(why)"])

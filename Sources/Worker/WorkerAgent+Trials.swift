@@ -30,10 +30,17 @@ extension WorkerAgent {
                 onEvent(.joined(study: welcome.study))
             }
             welcomed = true
+            // A WELCOME answers a join: to a coordinator that may have restarted, and lost what
+            // was sent meanwhile.
+            for id in running.keys.sorted() { resendReports(of: id) }
             resendResults()
         case .trial(let assignment): start(assignment)
-        case .decision(let decision): decide(decision)
-        case .ack(let ack): unacknowledged[ack.trial] = nil
+        case .decision(let decision):
+            unanswered[decision.trial]?.removeAll { $0.step <= decision.step }
+            decide(decision)
+        case .ack(let ack):
+            unacknowledged[ack.trial] = nil
+            unanswered[ack.trial] = nil
         case .heartbeat: break
         case .bye(let bye):
             logger.info("coordinator said bye", metadata: ["reason": "\(bye.reason)"])
@@ -77,8 +84,18 @@ extension WorkerAgent {
         }
     }
 
+    /// The trial's reports no DECISION answered, in the order they were made.
+    func resendReports(of id: TrialID) {
+        for report in unanswered[id] ?? [] { send(.report(report)) }
+    }
+
+    /// Each RESULT not acknowledged, after its trial's unanswered reports: a coordinator stores a
+    /// trial's reports only while it runs.
     func resendResults() {
-        for result in unacknowledged.values.sorted(by: { $0.trial < $1.trial }) { send(.result(result)) }
+        for result in unacknowledged.values.sorted(by: { $0.trial < $1.trial }) {
+            resendReports(of: result.trial)
+            send(.result(result))
+        }
     }
 
     func start(_ assignment: TrialAssignment) {
@@ -130,7 +147,10 @@ extension WorkerAgent {
         trial.reports += 1
         let step = line.step ?? trial.reports
         running[id] = trial
-        send(.report(Report(trial: id, attempt: trial.assignment.attempt, step: step, value: line.value)))
+        let report = Report(trial: id, attempt: trial.assignment.attempt, step: step, value: line.value)
+        if unanswered[id, default: []].count >= Self.maxUnanswered { unanswered[id]!.removeFirst() }
+        unanswered[id, default: []].append(report)
+        send(.report(report))
     }
 
     func finished(_ id: TrialID, _ outcome: ProcessOutcome) {
@@ -138,7 +158,7 @@ extension WorkerAgent {
         trial.deadline?.cancel()
         let result = Self.result(for: trial.assignment, outcome: outcome)
         onEvent(.trialEnded(id: id, outcome: result.outcome, value: result.value, reason: result.reason))
-        if outcome.stopReason == .shutdown { return }
+        if outcome.stopReason == .shutdown { unanswered[id] = nil; return }
         unacknowledged[id] = result
         send(.result(result))
     }

@@ -85,6 +85,11 @@ package actor WorkerAgent {
     var running: [TrialID: Running] = [:]
     /// Results sent but not yet acknowledged, resent on every heartbeat.
     var unacknowledged: [TrialID: TrialResult] = [:]
+    /// Reports no DECISION has answered yet (for their step or a later one), by trial, oldest
+    /// first: sent again on a WELCOME and before a RESULT sent again, so a coordinator that
+    /// restarted meanwhile stores the whole curve. At most `maxUnanswered` per trial.
+    var unanswered: [TrialID: [Report]] = [:]
+    static let maxUnanswered = 10_000
     var events: AsyncStream<Event>.Continuation?
     var done = false
 

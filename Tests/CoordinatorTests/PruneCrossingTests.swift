@@ -55,6 +55,27 @@ import WireProtocol
         #expect(stored.best(for: .minimize)?.id == late.trial)
     }
 
+    /// A worker that rejoins sends again the reports no DECISION answered: one older than the
+    /// trial's latest is stored with a `continue` and no other decision, and one of another
+    /// attempt is not stored.
+    @Test func aReportSentAgainFillsInTheCurveWithoutADecision() async throws {
+        let harness = try CoordinatorHarness(Self.spec(trials: 3))
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "p")
+        try await Self.twoGoodTrials(harness, peer: "p")
+        let late = try await harness.trial(for: "p")
+        #expect(try await Self.pruneDecision(harness, late, step: 2, value: 0.5, peer: "p").action == .continue)
+        // Step 1, worse than both others at the rung, arrives after step 2: no prune for it.
+        #expect(try await Self.pruneDecision(harness, late, step: 1, value: 5, peer: "p").action == .continue)
+        harness.transport.deliver(.report(Report(trial: late.trial, attempt: 2, step: 3, value: 9)), from: "p")
+        harness.complete(late, value: 1.25, from: "p")
+        #expect(try await run.outcome == .budgetSpent)
+        let reports = try harness.store.reports(in: harness.study.id).filter { $0.trial == late.trial }
+        #expect(reports.map(\.step) == [1, 2] && reports.map(\.value) == [5, 0.5])
+        let stored = try harness.store.trials(in: harness.study.id)
+        #expect(stored[2].state == .completed && stored[2].reason == nil, "\(stored[2].reason ?? "")")
+    }
+
     @Test func aTrialStoppedByThePruneIsPruned() async throws {
         let harness = try CoordinatorHarness(Self.spec(trials: 3))
         let run = Task { try await harness.coordinator.run() }

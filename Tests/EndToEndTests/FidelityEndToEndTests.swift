@@ -20,7 +20,8 @@ import Testing
     /// A training curve: loss(x, s) = 4 (x − 0.25)² + 0.3 / s, one report per step up to the
     /// maximum the worker passes (as an argument and in SEXTANT_MAX_STEPS, which must agree),
     /// 40 ms apart so decisions arrive while it runs. Each trial writes the maximum it got. While
-    /// a file `hold` exists, a trial that reaches step 3 writes `held-<id>` and waits there.
+    /// a file `hold` exists, a trial that reaches step 3 writes `held-<id>-3` and waits there;
+    /// likewise `hold2` at step 8.
     static let script = """
         import os, sys, time
         x, steps = float(sys.argv[1]), int(sys.argv[2])
@@ -29,10 +30,11 @@ import Testing
         for s in range(1, steps + 1):
             print("loss=%.6f step=%d" % (4 * (x - 0.25) ** 2 + 0.3 / s, s), flush=True)
             time.sleep(0.04)
-            if s == 3 and os.path.exists("hold"):
-                open("held-%s" % os.environ["SEXTANT_TRIAL_ID"], "w").close()
-                while os.path.exists("hold"):
-                    time.sleep(0.02)
+            for hold, at in (("hold", 3), ("hold2", 8)):
+                if s == at and os.path.exists(hold):
+                    open("held-%s-%d" % (os.environ["SEXTANT_TRIAL_ID"], s), "w").close()
+                    while os.path.exists(hold):
+                        time.sleep(0.02)
         """
 
     static func worker(_ box: Sandbox, scriptPath: String, name: String = "w") throws -> SextantProcess {
@@ -102,14 +104,19 @@ import Testing
         let scriptPath = try box.write("curve.py", Self.script)
         let first = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c1")
         let worker = try Self.worker(box, scriptPath: scriptPath)
+        func heldTrials(at step: Int) throws -> [Int] {
+            try FileManager.default.contentsOfDirectory(atPath: box.directory.path).compactMap { name in
+                let parts = name.split(separator: "-")
+                return parts.count == 3 && parts[0] == "held" && parts[2] == "\(step)" ? Int(parts[1]) : nil
+            }
+        }
         // Killed without warning once 5 trials are finished and a running one, held at step 3, has
         // stored its 3 reports.
         #expect(await first.waitForOutput("[5/12]", timeout: .seconds(60)), "coordinator: \(first.stdout)")
         let hold = try box.write("hold", "")
         var held: Int?
         for _ in 0..<1000 where held == nil {
-            let waiting = try FileManager.default.contentsOfDirectory(atPath: box.directory.path)
-                .filter { $0.hasPrefix("held-") }.compactMap { Int($0.dropFirst(5)) }
+            let waiting = try heldTrials(at: 3)
             held = try Self.rows(box, """
                 SELECT trial.id FROM report JOIN trial ON trial.id = report.trial_id
                 WHERE trial.state = 'running' GROUP BY trial.id HAVING COUNT(*) = 3
@@ -121,10 +128,14 @@ import Testing
         let running = try #require(held, "no running trial held at step 3 with its reports stored")
         let before = try await box.exportedTrials().filter { ["completed", "pruned"].contains($0["state"] as? String) }.count
 
-        // The held trial goes on once its worker has joined the new coordinator.
+        // With no coordinator, the held trial reports steps 4 to 8 and waits again; it goes on once
+        // its worker has joined the new coordinator.
+        let hold2 = try box.write("hold2", "")
+        try FileManager.default.removeItem(atPath: hold)
+        for _ in 0..<500 where try !heldTrials(at: 8).contains(running) { try await Task.sleep(for: .milliseconds(20)) }
         let second = try SextantProcess(["coordinator", studyPath, "--bind", box.endpoint], in: box.directory, name: "c2")
         #expect(await second.waitForOutput("worker w joined", timeout: .seconds(30)), "coordinator: \(second.stdout)")
-        try FileManager.default.removeItem(atPath: hold)
+        try FileManager.default.removeItem(atPath: hold2)
         #expect(await second.wait(timeout: .seconds(120)) == 0, "coordinator: \(second.stderr)")
         #expect(await worker.wait(timeout: .seconds(15)) == 0, "worker: \(worker.stderr)")
         let trials = try await box.exportedTrials()
@@ -133,10 +144,12 @@ import Testing
         let later = trials.filter { ($0["id"] as? Int ?? 0) > before + 1 }
         #expect(later.contains(where: Self.modelStopped),
                 "after the restart: \(later.map { ($0["id"] ?? "", $0["state"] ?? "", $0["reason"] ?? "") })")
-        // The trial that ran through the restart was reclaimed by its worker: it kept the reports
-        // stored before, and those it sent after were stored too.
+        // The trial that ran through the restart was reclaimed by its worker, with its whole curve:
+        // the reports stored before, those made with no coordinator (sent again when the worker
+        // rejoined), and those after.
         let steps = try Self.rows(box, "SELECT step FROM report WHERE trial_id = \(running) ORDER BY step").map { $0[0] }
-        #expect(Array(steps.prefix(3)) == [1, 2, 3] && steps.count > 3, "trial \(running): steps \(steps)")
+        let last = try #require(trials.first { $0["id"] as? Int == running }?["step"] as? Int)
+        #expect(last >= 8 && steps == Array(1...last), "trial \(running): steps \(steps), ended at \(last)")
         // What the model expected of each trial before its reports is stored, to judge it after a restart.
         let priors = try Self.rows(box, "SELECT trial_id FROM curve_prior").map { $0[0] }
         #expect(priors.count >= 3, "priors of trials \(priors)")

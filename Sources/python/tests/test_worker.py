@@ -278,6 +278,37 @@ def test_after_the_coordinator_restarts_the_worker_rejoins_and_resends_its_resul
         restarted.close()
 
 
+def test_reports_no_decision_answered_are_sent_again_to_a_restarted_coordinator(coordinator, start_worker):
+    gate = threading.Event()
+
+    def objective(trial):
+        trial.report(0.9, step=1)
+        trial.report(0.8, step=2)
+        gate.wait(DEADLINE_S)
+        trial.report(0.7, step=3)
+        return 0.6
+
+    start_worker(objective)
+    coordinator.welcome(heartbeat_ms=100)
+    coordinator.trial(31, {"x": 1})
+    assert coordinator.next("REPORT")["step"] == 1
+    coordinator.send("DECISION", {"trial_id": 31, "step": 1, "action": "continue"})
+    assert coordinator.next("REPORT")["step"] == 2
+    coordinator.close()  # crashed before it answered step 2
+    restarted = FakeCoordinator(coordinator.endpoint)
+    try:
+        assert restarted.welcome(heartbeat_ms=100)["running"] == [31]
+        # Step 1 was answered; step 2 comes again, then the trial goes on.
+        assert restarted.next("REPORT") == {"trial_id": 31, "attempt": 1, "step": 2, "value": 0.8}
+        restarted.send("DECISION", {"trial_id": 31, "step": 2, "action": "continue"})
+        gate.set()
+        assert restarted.next("REPORT")["step"] == 3
+        assert restarted.next("RESULT")["value"] == 0.6
+        assert [body["step"] for kind, body in restarted.seen if kind == "REPORT"] == [2, 3]
+    finally:
+        restarted.close()
+
+
 def test_the_coordinators_bye_ends_work(coordinator, start_worker):
     worker = start_worker(lambda trial: 1.0)
     coordinator.welcome()

@@ -27,6 +27,8 @@ from .errors import SextantError
 from .trial import ObjectiveResult, Trial
 
 Objective = Callable[[Trial], ObjectiveResult]
+#: The most REPORTs of one trial kept for sending again (the oldest go first).
+MAX_UNANSWERED = 10_000
 PathOrKey = Union[str, "os.PathLike[str]"]
 
 
@@ -97,6 +99,10 @@ class Worker:
         self._ever_welcomed = False
         self._running: Dict[int, Trial] = {}
         self._pending: Dict[int, Dict[str, Any]] = {}   # trial id -> RESULT awaiting its ACK
+        # trial id -> REPORTs no DECISION answered yet (for their step or a later one), oldest
+        # first: sent again after a WELCOME and before a RESULT sent again, so a coordinator
+        # that restarted meanwhile stores the whole curve (docs/protocol.md, REPORT).
+        self._unanswered: Dict[int, List[Dict[str, Any]]] = {}
         self._counts = {"completed": 0, "pruned": 0, "failed": 0}
         self._free_slots = list(range(slots))
         self._leave_by: Optional[float] = None
@@ -269,18 +275,23 @@ class Worker:
             if not self._welcomed:
                 self._next_tick = time.monotonic() + self._heartbeat_s
             self._welcomed = self._ever_welcomed = True
+            for trial_id in sorted(self._running):
+                self._resend_reports(trial_id)
             self._resend_results()
         elif kind == "TRIAL":
             self._start(body)
         elif kind == "DECISION":
             trial_id, step = _wire.integer(body.get("trial_id")), _wire.integer(body.get("step"))
             trial = self._running.get(trial_id) if trial_id is not None else None
+            if trial_id in self._unanswered and step is not None:
+                self._unanswered[trial_id] = [r for r in self._unanswered[trial_id] if r["step"] > step]
             if trial is not None and step is not None:
                 trial._decide(step, str(body.get("action")))
         elif kind == "ACK":
             trial_id = _wire.integer(body.get("trial_id"))
             if trial_id is not None:
                 self._pending.pop(trial_id, None)
+                self._unanswered.pop(trial_id, None)
         elif kind == "BYE":
             return True
         # HEARTBEAT is only a sign of life; HELLO, REPORT and RESULT are not for workers.
@@ -315,7 +326,13 @@ class Worker:
             kind, body = self._outbox.popleft()
             if kind == "FINISHED":
                 self._finished(body["trial_id"], body["result"])
-            elif self._ever_welcomed:
+                continue
+            if kind == "REPORT":
+                kept = self._unanswered.setdefault(body["trial_id"], [])
+                if len(kept) >= MAX_UNANSWERED:
+                    del kept[0]
+                kept.append(body)
+            if self._ever_welcomed:
                 self._send(kind, body)
 
     def _finished(self, trial_id: int, result: Optional[Dict[str, Any]]) -> None:
@@ -326,14 +343,21 @@ class Worker:
             self._free_slots.append(trial.slot)
             self._free_slots.sort()
         if result is None:
+            self._unanswered.pop(trial_id, None)
             return  # abandoned: BYE hands it back
         self._counts[result["status"]] += 1
         self._pending[trial_id] = result
         if self._ever_welcomed:
             self._send("RESULT", result)
 
+    def _resend_reports(self, trial_id: int) -> None:
+        for report in self._unanswered.get(trial_id, []):
+            self._send("REPORT", report)
+
     def _resend_results(self) -> None:
+        # Each trial's unanswered REPORTs first: a coordinator stores them only while it runs.
         for trial_id in sorted(self._pending):
+            self._resend_reports(trial_id)
             self._send("RESULT", self._pending[trial_id])
 
     def _timers(self) -> None:

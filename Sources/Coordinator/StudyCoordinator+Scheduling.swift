@@ -19,7 +19,7 @@ extension StudyCoordinator {
             try end(id, state: .failed, value: nil, step: nil, reason: why, stderrTail: nil)
             return
         }
-        try store.restart(id, attempt: trial.attempt, worker: nil, state: .pending, at: timekeeper.date)
+        try store.requeue(id, reason: reason, at: timekeeper.date)
         reports.forget(trial: id)
         curves?.forgetPrior(of: id)
         pruneDecisions[id] = nil

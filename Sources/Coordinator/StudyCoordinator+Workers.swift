@@ -59,9 +59,11 @@ extension StudyCoordinator {
                 logger.info("trial reclaimed by its worker", metadata: ["trial": "\(id)", "worker": "\(hello.worker)"])
             } else if let index = requeued.firstIndex(of: id) {
                 requeued.remove(at: index)
-                try store.restart(id, attempt: trial.attempt, worker: hello.worker, state: .running, at: timekeeper.date)
-                curves?.forgetPrior(of: id)
-                trials.update(id) { $0.state = .running; $0.worker = hello.worker }
+                // The lost attempt is the trial's again, with the reports stored before it was lost.
+                try store.reclaimRequeued(id, worker: hello.worker)
+                let kept = try store.reports(in: study.id).filter { $0.trial == id }
+                for report in kept { reports.record(trial: id, step: report.step, value: report.value) }
+                trials.update(id) { $0.state = .running; $0.worker = hello.worker; $0.step = kept.map(\.step).max() }
             }
             running.insert(id)
         }

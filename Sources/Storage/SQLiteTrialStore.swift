@@ -212,6 +212,45 @@ extension SQLiteTrialStore {
         }
     }
 
+    package func requeue(_ trial: TrialID, reason: String, at date: Date) throws {
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO attempt (trial_id, attempt, state, value, step, worker, started_at, finished_at, reason, reports)
+                SELECT id, attempt, 'failed', NULL, step, worker, started_at, ?, ?,
+                       (SELECT COALESCE(json_group_array(json_array(step, value)), '[]')
+                        FROM (SELECT step, value FROM report WHERE trial_id = trial.id ORDER BY step))
+                FROM trial WHERE id = ?
+                """, arguments: [date.timeIntervalSince1970, reason, trial.rawValue])
+            try db.execute(sql: #"""
+                UPDATE trial SET state = 'pending', worker = NULL, started_at = NULL, step = NULL, value = NULL, "values" = NULL
+                WHERE id = ?
+                """#, arguments: [trial.rawValue])
+            try db.execute(sql: "DELETE FROM report WHERE trial_id = ?", arguments: [trial.rawValue])
+            try db.execute(sql: "DELETE FROM curve_prior WHERE trial_id = ?", arguments: [trial.rawValue])
+        }
+    }
+
+    package func reclaimRequeued(_ trial: TrialID, worker: String) throws {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT attempt.* FROM attempt JOIN trial ON trial.id = attempt.trial_id
+                WHERE attempt.trial_id = ? AND attempt.attempt = trial.attempt ORDER BY attempt.id DESC LIMIT 1
+                """, arguments: [trial.rawValue])
+            else {
+                try db.execute(sql: "UPDATE trial SET state = 'running', worker = ? WHERE id = ?", arguments: [worker, trial.rawValue])
+                return
+            }
+            let lost = try Self.attempt(from: row)
+            try db.execute(sql: "UPDATE trial SET state = 'running', worker = ?, started_at = ?, step = ? WHERE id = ?",
+                           arguments: [worker, lost.startedAt?.timeIntervalSince1970, lost.step, trial.rawValue])
+            for report in lost.reports {
+                try db.execute(sql: "INSERT OR REPLACE INTO report (trial_id, step, value, reported_at) VALUES (?, ?, ?, ?)",
+                               arguments: [trial.rawValue, report.step, report.value, lost.finishedAt?.timeIntervalSince1970 ?? 0])
+            }
+            try db.execute(sql: "DELETE FROM attempt WHERE id = ?", arguments: [row["id"] as Int64])
+        }
+    }
+
     package func reclaim(_ trial: TrialID, worker: String) throws {
         try write { db in
             try db.cachedStatement(sql: "UPDATE trial SET worker = ? WHERE id = ?").execute(arguments: [worker, trial.rawValue])

@@ -43,6 +43,12 @@ package protocol TrialStore: TrialQueue {
     /// Gives a running trial to the worker that still runs it after the coordinator restarted:
     /// its start, attempt and reports stay.
     func reclaim(_ trial: TrialID, worker: String) throws
+    /// Puts a running trial whose worker was lost back in line: the attempt is kept, with its
+    /// reports, as an earlier attempt that failed for `reason`, and the trial waits for its next.
+    func requeue(_ trial: TrialID, reason: String, at date: Date) throws
+    /// Undoes `requeue` for the lost worker that comes back still running the trial before it
+    /// was handed out again: the attempt, its start and its reports are the trial's again.
+    func reclaimRequeued(_ trial: TrialID, worker: String) throws
     /// Stores an intermediate value; a repeated step overwrites the earlier value.
     func record(_ report: TrialReport, at date: Date) throws
     /// Stores what the curve model predicted of a trial before its reports (kept until the

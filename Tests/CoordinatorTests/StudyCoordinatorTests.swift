@@ -106,6 +106,7 @@ import WireProtocol
         let run = Task { try await harness.coordinator.run() }
         harness.transport.deliver(.hello(Hello(worker: "silent", slots: 1)), from: "a")
         let lost = try await harness.trial(for: "a")
+        harness.transport.deliver(.report(Report(trial: lost.trial, attempt: 1, step: 1, value: 3)), from: "a")
         // "a" never speaks again; "b" heartbeats and gets the trial as attempt 2 once "a" is lost.
         harness.transport.deliver(.hello(Hello(worker: "alive", slots: 1)), from: "b")
         try await harness.advance(intervals: 4)
@@ -118,6 +119,31 @@ import WireProtocol
         harness.complete(retried, value: 1, from: "b")
         #expect(try await run.outcome == .budgetSpent)
         #expect(try harness.store.trials(in: harness.study.id)[0].attempt == 2)
+        // The lost attempt is kept, with its report, as an earlier attempt.
+        let earlier = try harness.store.earlierAttempts(in: harness.study.id)
+        #expect(earlier.map(\.attempt) == [1] && earlier.first?.state == .failed && earlier.first?.worker == "silent")
+        #expect(earlier.first?.reason == "worker silent lost" && earlier.first?.reports.map(\.value) == [3])
+        #expect(try harness.store.reports(in: harness.study.id).isEmpty, "attempt 2 reported nothing")
+    }
+
+    /// A lost worker that comes back still running its trial, before the trial went to another
+    /// worker, takes it back as it was: the same attempt, with the reports it made.
+    @Test func aLostWorkerThatComesBackKeepsItsTrial() async throws {
+        let harness = try CoordinatorHarness(Self.spec(trials: 1), liveness: 5)
+        let run = Task { try await harness.coordinator.run() }
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1)), from: "a")
+        let trial = try await harness.trial(for: "a")
+        harness.transport.deliver(.report(Report(trial: trial.trial, attempt: 1, step: 1, value: 3)), from: "a")
+        try await harness.advance(intervals: 6)
+        #expect(try harness.store.trials(in: harness.study.id)[0].state == .pending)
+        harness.transport.deliver(.hello(Hello(worker: "w", slots: 1, running: [trial.trial])), from: "a2")
+        harness.transport.deliver(.report(Report(trial: trial.trial, attempt: 1, step: 2, value: 2)), from: "a2")
+        harness.complete(trial, value: 1, from: "a2")
+        #expect(try await run.outcome == .budgetSpent)
+        let stored = try harness.store.trials(in: harness.study.id)[0]
+        #expect(stored.state == .completed && stored.attempt == 1 && stored.value == 1)
+        #expect(try harness.store.reports(in: harness.study.id).map(\.step) == [1, 2])
+        #expect(try harness.store.earlierAttempts(in: harness.study.id).isEmpty)
     }
 
     @Test func maxFailuresStopsTheStudy() async throws {

@@ -105,6 +105,34 @@ import TrialModel
         #expect(try store.curvePriors(in: study.id).isEmpty)
     }
 
+    /// A trial whose worker was lost keeps the lost attempt, with its reports, as an earlier one;
+    /// taken back by that worker, the attempt is the trial's again.
+    @Test func aRequeuedTrialKeepsItsLostAttempt() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteTrialStore(path: path)
+        let study = try store.open(Self.spec, at: Date())
+        let started = Date(timeIntervalSince1970: 2_000)
+        let trial = try store.insertTrial(in: study.id, configuration: Configuration(["x": .double(0.1), "o": .string("a")]),
+                                          worker: "w1", at: started)
+        try store.record(TrialReport(trial: trial.id, step: 1, value: 3), at: started)
+        try store.record(TrialReport(trial: trial.id, step: 2, value: 2), at: started)
+        try store.record(CurvePrior(mean: 1, low: 0.5, high: 2), of: trial.id)
+        try store.requeue(trial.id, reason: "worker w1 lost", at: Date(timeIntervalSince1970: 2_100))
+        var stored = try #require(try store.trials(in: study.id).first)
+        #expect(stored.state == .pending && stored.worker == nil && stored.step == nil && stored.attempt == 1)
+        #expect(try store.reports(in: study.id).isEmpty && store.curvePriors(in: study.id).isEmpty)
+        let lost = try #require(try store.earlierAttempts(in: study.id).first)
+        #expect(lost.attempt == 1 && lost.state == .failed && lost.reason == "worker w1 lost" && lost.worker == "w1")
+        #expect(lost.startedAt == started && lost.step == 2 && lost.reports.map(\.value) == [3, 2])
+
+        try store.reclaimRequeued(trial.id, worker: "w1")
+        stored = try #require(try store.trials(in: study.id).first)
+        #expect(stored.state == .running && stored.worker == "w1" && stored.startedAt == started && stored.step == 2)
+        #expect(try store.reports(in: study.id).map(\.value) == [3, 2])
+        #expect(try store.earlierAttempts(in: study.id).isEmpty)
+    }
+
     @Test func readingAMissingDatabaseSaysWhatToDo() {
         let error = #expect(throws: StorageError.self) { try SQLiteTrialStore(readingAt: "/nonexistent/x.db") }
         #expect(error?.description.contains("no study database at /nonexistent/x.db") == true)

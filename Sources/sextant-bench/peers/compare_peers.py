@@ -3,11 +3,18 @@
 
 Same functions, domains, seeds, budgets and thread count (OMP_NUM_THREADS=1) as
 `sextant-bench optimizer`, so both tables can stand side by side in
-docs/benchmarks.md. Peers: Optuna (TPESampler, GPSampler), scikit-optimize
-(gp_minimize with EI), and random search.
+docs/benchmarks.md. Peers: Optuna (TPESampler, also with constant_liar=True as
+optuna-tpe-cl, and GPSampler), scikit-optimize (gp_minimize with EI), and random search.
+
+With --workers K, Optuna's studies keep K trials in flight as `sextant-bench optimizer
+--workers` does: K trials are asked first, then each time the oldest finishes its value
+is told and the next trial asked. Trials in flight stay RUNNING in the study, so samplers
+that account for running trials see them. --worth prints, as `sextant-bench optimizer
+--worth` does, how many sequential trials each K-worker study of --trials is worth.
 
     OMP_NUM_THREADS=1 python3 Sources/sextant-bench/peers/compare_peers.py --seeds 10 --trials 50
     python3 .../compare_peers.py --latency 25,100,200,1000   # GPSampler suggest latency vs. history size, d = 6
+    python3 .../compare_peers.py --worth --workers 4,16 --worth-trials 150 --optimizers optuna-tpe-cl
 """
 import argparse
 import json
@@ -111,23 +118,31 @@ EXTRA_FUNCTIONS = {
 }
 
 
-def run_optuna(sampler_name, fn, bounds, seed, trials):
+def run_optuna(sampler_name, fn, bounds, seed, trials, workers=1):
+    """One study with `workers` trials in flight; values in the order the trials were asked."""
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     if sampler_name == "optuna-tpe":
         sampler = optuna.samplers.TPESampler(seed=seed)
+    elif sampler_name == "optuna-tpe-cl":
+        sampler = optuna.samplers.TPESampler(seed=seed, constant_liar=True)
     else:
         sampler = optuna.samplers.GPSampler(seed=seed)
     study = optuna.create_study(sampler=sampler, direction="minimize")
-    values, latencies = [], []
+    values, latencies, in_flight = [], [], []
     for _ in range(trials):
         start = time.perf_counter()
         trial = study.ask()
         x = [trial.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
         latencies.append(time.perf_counter() - start)
         value = fn(x)
-        study.tell(trial, value)
         values.append(value)
+        in_flight.append((trial, value))
+        if len(in_flight) >= workers:
+            # The oldest trial in flight finishes; the next one is asked with the rest still running.
+            study.tell(*in_flight.pop(0))
+    for trial, value in in_flight:
+        study.tell(trial, value)
     return values, latencies
 
 
@@ -156,6 +171,14 @@ def regret_after(values, n, minimum):
     return min(values[:n]) - minimum
 
 
+def run_study(name, fn, bounds, seed, trials, workers=1):
+    if name.startswith("optuna"):
+        return run_optuna(name, fn, bounds, seed, trials, workers)
+    if name == "skopt-gp":
+        return run_skopt(fn, bounds, seed, trials)
+    return run_random(fn, bounds, seed, trials)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=10)
@@ -164,12 +187,33 @@ def main():
     parser.add_argument("--functions", default=",".join(FUNCTIONS))
     parser.add_argument("--json", help="write every run here")
     parser.add_argument("--latency", help="comma-separated history sizes: time GPSampler's suggest at d=6")
+    parser.add_argument("--workers", default="1",
+                        help="trials in flight (Optuna only); comma-separated worker counts with --worth")
+    parser.add_argument("--worth", action="store_true",
+                        help="print how many sequential trials each --workers study of --trials is worth")
+    parser.add_argument("--worth-trials", type=int, default=150,
+                        help="with --worth: trials of the sequential studies, so a worth above --trials can be found")
     args = parser.parse_args()
 
     if args.latency:
         latency_table([int(n) for n in args.latency.split(",")])
         return
 
+    counts = [int(k) for k in args.workers.split(",")]
+    if max(counts) > 1 and any(not name.startswith("optuna") for name in args.optimizers.split(",")):
+        parser.error("--workers above 1 needs Optuna optimizers only")
+    if args.worth:
+        runs = worth_table(args, [k for k in counts if k > 1])
+    else:
+        if len(counts) != 1:
+            parser.error("--workers takes one count without --worth")
+        runs = regret_table(args, counts[0])
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(runs, handle)
+
+
+def regret_table(args, workers):
     runs = []
     print(f"{'optimizer':<12} {'function':<12} {'regret@20':>10} {'regret@50':>10} {'suggest ms':>11}")
     for name in args.optimizers.split(","):
@@ -177,21 +221,58 @@ def main():
             fn, bounds, minimum = {**FUNCTIONS, **EXTRA_FUNCTIONS}[fname]
             r20, r50, lat = [], [], []
             for seed in range(args.seeds):
-                if name.startswith("optuna"):
-                    values, latencies = run_optuna(name, fn, bounds, seed, args.trials)
-                elif name == "skopt-gp":
-                    values, latencies = run_skopt(fn, bounds, seed, args.trials)
-                else:
-                    values, latencies = run_random(fn, bounds, seed, args.trials)
+                values, latencies = run_study(name, fn, bounds, seed, args.trials, workers)
                 r20.append(regret_after(values, min(20, args.trials), minimum))
                 r50.append(regret_after(values, args.trials, minimum))
                 lat.extend(latencies[10:])
-                runs.append({"optimizer": name, "function": fname, "seed": seed, "values": values})
+                run = {"optimizer": name, "function": fname, "seed": seed, "values": values}
+                if workers > 1:
+                    run["workers"] = workers
+                runs.append(run)
             print(f"{name:<12} {fname:<12} {statistics.median(r20):>10.4g} {statistics.median(r50):>10.4g} "
                   f"{statistics.median(lat) * 1e3:>11.2f}", flush=True)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(runs, handle)
+    return runs
+
+
+def worth_table(args, counts):
+    """Per function, the smallest n at which the median over seeds of the sequential study's
+    best regret after n trials is at most the median regret of the k-worker study after
+    --trials, for each k in counts. The samplers do not read the budget, so the first
+    --trials values of a sequential study of --worth-trials are those of a study of --trials."""
+    horizon = max(args.trials, args.worth_trials)
+    columns = [f"seq@{args.trials}"] + [c for k in counts for c in (f"{k}w@{args.trials}", f"worth({k})")]
+    runs = []
+    print(f"{'optimizer':<14} {'function':<17}" + "".join(f" {c:>10}" for c in columns))
+    for name in args.optimizers.split(","):
+        worths = {k: [] for k in counts}
+        for fname in args.functions.split(","):
+            fn, bounds, minimum = {**FUNCTIONS, **EXTRA_FUNCTIONS}[fname]
+            sequential = []
+            for seed in range(args.seeds):
+                values, _ = run_study(name, fn, bounds, seed, horizon)
+                sequential.append(values)
+                runs.append({"optimizer": name, "function": fname, "seed": seed, "workers": 1, "values": values})
+            # curve[n - 1]: median best regret after n sequential trials (non-increasing).
+            curve = [statistics.median(regret_after(v, n, minimum) for v in sequential) for n in range(1, horizon + 1)]
+            line = f"{name:<14} {fname:<17} {curve[args.trials - 1]:>10.4g}"
+            for k in counts:
+                target = []
+                for seed in range(args.seeds):
+                    values, _ = run_study(name, fn, bounds, seed, args.trials, k)
+                    target.append(regret_after(values, args.trials, minimum))
+                    runs.append({"optimizer": name, "function": fname, "seed": seed, "workers": k, "values": values})
+                target = statistics.median(target)
+                n = next((i + 1 for i, r in enumerate(curve) if r <= target), None)
+                worths[k].append(n)
+                line += f" {target:>10.4g} " + (f"{n:>10d}" if n else f"{'>' + str(horizon):>10}")
+            print(line, flush=True)
+        for k in counts:
+            censored = worths[k].count(None)
+            mean = math.exp(statistics.fmean(math.log(n or horizon) for n in worths[k]))
+            note = f" ({censored} worth above {horizon} counted as {horizon})" if censored else ""
+            print(f"{name} {k:>2} workers: geometric mean of worth over {len(worths[k])} functions {mean:.1f}{note}",
+                  flush=True)
+    return runs
 
 
 def latency_table(sizes):

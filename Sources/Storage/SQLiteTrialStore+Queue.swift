@@ -62,8 +62,7 @@ extension SQLiteTrialStore {
                 INSERT INTO attempt (trial_id, attempt, state, value, step, worker, started_at, finished_at, reason,
                                      stderr_tail, "values", reports)
                 SELECT id, attempt, state, value, step, worker, started_at, finished_at, reason, stderr_tail, "values",
-                       (SELECT COALESCE(json_group_array(json_array(step, value)), '[]')
-                        FROM (SELECT step, value FROM report WHERE trial_id = trial.id ORDER BY step))
+                       \(Self.reportsJSON)
                 FROM trial WHERE id = ?
                 """, arguments: [trial.rawValue])
             try db.execute(sql: """
@@ -88,6 +87,13 @@ extension SQLiteTrialStore {
 }
 
 extension SQLiteTrialStore {
+    /// A trial's reports as the `attempt.reports` JSON, `[[step, value], ...]` by step (in a
+    /// statement that selects from `trial`).
+    static let reportsJSON = """
+        (SELECT COALESCE(json_group_array(json_array(step, value)), '[]')
+         FROM (SELECT step, value FROM report WHERE trial_id = trial.id ORDER BY step))
+        """
+
     static func queueEntry(from row: Row) throws -> QueueEntry {
         let id = QueueEntryID(row["id"])
         let kind: String = row["kind"]

@@ -216,9 +216,7 @@ extension SQLiteTrialStore {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO attempt (trial_id, attempt, state, value, step, worker, started_at, finished_at, reason, reports)
-                SELECT id, attempt, 'failed', NULL, step, worker, started_at, ?, ?,
-                       (SELECT COALESCE(json_group_array(json_array(step, value)), '[]')
-                        FROM (SELECT step, value FROM report WHERE trial_id = trial.id ORDER BY step))
+                SELECT id, attempt, 'failed', NULL, step, worker, started_at, ?, ?, \(Self.reportsJSON)
                 FROM trial WHERE id = ?
                 """, arguments: [date.timeIntervalSince1970, reason, trial.rawValue])
             try db.execute(sql: #"""

@@ -158,6 +158,7 @@ extension StudyCoordinator {
         unclaimed[id] = nil
         pruneDecisions[id] = nil
         forecasts[id] = nil
+        curves?.forgetPrior(of: id)
         trials.update(id) { trial in
             trial.state = state
             trial.value = value

@@ -266,7 +266,8 @@ extension SQLiteTrialStore {
         try read { db in
             var priors: [TrialID: CurvePrior] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT curve_prior.* FROM curve_prior JOIN trial ON trial.id = curve_prior.trial_id WHERE trial.study_id = ?
+                SELECT curve_prior.* FROM curve_prior JOIN trial ON trial.id = curve_prior.trial_id
+                WHERE trial.study_id = ? AND trial.state = 'running'
                 """, arguments: [study.rawValue]) {
                 priors[TrialID(row["trial_id"])] = CurvePrior(mean: row["mean"], low: row["low"], high: row["high"])
             }

@@ -54,7 +54,8 @@ package protocol TrialStore: TrialQueue {
     /// Stores what the curve model predicted of a trial before its reports (kept until the
     /// trial's reports are cleared for another attempt).
     func record(_ prior: CurvePrior, of trial: TrialID) throws
-    /// The stored predictions of `record(_:of:)` of a study's trials.
+    /// The stored predictions of `record(_:of:)` of a study's running trials (those a restarted
+    /// coordinator may still judge).
     func curvePriors(in study: StudyID) throws -> [TrialID: CurvePrior]
     /// Stores the end of a trial; `values` are the final values of every metric and constrained
     /// value (`StudySpec.reportedNames`), empty for a study that reads only its metric.

@@ -273,3 +273,47 @@ def test_an_in_process_worker_reports_every_objective_and_constraint(tmp_path: P
     assert study.objectives == [("loss", "minimize"), ("seconds", "minimize")]
     assert [t.params["x"] for t in study.pareto_front] == [3, 4, 5, 6, 7]
     assert all(study.feasible(t) == (t.params["x"] <= 7) for t in study.trials if t.state == "completed")
+
+
+# A training curve loss(x, s) = 4 (x - 0.25)^2 + 0.3 / s, trained to the study's max_steps.
+FIDELITY_WORKER = """
+import sys, time, sextant
+
+def objective(trial):
+    x = trial.params["x"]
+    for step in range(1, trial.max_steps + 1):
+        trial.report(4 * (x - 0.25) ** 2 + 0.3 / step, step=step)
+        time.sleep(0.02)
+    return 4 * (x - 0.25) ** 2 + 0.3 / trial.max_steps
+
+sextant.work(sys.argv[1], objective, name=sys.argv[2])
+"""
+
+FIDELITY_STUDY = """
+name: python-curves
+metric: {name: loss, goal: minimize}
+budget: {trials: 12}
+optimizer: {kind: gp-ei, seed: 3, initial_trials: 3}
+fidelity: {max_steps: 12, min_steps: 2, stop_probability: 0.2}
+trial_timeout_seconds: 60
+parameters:
+  x: {type: float, low: 0.0, high: 1.0}
+"""
+
+
+def test_an_in_process_worker_trains_to_the_fidelitys_maximum_and_the_model_stops_it(
+        tmp_path: Path, processes: List[Process]):
+    binary = sextant_binary()
+    endpoint = f"tcp://127.0.0.1:{free_port()}"
+    worker = start_python_worker(FIDELITY_WORKER, tmp_path, endpoint, "py-curves", processes)
+    coordinator = start_coordinator(binary, tmp_path, endpoint, FIDELITY_STUDY, processes)
+    assert coordinator.wait(120) == 0, coordinator.stderr
+    assert worker.wait(DEADLINE_S) == 0, worker.stderr
+
+    trials = export_trials(binary, tmp_path)
+    assert len(trials) == 12
+    completed = [t for t in trials if t["state"] == "completed"]
+    assert completed and all(t["step"] == 12 for t in completed), completed
+    stopped = [t for t in trials if t["state"] == "pruned"]
+    assert stopped, [(t["state"], t["reason"]) for t in trials]
+    assert all(t["reason"].startswith("model at step") and 2 <= t["step"] < 12 for t in stopped), stopped

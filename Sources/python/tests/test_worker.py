@@ -36,6 +36,16 @@ def test_hello_then_a_trial_runs_in_process_and_its_result_is_acknowledged(coord
     assert beat["running"] == [] and beat["worker"] == "w-test" and beat["slots"] == 2
 
 
+def test_the_objective_gets_the_fidelitys_maximum_step(coordinator, start_worker):
+    start_worker(lambda trial: -1.0 if trial.max_steps is None else float(trial.max_steps))
+    coordinator.welcome()
+    coordinator.send("TRIAL", {"trial_id": 3, "attempt": 1, "params": {"x": 1}, "metric": "loss",
+                               "timeout_seconds": 60, "max_steps": 52})
+    assert coordinator.next("RESULT")["value"] == 52.0
+    coordinator.trial(4, {"x": 1})
+    assert coordinator.next("RESULT", lambda body: body["trial_id"] == 4)["value"] == -1.0
+
+
 def test_a_result_is_resent_until_acknowledged(coordinator, start_worker):
     start_worker(lambda trial: 1.5)
     coordinator.welcome(heartbeat_ms=100)

@@ -47,6 +47,7 @@ class Trial:
         decision_wait_s: float,
         post: Callable[[str, Dict[str, Any]], None],
         values: Optional[List[str]] = None,
+        max_steps: Optional[int] = None,
     ) -> None:
         self.id = trial_id
         self.attempt = attempt
@@ -57,6 +58,10 @@ class Trial:
         self.values: List[str] = list(values or [])
         self.study = study
         self.slot = slot
+        #: In a study with a fidelity (`fidelity: {max_steps: N}`), N: the step at which the
+        #: trial is complete (train to it and report each step; the coordinator stops the trial
+        #: earlier if its curve says so). None in a study without one.
+        self.max_steps = max_steps
         self._timeout_s = timeout_s
         self._prune_raises = prune == "raise"
         self._decision_wait_s = decision_wait_s

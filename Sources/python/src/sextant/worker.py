@@ -315,7 +315,8 @@ class Worker:
         values = [name for name in values if isinstance(name, str)] if isinstance(values, list) else []
         trial = Trial(trial_id=trial_id, attempt=attempt, params=params, metric=metric, study=self._study,
                       slot=slot, timeout_s=timeout, prune=self.prune,
-                      decision_wait_s=self._heartbeat_s, post=self._post, values=values)
+                      decision_wait_s=self._heartbeat_s, post=self._post, values=values,
+                      max_steps=_wire.integer(body.get("max_steps")))
         self._running[trial_id] = trial
         with self._assignments_ready:
             self._assignments.append(trial)

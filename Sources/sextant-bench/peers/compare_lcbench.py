@@ -2,7 +2,9 @@
 """Peers on the realistic problems of run_lcbench.py: same problems, same search
 spaces, same evaluator (imported from the trial scripts), same regret table.
 
-    pip install onnxruntime optuna greenlet torch   # HEBO optional: pip install HEBO
+    pip install onnxruntime optuna greenlet torch
+    # HEBO, optional; its pinned dependencies do not install on Python 3.11, so without them:
+    pip install --no-deps HEBO && pip install pandas scikit-learn catboost gpytorch pymoo disjoint-set
     export SEXTANT_LCBENCH_DIR=/path/to/yahpo_data/lcbench
     OMP_NUM_THREADS=1 python3 Sources/sextant-bench/peers/compare_lcbench.py --seeds 0-9 \\
         --json-out lcbench-peers.json

@@ -59,6 +59,9 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "curves: the model's step axis, log or linear.")
     var stepScale = "log"
 
+    @Option(help: "GP-EI: joint draws of the pending trials' outcomes averaged by the acquisition (0: the kriging believer).")
+    var fantasySamples = BayesianOptimizer.Configuration().fantasySamples
+
     @Option(help: "GP-EI: quasi-random trials before the first model.")
     var initialTrials = StudySpec.Optimizer().initialTrials
 
@@ -132,7 +135,10 @@ struct FidelityBench: AsyncParsableCommand {
         default:
             throw BenchError("unknown method \(method); known: curves, full, asha")
         }
-        let sampler = GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials, curves: curves)
+        var configuration = BayesianOptimizer.Configuration()
+        configuration.fantasySamples = fantasySamples
+        let sampler = GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials,
+                                  configuration: configuration, curves: curves)
 
         struct Running { var index: Int; var start: Double; var values: [Double]; var times: [Double]; var epoch: Int }
         var trials: [Trial] = []

@@ -133,8 +133,8 @@ package final class GPEISampler: Sampler {
 
     /// A study with a fidelity: the learning-curve model, refitted on every reported point, and
     /// LogEI at max_steps. The incumbent is the best predicted final value among the curves;
-    /// running, pending and failed trials are pending points at max_steps (kriging believer), so
-    /// a suggestion stays away from them.
+    /// running, pending and failed trials are pending points at max_steps, their outcomes drawn
+    /// jointly (`curveFantasySamples`), so a suggestion stays away from them.
     func suggest(_ history: StudyHistory, curves: CurveModel) throws -> Configuration? {
         let space = history.spec.space
         let fallback = RandomSampler(seed: seed)
@@ -169,6 +169,8 @@ package final class GPEISampler: Sampler {
         let rule = SearchSpace.ActivityRule(space)
         let activity: (@Sendable ([Double]) -> [Bool])? = space.isConditional
             ? { @Sendable point in rule.activity(of: Array(point.dropLast())) + [true] } : nil
+        var optimizer = self.optimizer
+        optimizer.configuration.fantasySamples = optimizer.configuration.curveFantasySamples
         return try untried(history, pending: pending,
                            search: { pending in
                                try optimizer.suggest(using: snapshot.model, observations: observations, values: values,

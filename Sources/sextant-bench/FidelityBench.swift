@@ -59,8 +59,8 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "curves: the model's step axis, log or linear.")
     var stepScale = "log"
 
-    @Option(help: "GP-EI: joint draws of the pending trials' outcomes averaged by the acquisition (0: the kriging believer).")
-    var fantasySamples = BayesianOptimizer.Configuration().fantasySamples
+    @Option(help: "curves: joint draws of the pending trials' outcomes averaged by the acquisition (0 or 1: the kriging believer).")
+    var fantasySamples = BayesianOptimizer.Configuration().curveFantasySamples
 
     @Option(help: "GP-EI: quasi-random trials before the first model.")
     var initialTrials = StudySpec.Optimizer().initialTrials
@@ -136,7 +136,7 @@ struct FidelityBench: AsyncParsableCommand {
             throw BenchError("unknown method \(method); known: curves, full, asha")
         }
         var configuration = BayesianOptimizer.Configuration()
-        configuration.fantasySamples = fantasySamples
+        configuration.curveFantasySamples = fantasySamples
         let sampler = GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials,
                                   configuration: configuration, curves: curves)
 

@@ -100,6 +100,10 @@ package struct BayesianOptimizer: Sendable {
         /// helped Branin and Hartmann-6 but made Rosenbrock-4 much worse (docs/benchmarks.md).
         /// The count used is cut to keep samples × n within `fantasyWork`.
         package var fantasySamples: Int = 0
+        /// The same for the suggestions of a study with a fidelity (the curve model's), where the
+        /// running trials' outcomes at max_steps are uncertain even after their first reports (8):
+        /// measured with 4 workers on LCBench (docs/benchmarks.md, "Multi-fidelity").
+        package var curveFantasySamples: Int = 8
         /// Fantasy draws are cut to the posterior mean ± this many standard deviations (∞).
         package var fantasyClip: Double = .infinity
         /// Samples × observations allowed for Monte Carlo fantasies (600).

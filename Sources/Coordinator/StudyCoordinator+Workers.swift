@@ -60,8 +60,7 @@ extension StudyCoordinator {
             } else if let index = requeued.firstIndex(of: id) {
                 requeued.remove(at: index)
                 // The lost attempt is the trial's again, with the reports stored before it was lost.
-                try store.reclaimRequeued(id, worker: hello.worker)
-                let kept = try store.reports(in: study.id).filter { $0.trial == id }
+                let kept = try store.reclaimRequeued(id, worker: hello.worker)
                 for report in kept { reports.record(trial: id, step: report.step, value: report.value) }
                 trials.update(id) { $0.state = .running; $0.worker = hello.worker; $0.step = kept.map(\.step).max() }
             }

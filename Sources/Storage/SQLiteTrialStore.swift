@@ -228,7 +228,8 @@ extension SQLiteTrialStore {
         }
     }
 
-    package func reclaimRequeued(_ trial: TrialID, worker: String) throws {
+    @discardableResult
+    package func reclaimRequeued(_ trial: TrialID, worker: String) throws -> [TrialReport] {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT attempt.* FROM attempt JOIN trial ON trial.id = attempt.trial_id
@@ -236,7 +237,7 @@ extension SQLiteTrialStore {
                 """, arguments: [trial.rawValue])
             else {
                 try db.execute(sql: "UPDATE trial SET state = 'running', worker = ? WHERE id = ?", arguments: [worker, trial.rawValue])
-                return
+                return []
             }
             let lost = try Self.attempt(from: row)
             try db.execute(sql: "UPDATE trial SET state = 'running', worker = ?, started_at = ?, step = ? WHERE id = ?",
@@ -246,6 +247,7 @@ extension SQLiteTrialStore {
                                arguments: [trial.rawValue, report.step, report.value, lost.finishedAt?.timeIntervalSince1970 ?? 0])
             }
             try db.execute(sql: "DELETE FROM attempt WHERE id = ?", arguments: [row["id"] as Int64])
+            return lost.reports
         }
     }
 

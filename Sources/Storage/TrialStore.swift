@@ -48,7 +48,9 @@ package protocol TrialStore: TrialQueue {
     func requeue(_ trial: TrialID, reason: String, at date: Date) throws
     /// Undoes `requeue` for the lost worker that comes back still running the trial before it
     /// was handed out again: the attempt, its start and its reports are the trial's again.
-    func reclaimRequeued(_ trial: TrialID, worker: String) throws
+    /// Returns those reports.
+    @discardableResult
+    func reclaimRequeued(_ trial: TrialID, worker: String) throws -> [TrialReport]
     /// Stores an intermediate value; a repeated step overwrites the earlier value.
     func record(_ report: TrialReport, at date: Date) throws
     /// Stores what the curve model predicted of a trial before its reports (kept until the

@@ -68,6 +68,9 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "Write every trial (start order, epochs, final value, the epoch-52 value a stopped one would have reached) of every run to this JSON file.")
     var jsonOut: String?
 
+    @Option(help: "curves: write every assessment (task, seed, trial, step, forecast final with its 95% band, the true final, probabilities) to this file, one JSON object a line.")
+    var assessmentsOut: String?
+
     static let maxSteps = 52
 
     struct Run: Codable {
@@ -82,6 +85,8 @@ struct FidelityBench: AsyncParsableCommand {
 
     func run() async throws {
         let evaluator = try RealisticEvaluator()
+        if let assessmentsOut { _ = FileManager.default.createFile(atPath: assessmentsOut, contents: nil) }
+        let log = try assessmentsOut.map { try FileHandle(forWritingTo: URL(fileURLWithPath: $0)) }
         let seedList = try Self.parseSeeds(seeds)
         let budgetList = budgets.split(separator: ",").compactMap { Int($0) }
         var runs: [Run] = []
@@ -90,7 +95,8 @@ struct FidelityBench: AsyncParsableCommand {
                 let problem = try evaluator.problem(task, named: "lcbench-\(task)")
                 for seed in seedList {
                     let clock = ContinuousClock(), start = clock.now
-                    var run = try simulate(method: method, task: task, space: problem.space, seed: seed, evaluator: evaluator)
+                    var run = try simulate(method: method, task: task, space: problem.space, seed: seed, evaluator: evaluator,
+                                           log: log)
                     run.seconds = (clock.now - start) / .seconds(1)
                     for budget in budgetList {
                         run.regret[String(budget)] = Self.regret(run, budget: budget).map { $0 - problem.minimum }
@@ -114,7 +120,8 @@ struct FidelityBench: AsyncParsableCommand {
 
     /// One study on one task: the trials in start order with the epochs each consumed and its
     /// epoch-52 value (nil when it stopped early).
-    func simulate(method: String, task: String, space: SearchSpace, seed: Int, evaluator: RealisticEvaluator) throws -> Run {
+    func simulate(method: String, task: String, space: SearchSpace, seed: Int, evaluator: RealisticEvaluator,
+                  log: FileHandle? = nil) throws -> Run {
         var spec = StudySpec(name: "lcbench-\(task)", metric: .init(name: "val_loss", goal: .minimize),
                              budget: .init(trials: 100_000), space: space)
         spec.optimizer.seed = UInt64(seed)
@@ -184,6 +191,14 @@ struct FidelityBench: AsyncParsableCommand {
                                                   reports: history.values[id] ?? [:], bestCompleted: bestCompleted) {
                     stop = stop || fidelity.stops(atStep: step, probability: assessment.probability,
                                                   priorProbability: assessment.priorProbability)
+                    if let log {
+                        let line: [String: Any] = [
+                            "task": task, "seed": seed, "trial": trial.index, "step": step, "value": value,
+                            "mean": assessment.final.mean, "low": assessment.final.low, "high": assessment.final.high,
+                            "truth": trial.values[trial.values.count - 1], "probability": assessment.probability,
+                            "prior": assessment.priorProbability ?? -1, "target": assessment.target ?? .nan, "stop": stop]
+                        log.write(try JSONSerialization.data(withJSONObject: line.filter { !(($0.value as? Double)?.isNaN ?? false) }) + Data("\n".utf8))
+                    }
                 }
             }
             if step == Self.maxSteps || stop {

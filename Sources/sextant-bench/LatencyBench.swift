@@ -20,6 +20,9 @@ struct LatencyBench: AsyncParsableCommand {
     @Flag(help: "Instead: a study with a fidelity (52 steps), every trial a full learning curve; the suggestion (which refits the curve model on every reported point) and the assessment of a running trial's new report, against the number of reports.")
     var curves = false
 
+    @Option(help: "With --curves: trials running at each suggestion, each with a 10-step curve so far (the suggestion draws their outcomes jointly).")
+    var running = 0
+
     func run() async throws {
         if curves { return try runCurves() }
         let function = TestFunction.hartmann6
@@ -65,7 +68,8 @@ struct LatencyBench: AsyncParsableCommand {
                              optimizer: .init(kind: .gpEI, initialTrials: 8, seed: 1), space: space)
         let fidelity = StudySpec.Fidelity(maxSteps: 52)
         spec.fidelity = fidelity
-        print("trials  reports  suggest ms: median  max  assess ms: median  max  (5 results, each followed by a suggestion; 20 assessments)")
+        print("trials  reports  suggest ms: median  max  assess ms: median  max  (5 results, each followed by a suggestion "
+              + "with \(running) running; 20 assessments)")
         for n in sizes.split(separator: ",").compactMap({ Int($0) }) {
             var generator = Xoshiro256StarStar(seed: UInt64(n))
             var trials: [Trial] = [], reports: [TrialID: [Int: Double]] = [:]
@@ -79,11 +83,19 @@ struct LatencyBench: AsyncParsableCommand {
                 reports[id] = curve(x, steps: 52)
                 trials.append(Trial(id: id, state: .completed, configuration: configuration(x), value: reports[id]![52], step: 52))
             }
+            // Trials still running at each suggestion, numbered after every completed one.
+            var inFlight: [Trial] = []
+            for index in 0..<running {
+                let x = (0..<6).map { _ in generator.nextUnitDouble() }
+                let id = TrialID(Int64(1_000_000 + index))
+                reports[id] = curve(x, steps: 10)
+                inFlight.append(Trial(id: id, state: .running, configuration: configuration(x), step: 10))
+            }
             let model = CurveModel(fidelity: fidelity, seed: 1)
             let sampler = GPEISampler(seed: 1, initialTrials: 8, curves: model)
             func history(_ count: Int) -> StudyHistory {
-                var history = StudyHistory(spec: spec, trials: Array(trials.prefix(count)))
-                history.reports = reports.filter { $0.key.rawValue <= Int64(count) }
+                var history = StudyHistory(spec: spec, trials: Array(trials.prefix(count)) + inFlight)
+                history.reports = reports.filter { $0.key.rawValue <= Int64(count) || $0.key.rawValue >= 1_000_000 }
                 return history
             }
             _ = try sampler.suggestNow(history(n))

@@ -245,6 +245,18 @@ package struct GaussianProcessModel: Sendable {
         return PointPosterior(mean: outputMean + sy * meanStd, standardDeviation: std * sy, meanGradient: gradMean, standardDeviationGradient: gradStd)
     }
 
+    /// The model without the observations at `rows` (indices into its points): the same
+    /// hyperparameters and standardization, the posterior of the others alone. O(n³): the
+    /// factor is computed again.
+    package func excluding(rows: Set<Int>) throws(GaussianProcessError) -> GaussianProcessModel {
+        guard !rows.isEmpty else { return self }
+        let keep = (0..<count).filter { !rows.contains($0) }
+        return try GaussianProcessModel(
+            flatInputs: keep.flatMap { inputs[($0 * dimension)..<(($0 + 1) * dimension)] }, values: keep.map { values[$0] },
+            standardized: keep.map { standardizedValues[$0] }, outputMean: outputMean, outputScale: outputScale,
+            dimensions: dimensions, hyperparameters: hyperparameters)
+    }
+
     /// New model that also conditions on `points` with outputs set to the current posterior mean (kriging believer).
     ///
     /// Hyperparameters and standardization constants are kept; the Cholesky factor is extended by a

@@ -122,6 +122,8 @@ package struct CurveSnapshot: Sendable {
     let warp: ValueWarp
     /// The steps of each trial's curve the model holds.
     let included: [TrialID: Set<Int>]
+    /// Where those points are among the model's observations.
+    let rows: [TrialID: Set<Int>]
     /// The best predicted final value among the curves, in model units.
     let incumbent: Double
     /// The best completed value among the trials the model was fit on (warm-start ones included),
@@ -144,8 +146,9 @@ package final class CurveModel: Sendable {
     private let snapshot = Mutex<CurveSnapshot?>(nil)
     /// Each assessed trial's predicted final value before its own reports (in the study's units,
     /// so that it reads the same after a refit that warps values differently), taken at its first
-    /// assessment when the model held none of them; nil when it held some.
-    private let priors = Mutex<[TrialID: CurvePrior?]>([:])
+    /// assessment: from the model, or, when the model already holds some of its points (a trial
+    /// whose first reports came before the model, or before a refit), from the model without them.
+    private let priors = Mutex<[TrialID: CurvePrior]>([:])
 
     /// The most points the GP is fit on (see `GPEISampler.subset`); curves are thinned first.
     package static let maxObservations = 1000
@@ -263,8 +266,12 @@ package final class CurveModel: Sendable {
         let baseline = StepBaseline(grouped: grouped)
         let departures = zip(points, modelled).map { point, value in value - baseline(point[point.count - 1]) }
         let kept = GPEISampler.subset(values: modelled, limit: Self.maxObservations)
-        var included: [TrialID: Set<Int>] = [:]
-        for index in kept { if let (id, step) = owners[index] { included[id, default: []].insert(step) } }
+        var included: [TrialID: Set<Int>] = [:], rows: [TrialID: Set<Int>] = [:]
+        for (row, index) in kept.enumerated() {
+            guard let (id, step) = owners[index] else { continue }
+            included[id, default: []].insert(step)
+            rows[id, default: []].insert(row)
+        }
         let dimensions = GPEISampler.dimensions(of: space) + [.continuous]
         let model = try fitter.fitted(observations: kept.map { points[$0] }, values: kept.map { departures[$0] },
                                       dimensions: dimensions, total: points.count)
@@ -277,7 +284,7 @@ package final class CurveModel: Sendable {
         // The warp is increasing: the best completed value warped is the best of the warped ones.
         let completed = bestCompleted.map(warp.forward)
         let bestFinished = warmBest.map { min($0, completed ?? .infinity) } ?? completed
-        let fitted = CurveSnapshot(model: model, warp: warp, included: included, incumbent: incumbent, bestFinished: bestFinished,
+        let fitted = CurveSnapshot(model: model, warp: warp, included: included, rows: rows, incumbent: incumbent, bestFinished: bestFinished,
                                    finals: finals, sign: sign, baseline: baseline)
         snapshot.withLock { $0 = fitted }
         return fitted
@@ -307,18 +314,23 @@ package final class CurveModel: Sendable {
         func studyUnits(_ w: Double) -> Double { snapshot.sign * snapshot.warp.inverse(w) }
         func modelUnits(_ v: Double) -> Double { snapshot.warp.forward(snapshot.sign * v) }
         var newPrior: CurvePrior?
-        let prior = priors.withLock { priors -> CurvePrior? in
-            if let known = priors[trial] { return known }
-            var first: CurvePrior?
-            if held.isEmpty {
-                let before = snapshot.model.predict([x + [1]])
+        var prior = priors.withLock { $0[trial] }
+        if prior == nil {
+            // Without the trial's own points (kept in the model when its first reports came before
+            // this model was fitted); failing that, no prior, and the chance alone decides.
+            let before = try? snapshot.model.excluding(rows: snapshot.rows[trial] ?? []).predict([x + [1]])
+            if let before {
                 let mean = before.mean[0] + baseline(1), sd = max(before.variance[0], 0).squareRoot()
                 let a = studyUnits(mean - sd), b = studyUnits(mean + sd)
-                first = CurvePrior(mean: studyUnits(mean), low: min(a, b), high: max(a, b))
-                newPrior = first
+                let first = CurvePrior(mean: studyUnits(mean), low: min(a, b), high: max(a, b))
+                // Another assessment of the same trial may have taken it meanwhile: the first one stays.
+                prior = priors.withLock { priors in
+                    if let known = priors[trial] { return known }
+                    priors[trial] = first
+                    newPrior = first
+                    return first
+                }
             }
-            priors[trial] = first
-            return first
         }
         guard let model = try? snapshot.model.conditionedOnFantasies(
             new.map { x + [coordinate(ofStep: $0)] },

@@ -171,6 +171,31 @@ func maternReference(_ r: Double) -> Double {
         #expect(abs(a.mean[1] - model.predict([[0.5, 0.5]]).mean[0]) < 1e-9)
         #expect(a.variance[1] < 0.2 * model.predict([[0.5, 0.5]]).variance[0])
     }
+
+    @Test func excludingRowsUndoesConditioning() throws {
+        var rng = Xoshiro256StarStar(seed: 5)
+        let xs = (0..<12).map { _ in [rng.nextUnitDouble(), rng.nextUnitDouble()] }
+        let ys = xs.map { sin(4 * $0[0]) + $0[1] }
+        let model = try GaussianProcessModel(inputs: xs, values: ys, hyperparameters: hp)
+        // Rows 3, 7 and 11 out: the model of the other nine, with the same standardization.
+        let out: Set<Int> = [3, 7, 11]
+        let kept = xs.indices.filter { !out.contains($0) }
+        let reduced = try model.excluding(rows: out)
+        let rebuilt = try GaussianProcessModel(
+            flatInputs: kept.flatMap { xs[$0] }, values: kept.map { ys[$0] },
+            standardized: kept.map { (ys[$0] - model.outputMean) / model.outputScale },
+            outputMean: model.outputMean, outputScale: model.outputScale,
+            dimensions: [.continuous, .continuous], hyperparameters: hp)
+        #expect(reduced.count == 9)
+        let probe = [xs[3], xs[7], [0.2, 0.9]]
+        let a = reduced.predict(probe), b = rebuilt.predict(probe), full = model.predict(probe)
+        for j in 0..<3 {
+            #expect(abs(a.mean[j] - b.mean[j]) < 1e-10)
+            #expect(abs(a.variance[j] - b.variance[j]) < 1e-10)
+        }
+        #expect(a.variance[0] > 2 * full.variance[0], "row 3 is no longer observed")
+        #expect(try model.excluding(rows: []).count == 12)
+    }
 }
 
 @Suite struct RandomTests {

@@ -99,13 +99,17 @@ import TrialModel
         history.reports[TrialID(8)] = Self.curve(0.3, through: 3).mapValues { $0 + 0.2 }
         try model.update(history)
         #expect(try assess(8, shift: 0.2, through: 4).priorProbability == worse.priorProbability)
-        // A trial first seen by a model that already holds its reports (as after a restart) has none.
-        history.trials.append(Trial(id: TrialID(9), state: .running, configuration: Configuration(["x": .double(0.7)])))
-        history.reports[TrialID(9)] = Self.curve(0.7, through: 3)
-        try model.update(history)
-        let restarted = try #require(model.assess(trial: TrialID(9), configuration: Configuration(["x": .double(0.7)]),
-                                                  space: Self.space, reports: Self.curve(0.7, through: 4), bestCompleted: best))
-        #expect(restarted.priorProbability == nil)
+        // A trial first seen by a model that already holds its reports (its first reports came
+        // before the model, as with several workers) is judged against the model without them.
+        var fresh = Self.history()
+        fresh.trials.append(Trial(id: TrialID(9), state: .running, configuration: x))
+        fresh.reports[TrialID(9)] = Self.curve(0.3, through: 3).mapValues { $0 + 0.2 }
+        try model.update(fresh)
+        let late = try assess(9, shift: 0.2, through: 4)
+        let latePrior = try #require(late.priorProbability), taken = try #require(late.newPrior)
+        #expect(latePrior > 2 * late.probability, "\(latePrior) against \(late.probability): its poor reports are not its prior")
+        #expect(abs(taken.mean - Self.loss(0.3, 12)) < 0.1, "\(taken)")
+        #expect(try assess(9, shift: 0.2, through: 5).newPrior == nil, "taken once")
     }
 
     /// The expectation a first assessment takes is handed out once, to be stored; a model rebuilt
@@ -137,8 +141,10 @@ import TrialModel
         #expect(resumed.newPrior == nil)
         // Forgotten (its reports cleared for another attempt), the next first assessment takes it again.
         rebuilt.forgetPrior(of: TrialID(7))
-        #expect(rebuilt.assess(trial: TrialID(7), configuration: x, space: Self.space, reports: reports,
-                               bestCompleted: best)?.priorProbability == nil, "the rebuilt model holds its reports")
+        let retaken = try #require(rebuilt.assess(trial: TrialID(7), configuration: x, space: Self.space, reports: reports,
+                                                  bestCompleted: best))
+        let again7 = try #require(retaken.newPrior, "taken again, from the model without the trial's reports")
+        #expect(abs(again7.mean - prior.mean) < 0.05, "\(again7) against \(prior)")
         #expect(rebuilt.assess(trial: TrialID(10), configuration: x, space: Self.space, reports: reports,
                                bestCompleted: best)?.newPrior != nil)
     }

@@ -69,9 +69,15 @@ import Testing
         }
         let stopped = trials.filter(Self.modelStopped)
         #expect(!stopped.isEmpty, "no trial stopped by the model: \(trials.map { ($0["state"] ?? "", $0["reason"] ?? "") })")
+        // Every stopped trial was judged against what the model expected of it, the first ones
+        // too (their first reports came before there was a model), and that expectation is stored.
+        let expected = Set(try Self.rows(box, "SELECT trial_id FROM curve_prior").map { $0[0] })
         for trial in stopped {
             let step = try #require(trial["step"] as? Int)
             #expect(step >= 2 && step < 12)
+            let reason = trial["reason"] as? String ?? ""
+            #expect(reason.contains("before its reports"), "\(reason)")
+            #expect(expected.contains(try #require(trial["id"] as? Int)), "trial \(trial["id"] ?? "") has no stored expectation")
         }
         // The model's suggestions find the minimum at x = 0.25 among full runs.
         let best = trials.filter { $0["state"] as? String == "completed" }.compactMap { $0["value"] as? Double }.min()

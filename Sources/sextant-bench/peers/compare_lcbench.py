@@ -13,6 +13,11 @@ Peers: Optuna GPSampler(seed=s), Optuna TPESampler(multivariate=True, seed=s),
 Optuna RandomSampler(seed=s) and, when the package imports, HEBO (seeded through
 numpy and torch). Each study runs its trials one after another, in-process, on
 the final (epoch 52, or last-epoch) value.
+
+With --workers K (Optuna only), K trials stay in flight as with `run_lcbench.py
+--slots K`: K trials are asked first, then each time the oldest finishes its value
+is told and the next trial asked. Trials in flight stay RUNNING in the study:
+GPSampler takes them as pending points, TPE (constant_liar=True) as bad ones.
 """
 
 import argparse
@@ -41,22 +46,29 @@ def optuna_distributions(problem):
     return out
 
 
-def run_optuna(problem, sampler_name, seed, trials):
+def run_optuna(problem, sampler_name, seed, trials, workers=1):
+    """One study with `workers` trials in flight; values in the order the trials were asked."""
     import optuna
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     samplers = {
         "Optuna GPSampler": lambda: optuna.samplers.GPSampler(seed=seed),
-        "Optuna TPE (multivariate)": lambda: optuna.samplers.TPESampler(multivariate=True, seed=seed),
+        "Optuna TPE (multivariate)": lambda: optuna.samplers.TPESampler(
+            multivariate=True, seed=seed, constant_liar=workers > 1),
         "random (Optuna)": lambda: optuna.samplers.RandomSampler(seed=seed),
     }
     study = optuna.create_study(direction="minimize", sampler=samplers[sampler_name]())
     distributions = optuna_distributions(problem)
-    values = []
+    values, in_flight = [], []
     for _ in range(trials):
         trial = study.ask(distributions)
         value = problem.evaluate([trial.params])[0]
-        study.tell(trial, value)
         values.append(value)
+        in_flight.append((trial, value))
+        if len(in_flight) >= workers:
+            # The oldest trial in flight finishes; the next one is asked with the others still running.
+            study.tell(*in_flight.pop(0))
+    for trial, value in in_flight:
+        study.tell(trial, value)
     return values
 
 
@@ -104,10 +116,16 @@ def main():
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated subset of: " + ", ".join(PEERS))
     parser.add_argument("--json-out")
+    parser.add_argument("--workers", type=int, default=1, help="trials in flight (Optuna peers only; HEBO is left out)")
     args = parser.parse_args()
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
     peers = args.peers.split(",")
+    if "HEBO" in peers and args.workers > 1:
+        print("HEBO left out: --workers applies to the Optuna peers only", file=sys.stderr)
+        peers.remove("HEBO")
     if "HEBO" in peers:
         try:
             import hebo  # noqa: F401
@@ -122,7 +140,7 @@ def main():
             for seed in parse_seeds(args.seeds):
                 started = time.monotonic()
                 values = (run_hebo(problem, seed, args.trials) if peer == "HEBO"
-                          else run_optuna(problem, peer, seed, args.trials))
+                          else run_optuna(problem, peer, seed, args.trials, args.workers))
                 seconds = time.monotonic() - started
                 r = P.regrets(values, problem.best_known, budgets)
                 results.setdefault(peer, {}).setdefault(name, {})[seed] = r

@@ -65,7 +65,7 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "GP-EI: quasi-random trials before the first model.")
     var initialTrials = StudySpec.Optimizer().initialTrials
 
-    @Option(help: "Write every trial (start order, epochs, final value, the epoch-52 value a stopped one would have reached) of every run to this JSON file.")
+    @Option(help: "Write every trial (start order, epochs, final value, the epoch-52 value a stopped one would have reached, its end in simulated seconds) of every run to this JSON file.")
     var jsonOut: String?
 
     @Option(help: "curves: write every assessment (task, seed, trial, step, forecast final with its 95% band, the true final, probabilities) to this file, one JSON object a line.")
@@ -79,6 +79,9 @@ struct FidelityBench: AsyncParsableCommand {
         var finals: [Double?]
         /// Each trial's epoch-52 value, also for the trials that stopped: what stopping gave up.
         var truths: [Double]
+        /// When each trial ended, in simulated seconds from the study's start (the surrogate's
+        /// training times, the workers running side by side).
+        var ends: [Double]
         var regret: [String: Double?]
         var seconds: Double
     }
@@ -152,6 +155,7 @@ struct FidelityBench: AsyncParsableCommand {
         var history = ReportHistory(goal: .minimize)
         var running: [Running] = []
         var truths: [Double] = []
+        var ends: [Double] = []
         var consumed = 0
         var now = 0.0
         var bestCompleted: Double?
@@ -166,6 +170,7 @@ struct FidelityBench: AsyncParsableCommand {
                 let (values, times) = try Self.curve(task: task, configuration: configuration, evaluator: evaluator)
                 running.append(Running(index: trials.count - 1, start: now, values: values, times: times, epoch: 0))
                 truths.append(values[values.count - 1])
+                ends.append(.nan)
             }
         }
 
@@ -203,6 +208,7 @@ struct FidelityBench: AsyncParsableCommand {
             }
             if step == Self.maxSteps || stop {
                 trials[trial.index].state = stop ? .pruned : .completed
+                ends[trial.index] = now
                 trials[trial.index].value = value
                 if !stop { bestCompleted = min(bestCompleted ?? .infinity, value) }
                 running.remove(at: next)
@@ -215,7 +221,7 @@ struct FidelityBench: AsyncParsableCommand {
         }
         return Run(method: method, task: task, seed: seed, workers: workers,
                    epochs: trials.map { $0.step ?? 0 },
-                   finals: trials.map { $0.state == .completed ? $0.value : nil }, truths: truths, regret: [:], seconds: 0)
+                   finals: trials.map { $0.state == .completed ? $0.value : nil }, truths: truths, ends: ends, regret: [:], seconds: 0)
     }
 
     static func curve(task: String, configuration: Configuration, evaluator: RealisticEvaluator) throws -> ([Double], [Double]) {

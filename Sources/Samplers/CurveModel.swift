@@ -91,7 +91,7 @@ package struct CurveAssessment: Sendable {
     /// The probability that the trial's final value beats `target` (1 while no trial has finished).
     package var probability: Double
     /// The same probability before the trial's own reports: from the model it was first assessed
-    /// with, had it reported nothing (nil when that model already held its reports).
+    /// with, without its own points (nil before a trial has finished, or if that model failed).
     package var priorProbability: Double?
     /// The prediction behind `priorProbability` when this assessment took it (the trial's first),
     /// for the coordinator to store; nil when it was known before or there is none.
@@ -120,10 +120,8 @@ package struct CurveAssessment: Sendable {
 package struct CurveSnapshot: Sendable {
     package let model: GaussianProcessModel
     let warp: ValueWarp
-    /// The steps of each trial's curve the model holds.
-    let included: [TrialID: Set<Int>]
-    /// Where those points are among the model's observations.
-    let rows: [TrialID: Set<Int>]
+    /// The steps of each trial's curve the model holds, each with its row among the model's observations.
+    let included: [TrialID: [Int: Int]]
     /// The best predicted final value among the curves, in model units.
     let incumbent: Double
     /// The best completed value among the trials the model was fit on (warm-start ones included),
@@ -266,11 +264,9 @@ package final class CurveModel: Sendable {
         let baseline = StepBaseline(grouped: grouped)
         let departures = zip(points, modelled).map { point, value in value - baseline(point[point.count - 1]) }
         let kept = GPEISampler.subset(values: modelled, limit: Self.maxObservations)
-        var included: [TrialID: Set<Int>] = [:], rows: [TrialID: Set<Int>] = [:]
+        var included: [TrialID: [Int: Int]] = [:]
         for (row, index) in kept.enumerated() {
-            guard let (id, step) = owners[index] else { continue }
-            included[id, default: []].insert(step)
-            rows[id, default: []].insert(row)
+            if let (id, step) = owners[index] { included[id, default: [:]][step] = row }
         }
         let dimensions = GPEISampler.dimensions(of: space) + [.continuous]
         let model = try fitter.fitted(observations: kept.map { points[$0] }, values: kept.map { departures[$0] },
@@ -284,7 +280,7 @@ package final class CurveModel: Sendable {
         // The warp is increasing: the best completed value warped is the best of the warped ones.
         let completed = bestCompleted.map(warp.forward)
         let bestFinished = warmBest.map { min($0, completed ?? .infinity) } ?? completed
-        let fitted = CurveSnapshot(model: model, warp: warp, included: included, rows: rows, incumbent: incumbent, bestFinished: bestFinished,
+        let fitted = CurveSnapshot(model: model, warp: warp, included: included, incumbent: incumbent, bestFinished: bestFinished,
                                    finals: finals, sign: sign, baseline: baseline)
         snapshot.withLock { $0 = fitted }
         return fitted
@@ -308,8 +304,8 @@ package final class CurveModel: Sendable {
         guard let snapshot = latest, let last = reports.keys.max() else { return nil }
         let x = point(of: configuration, in: space)
         let curve = reports.filter { $0.value.isFinite }.mapValues { snapshot.sign * $0 }
-        let held = snapshot.included[trial] ?? []
-        let new = Self.keptSteps(of: curve.keys).filter { !held.contains($0) }
+        let held = snapshot.included[trial] ?? [:]
+        let new = Self.keptSteps(of: curve.keys).filter { held[$0] == nil }
         let baseline = snapshot.baseline
         func studyUnits(_ w: Double) -> Double { snapshot.sign * snapshot.warp.inverse(w) }
         func modelUnits(_ v: Double) -> Double { snapshot.warp.forward(snapshot.sign * v) }
@@ -318,7 +314,7 @@ package final class CurveModel: Sendable {
         if prior == nil {
             // Without the trial's own points (kept in the model when its first reports came before
             // this model was fitted); failing that, no prior, and the chance alone decides.
-            let before = try? snapshot.model.excluding(rows: snapshot.rows[trial] ?? []).predict([x + [1]])
+            let before = try? snapshot.model.excluding(rows: Set(held.values)).predict([x + [1]])
             if let before {
                 let mean = before.mean[0] + baseline(1), sd = max(before.variance[0], 0).squareRoot()
                 let a = studyUnits(mean - sd), b = studyUnits(mean + sd)

@@ -228,7 +228,6 @@ extension SQLiteTrialStore {
         }
     }
 
-    @discardableResult
     package func reclaimRequeued(_ trial: TrialID, worker: String) throws -> [TrialReport] {
         try write { db in
             guard let row = try Row.fetchOne(db, sql: """

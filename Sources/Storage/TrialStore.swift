@@ -49,7 +49,6 @@ package protocol TrialStore: TrialQueue {
     /// Undoes `requeue` for the lost worker that comes back still running the trial before it
     /// was handed out again: the attempt, its start and its reports are the trial's again.
     /// Returns those reports.
-    @discardableResult
     func reclaimRequeued(_ trial: TrialID, worker: String) throws -> [TrialReport]
     /// Stores an intermediate value; a repeated step overwrites the earlier value.
     func record(_ report: TrialReport, at date: Date) throws

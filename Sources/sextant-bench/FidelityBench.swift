@@ -197,12 +197,13 @@ struct FidelityBench: AsyncParsableCommand {
                     stop = stop || fidelity.stops(atStep: step, probability: assessment.probability,
                                                   priorProbability: assessment.priorProbability)
                     if let log {
-                        let line: [String: Any] = [
+                        var line: [String: Any] = [
                             "task": task, "seed": seed, "trial": trial.index, "step": step, "value": value,
                             "mean": assessment.final.mean, "low": assessment.final.low, "high": assessment.final.high,
                             "truth": trial.values[trial.values.count - 1], "probability": assessment.probability,
-                            "prior": assessment.priorProbability ?? -1, "target": assessment.target ?? .nan, "stop": stop]
-                        log.write(try JSONSerialization.data(withJSONObject: line.filter { !(($0.value as? Double)?.isNaN ?? false) }) + Data("\n".utf8))
+                            "prior": assessment.priorProbability ?? -1, "stop": stop]
+                        line["target"] = assessment.target
+                        log.write(try JSONSerialization.data(withJSONObject: line) + Data("\n".utf8))
                     }
                 }
             }

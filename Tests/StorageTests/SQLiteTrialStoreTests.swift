@@ -126,7 +126,7 @@ import TrialModel
         #expect(lost.attempt == 1 && lost.state == .failed && lost.reason == "worker w1 lost" && lost.worker == "w1")
         #expect(lost.startedAt == started && lost.step == 2 && lost.reports.map(\.value) == [3, 2])
 
-        try store.reclaimRequeued(trial.id, worker: "w1")
+        _ = try store.reclaimRequeued(trial.id, worker: "w1")
         stored = try #require(try store.trials(in: study.id).first)
         #expect(stored.state == .running && stored.worker == "w1" && stored.startedAt == started && stored.step == 2)
         #expect(try store.reports(in: study.id).map(\.value) == [3, 2])

@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import problems as P  # noqa: E402
 from run_lcbench import parse_seeds  # noqa: E402
+from compare_peers import run_in_flight  # noqa: E402
 
 
 def optuna_distributions(problem):
@@ -58,18 +59,12 @@ def run_optuna(problem, sampler_name, seed, trials, workers=1):
     }
     study = optuna.create_study(direction="minimize", sampler=samplers[sampler_name]())
     distributions = optuna_distributions(problem)
-    values, in_flight = [], []
-    for _ in range(trials):
+
+    def ask():
         trial = study.ask(distributions)
-        value = problem.evaluate([trial.params])[0]
-        values.append(value)
-        in_flight.append((trial, value))
-        if len(in_flight) >= workers:
-            # The oldest trial in flight finishes; the next one is asked with the others still running.
-            study.tell(*in_flight.pop(0))
-    for trial, value in in_flight:
-        study.tell(trial, value)
-    return values
+        return trial, trial.params
+
+    return run_in_flight(study, ask, lambda params: problem.evaluate([params])[0], trials, workers)[0]
 
 
 def hebo_space(problem):

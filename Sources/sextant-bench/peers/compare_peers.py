@@ -118,6 +118,26 @@ EXTRA_FUNCTIONS = {
 }
 
 
+def run_in_flight(study, ask, evaluate, trials, workers):
+    """Asks `trials` trials of an Optuna study with `workers` in flight: the first `workers`
+    are asked, then each time the oldest finishes its value is told and the next asked, the
+    others still RUNNING. `ask()` returns (trial, parameters). Returns the values in the order
+    the trials were asked and each ask's seconds."""
+    values, latencies, in_flight = [], [], []
+    for _ in range(trials):
+        start = time.perf_counter()
+        trial, parameters = ask()
+        latencies.append(time.perf_counter() - start)
+        value = evaluate(parameters)
+        values.append(value)
+        in_flight.append((trial, value))
+        if len(in_flight) >= workers:
+            study.tell(*in_flight.pop(0))
+    for trial, value in in_flight:
+        study.tell(trial, value)
+    return values, latencies
+
+
 def run_optuna(sampler_name, fn, bounds, seed, trials, workers=1):
     """One study with `workers` trials in flight; values in the order the trials were asked."""
     import optuna
@@ -129,21 +149,12 @@ def run_optuna(sampler_name, fn, bounds, seed, trials, workers=1):
     else:
         sampler = optuna.samplers.GPSampler(seed=seed)
     study = optuna.create_study(sampler=sampler, direction="minimize")
-    values, latencies, in_flight = [], [], []
-    for _ in range(trials):
-        start = time.perf_counter()
+
+    def ask():
         trial = study.ask()
-        x = [trial.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
-        latencies.append(time.perf_counter() - start)
-        value = fn(x)
-        values.append(value)
-        in_flight.append((trial, value))
-        if len(in_flight) >= workers:
-            # The oldest trial in flight finishes; the next one is asked with the rest still running.
-            study.tell(*in_flight.pop(0))
-    for trial, value in in_flight:
-        study.tell(trial, value)
-    return values, latencies
+        return trial, [trial.suggest_float(f"x{i}", lo, hi) for i, (lo, hi) in enumerate(bounds)]
+
+    return run_in_flight(study, ask, fn, trials, workers)
 
 
 def run_skopt(fn, bounds, seed, trials):

@@ -138,7 +138,8 @@ import Testing
             #expect(count("class=\"trial-row\"") == shown)
             #expect(count("data-points=\"\(shown)\"") >= 1, "the history plot shows every trial")
             #expect(dom.contains("no coordinator attached"))
-            #expect(count("class=\"stored-worker-row\"") == 1 && count("class=\"worker-row\"") == 0)
+            #expect(count("class=\"stored-worker-row\"") == 1 && count("class=\"worker-row\"") == 0,
+                    "one stored worker for \(name): \(dom.components(separatedBy: "id=\"workers\"").last?.prefix(1500) ?? "")")
         }
     }
 

@@ -22,14 +22,17 @@ import Testing
         let coordinator = try Self.coordinator(studyPath, box, name: "c")
         defer { coordinator.kill() }
         #expect(await coordinator.waitForOutput("workers connect to"))
-        let worker = try SextantProcess(["worker", box.endpoint, "--", "sh", "-c", "sleep 1; echo loss=$SEXTANT_PARAM_X"],
-                                        in: box.directory, name: "w")
+        // Trials wait for the test's go-ahead, so the study cannot end before the enqueue lands,
+        // however slowly `sextant enqueue` starts on a loaded machine.
+        let held = "while [ ! -e release ]; do sleep 0.05; done; echo loss=$SEXTANT_PARAM_X"
+        let worker = try SextantProcess(["worker", box.endpoint, "--", "sh", "-c", held], in: box.directory, name: "w")
         defer { worker.kill() }
         #expect(await coordinator.waitForOutput("trial 1 started"))
         let (status, out, err) = try await SextantProcess.run(
             ["enqueue", "x=1.5", "y=-2.5", "optimizer=adam"], in: box.directory)
         #expect(status == 0, "\(err)")
         #expect(out.contains("queued #1 in study e2e: x=1.5 y=-2.5 optimizer=adam"))
+        _ = try box.write("release", "")
         #expect(await coordinator.wait() == 0, "coordinator: \(coordinator.stderr)")
         let trials = try await box.exportedTrials()
         #expect(trials.count == 4)

@@ -89,6 +89,20 @@ final class SextantProcess: Sendable {
     }
 }
 
+/// The ports handed out to tests in this run, each at most once.
+final class PortLedger: @unchecked Sendable {
+    static let shared = PortLedger()
+    private let lock = NSLock()
+    private var given: Set<Int> = []
+
+    /// True the first time `port` is claimed in this run.
+    func claim(_ port: Int) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return given.insert(port).inserted
+    }
+}
+
 /// A fresh directory and a free loopback endpoint for one test.
 struct Sandbox {
     let directory: URL
@@ -106,14 +120,22 @@ struct Sandbox {
         return url.path
     }
 
-    /// A TCP port that was free a moment ago, drawn below the kernel's ephemeral range (32768 on):
-    /// a port the kernel picks for bind(0) or for an outgoing connection (a worker's, a browser's)
-    /// can be taken by another test's process between this probe and the coordinator's bind, which
-    /// fails "address already in use"; a port drawn at random from 20000-32000 and bound to check
-    /// is only at risk from another draw.
+    /// A TCP port that was free a moment ago and that no other test of this run was given, drawn
+    /// below the kernel's ephemeral range (32768 on by default, read from the kernel).
+    ///
+    /// A port the kernel picks for bind(0) or for an outgoing connection (a worker's, a browser's)
+    /// can be taken by another test's process between this probe and the coordinator's bind. And a
+    /// probe alone is not enough between tests: two tests can draw the same port before either
+    /// binds it, or one test can draw the port another test's coordinator has just released and is
+    /// about to bind again (a restart, a second study on the same endpoint). The second
+    /// coordinator then fails "address already in use", and the first test's workers join the
+    /// other test's study. So every port is handed out once per test run.
     static func freePort() -> Int {
-        for _ in 0..<200 {
-            let port = Int.random(in: 20_000...32_000)
+        let upper = min(32_000, ephemeralLow - 1)
+        let lower = min(20_000, upper - 2_000)
+        for _ in 0..<500 {
+            let port = Int.random(in: lower...upper)
+            guard PortLedger.shared.claim(port) else { continue }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -125,8 +147,15 @@ struct Sandbox {
             close(fd)
             if bound == 0 { return port }
         }
-        preconditionFailure("no free loopback port in 20000-32000")
+        preconditionFailure("no free loopback port in \(lower)-\(upper)")
     }
+
+    /// The first port of the kernel's ephemeral range, or 32768 when it cannot be read.
+    static let ephemeralLow: Int = {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let low = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32_768
+        return low > 4_000 ? low : 32_768
+    }()
 
     /// Trials of the study in `db`, read through `sextant export --format json`.
     func exportedTrials(db: String = "sextant.db") async throws -> [[String: Any]] {

@@ -127,36 +127,52 @@ package struct GaussianProcessModel: Sendable {
 
     /// Posterior at m points given row-major m×d coordinates; one GEMV and one TRSM for the whole batch.
     package func predict(rowMajor points: [Double], count m: Int) -> PosteriorBatch {
+        predict(rowMajor: points, count: m, alongside: [])[0]
+    }
+
+    /// The posteriors of this model and of `siblings` at m points, in that order. Siblings are
+    /// this model conditioned on other values at the same points: the same inputs,
+    /// hyperparameters, standardization and factor, other values (the joint draws of pending
+    /// outcomes, `conditionedOnFantasies(_:values:)` of the same points). Their posteriors differ
+    /// in the mean alone, so the kernel vectors and the O(n²m) variance are computed once and each
+    /// sibling adds one O(nm) GEMV; each result is what its model's own `predict` gives.
+    package func predict(rowMajor points: [Double], count m: Int, alongside siblings: [GaussianProcessModel]) -> [PosteriorBatch] {
         precondition(points.count == m * dimension, "points must be m×d")
+        precondition(siblings.allSatisfy { $0.count == count && $0.dimension == dimension }, "siblings share the inputs")
         let n = count
         let s = hyperparameters.outputscale
-        guard m > 0 else { return PosteriorBatch(mean: [], variance: []) }
+        let models = [self] + siblings
+        guard m > 0 else { return models.map { _ in PosteriorBatch(mean: [], variance: []) } }
         guard n > 0 else {
-            return PosteriorBatch(mean: Array(repeating: outputMean, count: m), variance: Array(repeating: s * outputScale * outputScale, count: m))
+            return models.map { _ in
+                PosteriorBatch(mean: Array(repeating: outputMean, count: m), variance: Array(repeating: s * outputScale * outputScale, count: m))
+            }
         }
         let scaledPoints = kernel.scaled(rowMajor: points, count: m)
         var cross = kernel.crossCovariance(scaledA: scaledInputs, countA: n, scaledB: scaledPoints, countB: m)
-        var mean = [Double](repeating: 0, count: m)
-        cross.withUnsafeBufferPointer { c in
-            alpha.withUnsafeBufferPointer { a in
-                mean.withUnsafeMutableBufferPointer { out in
-                    cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(m), 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
+        let sy = outputScale, sy2 = outputScale * outputScale
+        let means = models.map { model in
+            var mean = [Double](repeating: 0, count: m)
+            cross.withUnsafeBufferPointer { c in
+                model.alpha.withUnsafeBufferPointer { a in
+                    mean.withUnsafeMutableBufferPointer { out in
+                        cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(m), 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
+                    }
                 }
             }
+            return mean.map { outputMean + sy * $0 }
         }
         factor.solveLower(matrix: &cross, columns: m)
         var variance = [Double](repeating: 0, count: m)
-        let sy = outputScale, sy2 = outputScale * outputScale
         cross.withUnsafeBufferPointer { v in
             for j in 0..<m {
                 let column = v.baseAddress! + j * n
                 var q = 0.0
                 for i in 0..<n { q += column[i] * column[i] }
                 variance[j] = max(s - q, 0) * sy2
-                mean[j] = outputMean + sy * mean[j]
             }
         }
-        return PosteriorBatch(mean: mean, variance: variance)
+        return means.map { PosteriorBatch(mean: $0, variance: variance) }
     }
 
     /// Posterior mean alone at each point of `points`: O(nm), without the O(n²m) variance.
@@ -186,13 +202,23 @@ package struct GaussianProcessModel: Sendable {
     ///
     /// ∂k_i/∂x_j = s f'(r_i²)·2(x_j − X_ij)/ℓ_j²;  ∂μ̃/∂x = Jᵀα;  ∂ṽ/∂x = −2 Jᵀ (K+σ²I)⁻¹ k;  ∂√ṽ/∂x = ∂ṽ/∂x / (2√ṽ).
     package func predictWithGradient(at x: [Double]) -> PointPosterior {
+        predictWithGradient(at: x, alongside: [])[0]
+    }
+
+    /// `predictWithGradient(at:)` of this model and of `siblings` (as for `predict(rowMajor:count:alongside:)`):
+    /// the kernel vector, its Jacobian and the standard deviation are computed once.
+    package func predictWithGradient(at x: [Double], alongside siblings: [GaussianProcessModel]) -> [PointPosterior] {
         precondition(x.count == dimension)
+        precondition(siblings.allSatisfy { $0.count == count && $0.dimension == dimension }, "siblings share the inputs")
+        let models = [self] + siblings
         let n = count, d = dimension
         let s = hyperparameters.outputscale
         let sy = outputScale
         if n == 0 {
-            return PointPosterior(mean: outputMean, standardDeviation: s.squareRoot() * sy,
-                                  meanGradient: Array(repeating: 0, count: d), standardDeviationGradient: Array(repeating: 0, count: d))
+            return models.map { _ in
+                PointPosterior(mean: outputMean, standardDeviation: s.squareRoot() * sy,
+                               meanGradient: Array(repeating: 0, count: d), standardDeviationGradient: Array(repeating: 0, count: d))
+            }
         }
         let z = kernel.scaled(x)
         var k = [Double](repeating: 0, count: n)
@@ -214,11 +240,15 @@ package struct GaussianProcessModel: Sendable {
                 }
             }
         }
-        var meanStd = 0.0
-        var gradMean = [Double](repeating: 0, count: d)
-        for i in 0..<n {
-            meanStd += k[i] * alpha[i]
-            for j in cont { gradMean[j] += jac[i * d + j] * alpha[i] }
+        let means = models.map { model in
+            var meanStd = 0.0
+            var gradMean = [Double](repeating: 0, count: d)
+            for i in 0..<n {
+                meanStd += k[i] * model.alpha[i]
+                for j in cont { gradMean[j] += jac[i * d + j] * model.alpha[i] }
+            }
+            for j in cont { gradMean[j] *= sy }
+            return (mean: outputMean + sy * meanStd, gradient: gradMean)
         }
         var v = k
         factor.solveLower(&v)
@@ -241,8 +271,9 @@ package struct GaussianProcessModel: Sendable {
         } else {
             std = max(varianceStd, 0).squareRoot()
         }
-        for j in cont { gradMean[j] *= sy }
-        return PointPosterior(mean: outputMean + sy * meanStd, standardDeviation: std * sy, meanGradient: gradMean, standardDeviationGradient: gradStd)
+        return means.map {
+            PointPosterior(mean: $0.mean, standardDeviation: std * sy, meanGradient: $0.gradient, standardDeviationGradient: gradStd)
+        }
     }
 
     /// The model without the observations at `rows` (indices into its points): the same

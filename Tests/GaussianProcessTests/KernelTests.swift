@@ -196,6 +196,33 @@ func maternReference(_ r: Double) -> Double {
         #expect(a.variance[0] > 2 * full.variance[0], "row 3 is no longer observed")
         #expect(try model.excluding(rows: []).count == 12)
     }
+
+    /// Siblings (one model conditioned on the same pending points at other values) are predicted
+    /// together: each gets exactly what its own prediction gives, values and gradients.
+    @Test func siblingsPredictedTogetherMatchTheirOwnPredictions() throws {
+        var rng = Xoshiro256StarStar(seed: 6)
+        let xs = (0..<15).map { _ in [rng.nextUnitDouble(), rng.nextUnitDouble()] }
+        let model = try GaussianProcessModel(inputs: xs, values: xs.map { cos(3 * $0[0]) * $0[1] }, hyperparameters: hp)
+        let pending = [[0.3, 0.6], [0.8, 0.1]]
+        let siblings = try [[-1.0, 0.5], [0.2, 2.0], [1.5, -0.7]].map { try model.conditionedOnFantasies(pending, values: $0) }
+        let probe = [[0.31, 0.58], [0.5, 0.5], [0.05, 0.95], [0.79, 0.12]]
+        let together = siblings[0].predict(rowMajor: probe.flatMap { $0 }, count: probe.count, alongside: Array(siblings.dropFirst()))
+        #expect(together.count == 3)
+        for (sibling, shared) in zip(siblings, together) {
+            let own = sibling.predict(probe)
+            #expect(shared.mean == own.mean && shared.variance == own.variance)
+        }
+        // The draws differ where they were drawn, and share the variance.
+        #expect(abs(together[0].mean[0] - together[1].mean[0]) > 0.1)
+        for x in probe {
+            let shared = siblings[0].predictWithGradient(at: x, alongside: Array(siblings.dropFirst()))
+            for (sibling, posterior) in zip(siblings, shared) {
+                let own = sibling.predictWithGradient(at: x)
+                #expect(posterior.mean == own.mean && posterior.standardDeviation == own.standardDeviation)
+                #expect(posterior.meanGradient == own.meanGradient && posterior.standardDeviationGradient == own.standardDeviationGradient)
+            }
+        }
+    }
 }
 
 @Suite struct RandomTests {

@@ -36,9 +36,13 @@ package struct LogEIAcquisition: Sendable {
         self.incumbents = [incumbent]
     }
 
-    /// The mean EI over fantasy samples, in log space.
+    /// The mean EI over fantasy samples, in log space. The samples' models are one model
+    /// conditioned on the same points at other values (siblings, as
+    /// `GaussianProcessModel.predict(rowMajor:count:alongside:)` says): each evaluation computes
+    /// their shared variance once.
     package init(samples: [(model: GaussianProcessModel, incumbent: Double)]) {
         precondition(!samples.isEmpty)
+        precondition(samples.allSatisfy { $0.model.count == samples[0].model.count }, "the samples share their inputs")
         self.models = samples.map(\.model)
         self.incumbents = samples.map(\.incumbent)
     }
@@ -49,11 +53,11 @@ package struct LogEIAcquisition: Sendable {
         return top + log(values.reduce(0) { $0 + exp($1 - top) } / Double(values.count))
     }
 
-    /// a(x_j) for m row-major points (m×d), one batched posterior evaluation per model.
+    /// a(x_j) for m row-major points (m×d), one batched posterior evaluation for all models.
     package func values(rowMajor points: [Double], count m: Int) -> [Double] {
-        let perModel = zip(models, incumbents).map { model, incumbent in
-            let posterior = model.predict(rowMajor: points, count: m)
-            return (0..<m).map {
+        let posteriors = models[0].predict(rowMajor: points, count: m, alongside: Array(models.dropFirst()))
+        let perModel = zip(posteriors, incumbents).map { posterior, incumbent in
+            (0..<m).map {
                 LogExpectedImprovement.value(mean: posterior.mean[$0], standardDeviation: posterior.variance[$0].squareRoot(), incumbent: incumbent)
             }
         }
@@ -63,8 +67,8 @@ package struct LogEIAcquisition: Sendable {
 
     /// a(x) and ∇a(x) (length d) at one point.
     package func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
-        let parts = zip(models, incumbents).map { model, incumbent -> (value: Double, gradient: [Double]) in
-            let p = model.predictWithGradient(at: x)
+        let posteriors = models[0].predictWithGradient(at: x, alongside: Array(models.dropFirst()))
+        let parts = zip(posteriors, incumbents).map { p, incumbent -> (value: Double, gradient: [Double]) in
             let e = LogExpectedImprovement.evaluate(mean: p.mean, standardDeviation: p.standardDeviation, incumbent: incumbent)
             var gradient = [Double](repeating: 0, count: x.count)
             if e.value.isFinite {

@@ -276,6 +276,58 @@ package struct GaussianProcessModel: Sendable {
         }
     }
 
+    /// Joint draws of the outcomes at `points`, one draw per row of `normals` (a standard normal
+    /// per point). A draw takes each point's value from the posterior given its earlier values,
+    /// mean + σ·z, then is conditioned on it: what `predict` and `conditionedOnFantasies(_:values:)`
+    /// one point at a time give, bit for bit. The draws share their inputs, so the kernel vectors,
+    /// the variances and the extended factor are computed once for all of them; a draw adds its
+    /// mean and its weights (one solve) per point. Returns each draw's model and values.
+    package func jointDraws(at points: [[Double]], normals: [[Double]]) throws(GaussianProcessError)
+        -> [(model: GaussianProcessModel, values: [Double])]
+    {
+        guard points.allSatisfy({ $0.count == dimension }) else { throw .invalidInput("draw points must have \(dimension) coordinates") }
+        guard normals.allSatisfy({ $0.count == points.count }) else { throw .invalidInput("one normal per point and draw") }
+        guard count > 0 else { throw .invalidInput("draws need an observation") }
+        let s = hyperparameters.outputscale, sy = outputScale, sy2 = outputScale * outputScale
+        var factor = self.factor, scaled = scaledInputs
+        var standardized = Array(repeating: standardizedValues, count: normals.count)
+        var alphas = Array(repeating: alpha, count: normals.count)
+        var drawn = Array(repeating: [Double](), count: normals.count)
+        for (j, point) in points.enumerated() {
+            let n = count + j
+            let scaledNew = kernel.scaled(rowMajor: point, count: 1)
+            let cross = kernel.crossCovariance(scaledA: scaled, countA: n, scaledB: scaledNew, countB: 1)
+            var solved = cross
+            factor.solveLower(matrix: &solved, columns: 1)
+            var q = 0.0
+            for i in 0..<n { q += solved[i] * solved[i] }
+            let deviation = max(max(s - q, 0) * sy2, 0).squareRoot()
+            var block = kernel.crossCovariance(scaledA: scaledNew, countA: 1, scaledB: scaledNew, countB: 1)
+            block[0] += hyperparameters.noiseVariance
+            factor = try factor.appending(cross: cross, block: block, count: 1)
+            scaled += scaledNew
+            for draw in normals.indices {
+                var mean = [0.0]
+                cross.withUnsafeBufferPointer { c in
+                    alphas[draw].withUnsafeBufferPointer { a in
+                        mean.withUnsafeMutableBufferPointer { out in
+                            cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), 1, 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
+                        }
+                    }
+                }
+                let value = (outputMean + sy * mean[0]) + deviation * normals[draw][j]
+                drawn[draw].append(value)
+                standardized[draw].append((value - outputMean) / outputScale)
+                alphas[draw] = factor.solve(standardized[draw])
+            }
+        }
+        let flat = points.flatMap { $0 }
+        return normals.indices.map { draw in
+            (GaussianProcessModel(copying: self, inputs: inputs + flat, values: values + drawn[draw],
+                                  standardized: standardized[draw], scaled: scaled, factor: factor), drawn[draw])
+        }
+    }
+
     /// The model without the observations at `rows` (indices into its points): the same
     /// hyperparameters and standardization, the posterior of the others alone. O(n³): the
     /// factor is computed again.

@@ -197,6 +197,36 @@ func maternReference(_ r: Double) -> Double {
         #expect(try model.excluding(rows: []).count == 12)
     }
 
+    /// Joint draws computed together are the draws one point at a time: each value from the
+    /// posterior given the draw's earlier values, then conditioned on, bit for bit.
+    @Test func jointDrawsAreTheOneAtATimeDraws() throws {
+        var rng = Xoshiro256StarStar(seed: 7)
+        let xs = (0..<20).map { _ in [rng.nextUnitDouble(), rng.nextUnitDouble()] }
+        let model = try GaussianProcessModel(inputs: xs, values: xs.map { sin(5 * $0[0]) - $0[1] }, hyperparameters: hp)
+        let points = [[0.3, 0.6], [0.32, 0.61], [0.9, 0.2]]
+        let normals = [[0.5, -1.2, 2.0], [-0.3, 0.0, 1.1], [1.7, 1.7, -2.4]]
+        let draws = try model.jointDraws(at: points, normals: normals)
+        #expect(draws.count == 3)
+        let probe = [[0.31, 0.6], [0.5, 0.5]]
+        for (draw, z) in zip(draws, normals) {
+            var sampled = model
+            var values: [Double] = []
+            for (point, normal) in zip(points, z) {
+                let posterior = sampled.predict([point])
+                let value = posterior.mean[0] + max(posterior.variance[0], 0).squareRoot() * normal
+                sampled = try sampled.conditionedOnFantasies([point], values: [value])
+                values.append(value)
+            }
+            #expect(draw.values == values)
+            #expect(draw.model.count == 23)
+            let a = draw.model.predict(probe), b = sampled.predict(probe)
+            #expect(a.mean == b.mean && a.variance == b.variance)
+        }
+        // The second point, next to the first, follows its draw: the draws differ there.
+        #expect(abs(draws[0].values[1] - draws[2].values[1]) > 0.1)
+        #expect(throws: GaussianProcessError.self) { try model.jointDraws(at: points, normals: [[0.1]]) }
+    }
+
     /// Siblings (one model conditioned on the same pending points at other values) are predicted
     /// together: each gets exactly what its own prediction gives, values and gradients.
     @Test func siblingsPredictedTogetherMatchTheirOwnPredictions() throws {

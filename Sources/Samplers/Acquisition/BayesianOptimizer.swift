@@ -247,18 +247,10 @@ package struct BayesianOptimizer: Sendable {
             // Joint draws of the pending outcomes, one point at a time: draw from the marginal,
             // then condition on the draw before the next point.
             var noise = root.derived(stream: 5)
-            var draws: [(model: GaussianProcessModel, incumbent: Double)] = []
-            for _ in 0..<samples {
-                var sampled = model
-                var best = incumbent
-                for point in snapped {
-                    let posterior = sampled.predict([point])
-                    let z = min(max(noise.nextGaussian(), -configuration.fantasyClip), configuration.fantasyClip)
-                    let value = posterior.mean[0] + max(posterior.variance[0], 0).squareRoot() * z
-                    sampled = try sampled.conditionedOnFantasies([point], values: [value])
-                    best = min(best, value)
-                }
-                draws.append((sampled, best))
+            let clip = configuration.fantasyClip
+            let normals = (0..<samples).map { _ in snapped.map { _ in min(max(noise.nextGaussian(), -clip), clip) } }
+            let draws = try model.jointDraws(at: snapped, normals: normals).map { draw in
+                (model: draw.model, incumbent: draw.values.reduce(incumbent, min))
             }
             acquisition = LogEIAcquisition(samples: draws)
         } else {

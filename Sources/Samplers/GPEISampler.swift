@@ -1,4 +1,5 @@
 package import TrialModel
+import Foundation
 import GaussianProcess
 
 /// Bayesian optimization: a Gaussian process with expected improvement (LogEI).
@@ -171,12 +172,33 @@ package final class GPEISampler: Sampler {
             ? { @Sendable point in rule.activity(of: Array(point.dropLast())) + [true] } : nil
         var optimizer = self.optimizer
         optimizer.configuration.fantasySamples = optimizer.configuration.curveFantasySamples
+        let cost = try costModel(history, curves: curves, t: t, dimensions: dimensions, seed: callSeed)
         return try untried(history, pending: pending,
                            search: { pending in
                                try optimizer.suggest(using: snapshot.model, observations: observations, values: values,
-                                                     pending: pending, dimensions: dimensions, seed: callSeed, activity: activity).point
+                                                     pending: pending, dimensions: dimensions, seed: callSeed, activity: activity,
+                                                     cost: cost).point
                            },
                            decode: { space.decode(Array($0.dropLast())) }, pendingPoint: { curves.point(of: $0, in: space) + [t] })
+    }
+
+    /// With a cost weight: a GP of log seconds per step over the configurations of the trials that
+    /// ended (their time over the steps they reported), at the acquisition's step coordinate; nil
+    /// without a weight or with fewer than 3 such trials.
+    func costModel(_ history: StudyHistory, curves: CurveModel, t: Double, dimensions: [DimensionKind], seed: UInt64) throws
+        -> (model: GaussianProcessModel, weight: Double)?
+    {
+        let weight = optimizer.configuration.costWeight
+        guard weight > 0 else { return nil }
+        var points: [[Double]] = [], costs: [Double] = []
+        for trial in history.trials where trial.state == .completed || trial.state == .pruned {
+            guard let start = trial.startedAt, let end = trial.finishedAt, let steps = trial.step, steps > 0,
+                  end > start else { continue }
+            points.append(curves.point(of: trial.configuration, in: history.spec.space) + [t])
+            costs.append(log(end.timeIntervalSince(start) / Double(steps)))
+        }
+        guard points.count >= 3 else { return nil }
+        return (try optimizer.fit(observations: points, values: costs, dimensions: dimensions, seed: seed &+ 77), weight)
     }
 
     /// Searches after a suggestion that rounded to a configuration already tried, before falling

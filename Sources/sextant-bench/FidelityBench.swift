@@ -68,6 +68,9 @@ struct FidelityBench: AsyncParsableCommand {
     @Option(help: "Write every trial (start order, epochs, final value, the epoch-52 value a stopped one would have reached, its end in simulated seconds) of every run to this JSON file.")
     var jsonOut: String?
 
+    @Option(help: "curves: the weight of a configuration's predicted log seconds per step in the acquisition (0: none; 1: EI per second).")
+    var costWeight = 0.0
+
     @Option(help: "curves: write every assessment (task, seed, trial, step, forecast final with its 95% band, the true final, probabilities) to this file, one JSON object a line.")
     var assessmentsOut: String?
 
@@ -147,6 +150,7 @@ struct FidelityBench: AsyncParsableCommand {
         }
         var configuration = BayesianOptimizer.Configuration()
         configuration.curveFantasySamples = fantasySamples
+        configuration.costWeight = costWeight
         let sampler = GPEISampler(seed: spec.optimizer.seed, initialTrials: spec.optimizer.initialTrials,
                                   configuration: configuration, curves: curves)
 
@@ -166,7 +170,9 @@ struct FidelityBench: AsyncParsableCommand {
                 if curves != nil { study.reports = history.values }
                 guard let configuration = try sampler.suggestNow(study) else { return }
                 let id = TrialID(Int64(trials.count + 1))
-                trials.append(Trial(id: id, state: .running, configuration: configuration))
+                var started = Trial(id: id, state: .running, configuration: configuration)
+                started.startedAt = Date(timeIntervalSince1970: now)
+                trials.append(started)
                 let (values, times) = try Self.curve(task: task, configuration: configuration, evaluator: evaluator)
                 running.append(Running(index: trials.count - 1, start: now, values: values, times: times, epoch: 0))
                 truths.append(values[values.count - 1])
@@ -210,6 +216,7 @@ struct FidelityBench: AsyncParsableCommand {
             if step == Self.maxSteps || stop {
                 trials[trial.index].state = stop ? .pruned : .completed
                 ends[trial.index] = now
+                trials[trial.index].finishedAt = Date(timeIntervalSince1970: now)
                 trials[trial.index].value = value
                 if !stop { bestCompleted = min(bestCompleted ?? .infinity, value) }
                 running.remove(at: next)

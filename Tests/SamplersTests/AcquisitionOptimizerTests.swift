@@ -67,6 +67,25 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
         }
     }
 
+    /// With a cost model, the acquisition is LogEI minus the weighted predicted log cost: the
+    /// same point scores lower where it is predicted dearer, and the gradient includes the cost's.
+    @Test func aCostPenaltyIsSubtractedWithItsGradient() throws {
+        let (ys, model) = try Self.fixedModel()
+        // Log seconds per step grow with the first coordinate.
+        let (xs, _) = sampleData(count: 12, dimension: 3, seed: 11)
+        let cost = try GaussianProcessModel(inputs: xs, values: xs.map { 2 * $0[0] },
+                                            hyperparameters: Hyperparameters(lengthscales: [0.6, 1, 1], outputscale: 1, noiseVariance: 1e-4))
+        let plain = LogEIAcquisition(model: model, incumbent: ys.min()!)
+        var costed = plain
+        costed.cost = (cost, 0.5)
+        let probe = [0.8, 0.3, 0.6]
+        let predicted = cost.predict([probe]).mean[0]
+        #expect(predicted > 1)
+        #expect(abs(costed.values(rowMajor: probe, count: 1)[0] - (plain.values(rowMajor: probe, count: 1)[0] - 0.5 * predicted)) < 1e-12)
+        #expect(abs(costed.valueAndGradient(at: probe).value - costed.values(rowMajor: probe, count: 1)[0]) < 1e-10)
+        Self.expectGradientMatchesFiniteDifferences(costed, points: 6, seed: 12)
+    }
+
     @Test func monteCarloFantasiesAverageEIAndTheirGradientMatchesFiniteDifferences() throws {
         let (ys, model) = try Self.fixedModel()
         let pending = [0.2, 0.7, 0.4]

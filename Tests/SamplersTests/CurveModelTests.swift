@@ -162,6 +162,34 @@ import TrialModel
         #expect(model.latest != nil, "the suggestion refitted the shared model")
     }
 
+    /// With a cost weight, the time per step of the trials that ended (from their start and end)
+    /// is modelled and weighs on the choice: where the best curves were 50 times slower per step,
+    /// a heavy enough weight looks elsewhere; without a weight, or without times, it does not.
+    @Test func aCostWeightTurnsTheChoiceAwayFromSlowConfigurations() throws {
+        var history = Self.history()
+        let start = Date(timeIntervalSince1970: 1_000)
+        for index in history.trials.indices {
+            guard case .double(let x)? = history.trials[index].configuration["x"] else { continue }
+            history.trials[index].startedAt = start
+            history.trials[index].finishedAt = start.addingTimeInterval(12 * (x < 0.5 ? 50 : 1))
+        }
+        func suggested(weight: Double, _ history: StudyHistory) throws -> Double {
+            var configuration = BayesianOptimizer.Configuration()
+            configuration.costWeight = weight
+            let sampler = GPEISampler(seed: 4, initialTrials: 3, configuration: configuration,
+                                      curves: CurveModel(fidelity: Self.fidelity, seed: 1))
+            let suggestion = try #require(try sampler.suggestNow(history))
+            return try #require(suggestion["x"].flatMap { if case .double(let v) = $0 { v } else { nil } })
+        }
+        let plain = try suggested(weight: 0, history)
+        #expect(abs(plain - 0.25) < 0.2)
+        // LogEI falls by tens of units away from the best curves, so only a heavy weight outbids it.
+        let costed = try suggested(weight: 30, history)
+        #expect(costed > 0.5, "suggested x = \(costed), without the weight \(plain)")
+        // Without times there is nothing to model: the weight changes nothing.
+        #expect(try suggested(weight: 30, Self.history()) == suggested(weight: 0, Self.history()))
+    }
+
     @Test func aSequentialStudyFindsTheMinimumAndStopsPoorTrials() throws {
         let model = CurveModel(fidelity: Self.fidelity, seed: 2)
         let sampler = GPEISampler(seed: 2, initialTrials: 3, curves: model)

@@ -26,6 +26,11 @@ package struct LogEIAcquisition: Sendable {
     /// Incumbent f* per model: best (lowest) observed or fantasized value.
     package let incumbents: [Double]
 
+    /// A penalty subtracted from the acquisition: `weight` times a model's posterior mean (a
+    /// configuration's predicted log seconds per step, so the acquisition is LogEI minus the
+    /// weighted log cost: expected improvement per unit of cost when the weight is 1).
+    package var cost: (model: GaussianProcessModel, weight: Double)?
+
     /// The first model (all share dimension and inputs but the fantasized values).
     package var model: GaussianProcessModel { models[0] }
     package var incumbent: Double { incumbents[0] }
@@ -61,12 +66,25 @@ package struct LogEIAcquisition: Sendable {
                 LogExpectedImprovement.value(mean: posterior.mean[$0], standardDeviation: posterior.variance[$0].squareRoot(), incumbent: incumbent)
             }
         }
-        if perModel.count == 1 { return perModel[0] }
-        return (0..<m).map { j in Self.logMeanExp(perModel.map { $0[j] }) }
+        let values = perModel.count == 1 ? perModel[0] : (0..<m).map { j in Self.logMeanExp(perModel.map { $0[j] }) }
+        guard let cost else { return values }
+        let penalty = cost.model.predict(rowMajor: points, count: m).mean
+        return zip(values, penalty).map { $0 - cost.weight * $1 }
     }
 
     /// a(x) and ∇a(x) (length d) at one point.
     package func valueAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
+        var result = expectedImprovementAndGradient(at: x)
+        if let cost {
+            let p = cost.model.predictWithGradient(at: x)
+            result.value -= cost.weight * p.mean
+            for j in result.gradient.indices { result.gradient[j] -= cost.weight * p.meanGradient[j] }
+        }
+        return result
+    }
+
+    /// The LogEI part of `valueAndGradient`.
+    func expectedImprovementAndGradient(at x: [Double]) -> (value: Double, gradient: [Double]) {
         let posteriors = models[0].predictWithGradient(at: x, alongside: Array(models.dropFirst()))
         let parts = zip(posteriors, incumbents).map { p, incumbent -> (value: Double, gradient: [Double]) in
             let e = LogExpectedImprovement.evaluate(mean: p.mean, standardDeviation: p.standardDeviation, incumbent: incumbent)

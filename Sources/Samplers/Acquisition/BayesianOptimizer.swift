@@ -106,6 +106,9 @@ package struct BayesianOptimizer: Sendable {
         package var curveFantasySamples: Int = 8
         /// Fantasy draws are cut to the posterior mean ± this many standard deviations (∞).
         package var fantasyClip: Double = .infinity
+        /// With a fidelity: the weight of a configuration's predicted log seconds per step,
+        /// subtracted from LogEI (0: cost is not considered; 1: EI per second).
+        package var costWeight: Double = 0
         /// Samples × observations allowed for Monte Carlo fantasies (600).
         package var fantasyWork: Int = 600
         /// Best observed points around which extra candidates are drawn (5).
@@ -234,7 +237,8 @@ package struct BayesianOptimizer: Sendable {
     /// (after `modelValues`).
     package func suggest(
         using model: GaussianProcessModel, observations: [[Double]], values: [Double], pending: [[Double]],
-        dimensions: [DimensionKind], seed: UInt64, activity: (@Sendable ([Double]) -> [Bool])? = nil
+        dimensions: [DimensionKind], seed: UInt64, activity: (@Sendable ([Double]) -> [Bool])? = nil,
+        cost: (model: GaussianProcessModel, weight: Double)? = nil
     ) throws -> Suggestion {
         let excluded = observations + pending
         let root = Xoshiro256StarStar(seed: seed)
@@ -242,7 +246,7 @@ package struct BayesianOptimizer: Sendable {
         let fantasy = try model.conditionedOnFantasies(snapped)
         let incumbent = values.min()!
         let samples = snapped.isEmpty ? 0 : min(configuration.fantasySamples, configuration.fantasyWork / max(observations.count, 1))
-        let acquisition: LogEIAcquisition
+        var acquisition: LogEIAcquisition
         if samples >= 2 {
             // Joint draws of the pending outcomes, one point at a time: draw from the marginal,
             // then condition on the draw before the next point.
@@ -256,6 +260,7 @@ package struct BayesianOptimizer: Sendable {
         } else {
             acquisition = LogEIAcquisition(model: fantasy, incumbent: incumbent)
         }
+        acquisition.cost = cost
         var acquisitionSeed = root.derived(stream: 3)
         let best = try AcquisitionOptimizer(configuration: configuration.acquisition).maximize(
             acquisition, dimensions: dimensions, excluded: excluded, seed: acquisitionSeed.next(),

@@ -97,12 +97,14 @@ def main():
     parser.add_argument("--seeds", default="1-5")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "sextant"))
     parser.add_argument("--tolerance", type=float, default=0.01, help="within this fraction of the full study's best")
+    parser.add_argument("--fidelity-study", default=os.path.join(ROOT, "docs/examples/mlp-digits-fidelity.yaml"),
+                        help="the fidelity study to run against the full one (its budget is set as above)")
     parser.add_argument("--twin", action="store_true",
                         help="also run the full study a second time and judge it against the first by the same criterion")
     args = parser.parse_args()
     with open(os.path.join(ROOT, "docs/examples/mlp-digits-pruning.yaml")) as f:
         full_text = re.sub(r"pruner: \{[^}]*\}", "pruner: {kind: none}", f.read())
-    with open(os.path.join(ROOT, "docs/examples/mlp-digits-fidelity.yaml")) as f:
+    with open(args.fidelity_study) as f:
         fidelity_text = f.read()
     rows, ratios, twins = [], [], []
     with tempfile.TemporaryDirectory() as folder:

@@ -23,6 +23,9 @@ struct LatencyBench: AsyncParsableCommand {
     @Option(help: "With --curves: trials running at each suggestion, each with a 10-step curve so far (the suggestion draws their outcomes jointly).")
     var running = 0
 
+    @Flag(help: "With --running: the running trials have reported nothing yet (a large fleet's first minutes), so they are pending points without a curve.")
+    var fresh = false
+
     func run() async throws {
         if curves { return try runCurves() }
         let function = TestFunction.hartmann6
@@ -88,8 +91,8 @@ struct LatencyBench: AsyncParsableCommand {
             for index in 0..<running {
                 let x = (0..<6).map { _ in generator.nextUnitDouble() }
                 let id = TrialID(Int64(1_000_000 + index))
-                reports[id] = curve(x, steps: 10)
-                inFlight.append(Trial(id: id, state: .running, configuration: configuration(x), step: 10))
+                if !fresh { reports[id] = curve(x, steps: 10) }
+                inFlight.append(Trial(id: id, state: .running, configuration: configuration(x), step: fresh ? nil : 10))
             }
             let model = CurveModel(fidelity: fidelity, seed: 1)
             let sampler = GPEISampler(seed: 1, initialTrials: 8, curves: model)

@@ -67,6 +67,26 @@ func sampleData(count n: Int, dimension d: Int, seed: UInt64) -> ([[Double]], [D
         }
     }
 
+    /// The draws' work is bounded by the pending points too: with more than 300 of them (8 draws ×
+    /// 300 > 600), a suggestion is the believer's, as with no draws; with a few, the draws decide.
+    @Test func manyPendingPointsFallBackToTheBeliever() throws {
+        let (ys, model) = try Self.fixedModel()
+        let observations = (0..<model.count).map { Array(model.inputs[($0 * 3)..<(($0 + 1) * 3)]) }
+        let values = try #require(model.values.count == ys.count ? model.values : nil)
+        var rng = Xoshiro256StarStar(seed: 21)
+        let many = (0..<301).map { _ in (0..<3).map { _ in rng.nextUnitDouble() } }
+        let few = Array(many.prefix(4))
+        func point(samples: Int, pending: [[Double]]) throws -> [Double] {
+            var configuration = BayesianOptimizer.Configuration()
+            configuration.fantasySamples = samples
+            return try BayesianOptimizer(configuration: configuration).suggest(
+                using: model, observations: observations, values: values, pending: pending,
+                dimensions: Array(repeating: .continuous, count: 3), seed: 5).point
+        }
+        #expect(try point(samples: 8, pending: many) == point(samples: 0, pending: many))
+        #expect(try point(samples: 8, pending: few) != point(samples: 0, pending: few))
+    }
+
     /// With a cost model, the acquisition is LogEI minus the weighted predicted log cost: the
     /// same point scores lower where it is predicted dearer, and the gradient includes the cost's.
     @Test func aCostPenaltyIsSubtractedWithItsGradient() throws {

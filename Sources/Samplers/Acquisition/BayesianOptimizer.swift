@@ -98,7 +98,7 @@ package struct BayesianOptimizer: Sendable {
         /// EI over them, each against the best of the observed and its fantasized values (0 or 1:
         /// the kriging believer alone, the default). Off by default: measured with 4 workers it
         /// helped Branin and Hartmann-6 but made Rosenbrock-4 much worse (docs/benchmarks.md).
-        /// The count used is cut to keep samples × n within `fantasyWork`.
+        /// The count used is cut to keep samples × n and samples × pending within `fantasyWork`.
         package var fantasySamples: Int = 0
         /// The same for the suggestions of a study with a fidelity (the curve model's), where the
         /// running trials' outcomes at max_steps are uncertain even after their first reports (8):
@@ -109,7 +109,7 @@ package struct BayesianOptimizer: Sendable {
         /// With a fidelity: the weight of a configuration's predicted log seconds per step,
         /// subtracted from LogEI (0: cost is not considered; 1: EI per second).
         package var costWeight: Double = 0
-        /// Samples × observations allowed for Monte Carlo fantasies (600).
+        /// Samples × observations, and samples × pending points, allowed for Monte Carlo fantasies (600).
         package var fantasyWork: Int = 600
         /// Best observed points around which extra candidates are drawn (5).
         package var anchors: Int = 5
@@ -245,7 +245,10 @@ package struct BayesianOptimizer: Sendable {
         let snapped = pending.map { zip($0, dimensions).map { $0.isNaN ? .nan : $1.snap($0) } }
         let fantasy = try model.conditionedOnFantasies(snapped)
         let incumbent = values.min()!
-        let samples = snapped.isEmpty ? 0 : min(configuration.fantasySamples, configuration.fantasyWork / max(observations.count, 1))
+        // Draws cost samples × (observations + pending) × n²: both counts are bounded, so many
+        // pending points (a large fleet's first minutes) fall back to the believer.
+        let samples = snapped.isEmpty
+            ? 0 : min(configuration.fantasySamples, configuration.fantasyWork / max(observations.count, snapped.count, 1))
         var acquisition: LogEIAcquisition
         if samples >= 2 {
             // Joint draws of the pending outcomes, one point at a time: draw from the marginal,

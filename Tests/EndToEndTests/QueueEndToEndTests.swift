@@ -122,10 +122,12 @@ import Testing
 
     @Test func badInputGetsOneLineAndANonZeroExit() async throws {
         let box = try Sandbox()
-        let studyPath = try box.write("study.yaml", Self.study(trials: 2))
+        // The trial runs (and must not time out) for as long as the ten commands below take,
+        // however slowly they start on a loaded machine.
+        let studyPath = try box.write("study.yaml", StudyEndToEndTests.study(trials: 2, timeout: 600))
         let coordinator = try Self.coordinator(studyPath, box, name: "c")
         defer { coordinator.kill() }
-        let worker = try SextantProcess(["worker", box.endpoint, "--", "sh", "-c", "sleep 60"], in: box.directory, name: "w")
+        let worker = try SextantProcess(["worker", box.endpoint, "--", "sh", "-c", "sleep 600"], in: box.directory, name: "w")
         defer { worker.kill() }
         #expect(await coordinator.waitForOutput("trial 1 started"))
         let cases: [([String], String)] = [

@@ -3,13 +3,13 @@ import Testing
 
 /// Real coordinator and worker processes over real ZeroMQ sockets and a real SQLite file.
 @Suite(.timeLimit(.minutes(3))) struct StudyEndToEndTests {
-    static func study(trials: Int, optimizer: String = "random", extra: String = "") -> String {
+    static func study(trials: Int, optimizer: String = "random", extra: String = "", timeout: Int = 30) -> String {
         """
         name: e2e
         metric: {name: loss, goal: minimize}
         budget: {trials: \(trials)}
         optimizer: {kind: \(optimizer), seed: 11}
-        trial_timeout_seconds: 30
+        trial_timeout_seconds: \(timeout)
         \(extra)
         parameters:
           x: {type: float, low: -2.0, high: 2.0}

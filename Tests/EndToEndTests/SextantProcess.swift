@@ -47,7 +47,9 @@ final class SextantProcess: Sendable {
     var stderr: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 
     /// Waits for exit; returns the status, or nil after `timeout` (the process is then killed).
-    func wait(timeout: Duration = .seconds(60)) async -> Int32? {
+    /// The default leaves a debug-build study of a few dozen GP-EI trials time to end on a
+    /// machine whose cores are all taken by the other tests.
+    func wait(timeout: Duration = .seconds(120)) async -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {

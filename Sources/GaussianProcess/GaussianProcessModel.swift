@@ -150,28 +150,9 @@ package struct GaussianProcessModel: Sendable {
         }
         let scaledPoints = kernel.scaled(rowMajor: points, count: m)
         var cross = kernel.crossCovariance(scaledA: scaledInputs, countA: n, scaledB: scaledPoints, countB: m)
-        let sy = outputScale, sy2 = outputScale * outputScale
-        let means = models.map { model in
-            var mean = [Double](repeating: 0, count: m)
-            cross.withUnsafeBufferPointer { c in
-                model.alpha.withUnsafeBufferPointer { a in
-                    mean.withUnsafeMutableBufferPointer { out in
-                        cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(m), 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
-                    }
-                }
-            }
-            return mean.map { outputMean + sy * $0 }
-        }
+        let means = models.map { mean(cross: cross, rows: n, columns: m, weights: $0.alpha) }
         factor.solveLower(matrix: &cross, columns: m)
-        var variance = [Double](repeating: 0, count: m)
-        cross.withUnsafeBufferPointer { v in
-            for j in 0..<m {
-                let column = v.baseAddress! + j * n
-                var q = 0.0
-                for i in 0..<n { q += column[i] * column[i] }
-                variance[j] = max(s - q, 0) * sy2
-            }
-        }
+        let variance = variances(solved: cross, rows: n, columns: m)
         return means.map { PosteriorBatch(mean: $0, variance: variance) }
     }
 
@@ -182,15 +163,37 @@ package struct GaussianProcessModel: Sendable {
         guard n > 0 else { return Array(repeating: outputMean, count: m) }
         let cross = kernel.crossCovariance(scaledA: scaledInputs, countA: n,
                                            scaledB: kernel.scaled(rowMajor: points.flatMap { $0 }, count: m), countB: m)
+        return mean(cross: cross, rows: n, columns: m, weights: alpha)
+    }
+
+    /// The posterior mean in raw units, outputMean + outputScale · crossᵀ·weights, at the m points
+    /// whose kernel columns against the n inputs are `cross` (column-major n×m): one GEMV.
+    func mean(cross: [Double], rows n: Int, columns m: Int, weights: [Double]) -> [Double] {
         var mean = [Double](repeating: 0, count: m)
         cross.withUnsafeBufferPointer { c in
-            alpha.withUnsafeBufferPointer { a in
+            weights.withUnsafeBufferPointer { a in
                 mean.withUnsafeMutableBufferPointer { out in
                     cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), Int32(m), 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
                 }
             }
         }
         return mean.map { outputMean + outputScale * $0 }
+    }
+
+    /// The posterior variance in raw units at m points, from their kernel columns already solved
+    /// against the lower factor (`solved`, column-major n×m): (s − ‖v‖²)⁺ · outputScale².
+    func variances(solved: [Double], rows n: Int, columns m: Int) -> [Double] {
+        let s = hyperparameters.outputscale, sy2 = outputScale * outputScale
+        var variance = [Double](repeating: 0, count: m)
+        solved.withUnsafeBufferPointer { v in
+            for j in 0..<m {
+                let column = v.baseAddress! + j * n
+                var q = 0.0
+                for i in 0..<n { q += column[i] * column[i] }
+                variance[j] = max(s - q, 0) * sy2
+            }
+        }
+        return variance
     }
 
     /// Posterior at each point of `points` (each of length d).
@@ -288,7 +291,6 @@ package struct GaussianProcessModel: Sendable {
         guard points.allSatisfy({ $0.count == dimension }) else { throw .invalidInput("draw points must have \(dimension) coordinates") }
         guard normals.allSatisfy({ $0.count == points.count }) else { throw .invalidInput("one normal per point and draw") }
         guard count > 0 else { throw .invalidInput("draws need an observation") }
-        let s = hyperparameters.outputscale, sy = outputScale, sy2 = outputScale * outputScale
         var factor = self.factor, scaled = scaledInputs
         var standardized = Array(repeating: standardizedValues, count: normals.count)
         var alphas = Array(repeating: alpha, count: normals.count)
@@ -299,23 +301,13 @@ package struct GaussianProcessModel: Sendable {
             let cross = kernel.crossCovariance(scaledA: scaled, countA: n, scaledB: scaledNew, countB: 1)
             var solved = cross
             factor.solveLower(matrix: &solved, columns: 1)
-            var q = 0.0
-            for i in 0..<n { q += solved[i] * solved[i] }
-            let deviation = max(max(s - q, 0) * sy2, 0).squareRoot()
+            let deviation = max(variances(solved: solved, rows: n, columns: 1)[0], 0).squareRoot()
             var block = kernel.crossCovariance(scaledA: scaledNew, countA: 1, scaledB: scaledNew, countB: 1)
             block[0] += hyperparameters.noiseVariance
             factor = try factor.appending(cross: cross, block: block, count: 1)
             scaled += scaledNew
             for draw in normals.indices {
-                var mean = [0.0]
-                cross.withUnsafeBufferPointer { c in
-                    alphas[draw].withUnsafeBufferPointer { a in
-                        mean.withUnsafeMutableBufferPointer { out in
-                            cblas_dgemv(CblasColMajor, CblasTrans, Int32(n), 1, 1.0, c.baseAddress, Int32(n), a.baseAddress, 1, 0.0, out.baseAddress, 1)
-                        }
-                    }
-                }
-                let value = (outputMean + sy * mean[0]) + deviation * normals[draw][j]
+                let value = mean(cross: cross, rows: n, columns: 1, weights: alphas[draw])[0] + deviation * normals[draw][j]
                 drawn[draw].append(value)
                 standardized[draw].append((value - outputMean) / outputScale)
                 alphas[draw] = factor.solve(standardized[draw])

@@ -159,7 +159,6 @@ struct FidelityBench: AsyncParsableCommand {
         var history = ReportHistory(goal: .minimize)
         var running: [Running] = []
         var truths: [Double] = []
-        var ends: [Double] = []
         var consumed = 0
         var now = 0.0
         var bestCompleted: Double?
@@ -171,12 +170,11 @@ struct FidelityBench: AsyncParsableCommand {
                 guard let configuration = try sampler.suggestNow(study) else { return }
                 let id = TrialID(Int64(trials.count + 1))
                 var started = Trial(id: id, state: .running, configuration: configuration)
-                started.startedAt = Date(timeIntervalSince1970: now)
+                started.startedAt = Date(timeIntervalSinceReferenceDate: now)
                 trials.append(started)
                 let (values, times) = try Self.curve(task: task, configuration: configuration, evaluator: evaluator)
                 running.append(Running(index: trials.count - 1, start: now, values: values, times: times, epoch: 0))
                 truths.append(values[values.count - 1])
-                ends.append(.nan)
             }
         }
 
@@ -215,8 +213,7 @@ struct FidelityBench: AsyncParsableCommand {
             }
             if step == Self.maxSteps || stop {
                 trials[trial.index].state = stop ? .pruned : .completed
-                ends[trial.index] = now
-                trials[trial.index].finishedAt = Date(timeIntervalSince1970: now)
+                trials[trial.index].finishedAt = Date(timeIntervalSinceReferenceDate: now)
                 trials[trial.index].value = value
                 if !stop { bestCompleted = min(bestCompleted ?? .infinity, value) }
                 running.remove(at: next)
@@ -229,7 +226,8 @@ struct FidelityBench: AsyncParsableCommand {
         }
         return Run(method: method, task: task, seed: seed, workers: workers,
                    epochs: trials.map { $0.step ?? 0 },
-                   finals: trials.map { $0.state == .completed ? $0.value : nil }, truths: truths, ends: ends, regret: [:], seconds: 0)
+                   finals: trials.map { $0.state == .completed ? $0.value : nil }, truths: truths,
+                   ends: trials.map { $0.finishedAt?.timeIntervalSinceReferenceDate ?? .nan }, regret: [:], seconds: 0)
     }
 
     static func curve(task: String, configuration: Configuration, evaluator: RealisticEvaluator) throws -> ([Double], [Double]) {

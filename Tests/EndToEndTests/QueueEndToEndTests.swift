@@ -4,8 +4,8 @@ import Testing
 /// `sextant enqueue` and `sextant retry` against real coordinators and workers, over real sockets
 /// and a real SQLite file, with the coordinator running and stopped.
 @Suite(.timeLimit(.minutes(3))) struct QueueEndToEndTests {
-    static func study(trials: Int) -> String {
-        StudyEndToEndTests.study(trials: trials)
+    static func study(trials: Int, timeout: Int = 30) -> String {
+        StudyEndToEndTests.study(trials: trials, timeout: timeout)
     }
 
     static func params(_ trial: [String: Any]) -> [String: Any] { trial["params"] as? [String: Any] ?? [:] }
@@ -124,7 +124,7 @@ import Testing
         let box = try Sandbox()
         // The trial runs (and must not time out) for as long as the ten commands below take,
         // however slowly they start on a loaded machine.
-        let studyPath = try box.write("study.yaml", StudyEndToEndTests.study(trials: 2, timeout: 600))
+        let studyPath = try box.write("study.yaml", Self.study(trials: 2, timeout: 600))
         let coordinator = try Self.coordinator(studyPath, box, name: "c")
         defer { coordinator.kill() }
         let worker = try SextantProcess(["worker", box.endpoint, "--", "sh", "-c", "sleep 600"], in: box.directory, name: "w")

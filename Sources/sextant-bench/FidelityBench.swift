@@ -83,7 +83,8 @@ struct FidelityBench: AsyncParsableCommand {
         /// Each trial's epoch-52 value, also for the trials that stopped: what stopping gave up.
         var truths: [Double]
         /// When each trial ended, in simulated seconds from the study's start (the surrogate's
-        /// training times, the workers running side by side).
+        /// training times, the workers running side by side): kept as is, since a trial's
+        /// `finishedAt` date does not give these seconds back bit for bit.
         var ends: [Double]
         var regret: [String: Double?]
         var seconds: Double
@@ -159,6 +160,7 @@ struct FidelityBench: AsyncParsableCommand {
         var history = ReportHistory(goal: .minimize)
         var running: [Running] = []
         var truths: [Double] = []
+        var ends: [Double] = []
         var consumed = 0
         var now = 0.0
         var bestCompleted: Double?
@@ -170,11 +172,12 @@ struct FidelityBench: AsyncParsableCommand {
                 guard let configuration = try sampler.suggestNow(study) else { return }
                 let id = TrialID(Int64(trials.count + 1))
                 var started = Trial(id: id, state: .running, configuration: configuration)
-                started.startedAt = Date(timeIntervalSinceReferenceDate: now)
+                started.startedAt = Date(timeIntervalSince1970: now)
                 trials.append(started)
                 let (values, times) = try Self.curve(task: task, configuration: configuration, evaluator: evaluator)
                 running.append(Running(index: trials.count - 1, start: now, values: values, times: times, epoch: 0))
                 truths.append(values[values.count - 1])
+                ends.append(.nan)
             }
         }
 
@@ -213,7 +216,8 @@ struct FidelityBench: AsyncParsableCommand {
             }
             if step == Self.maxSteps || stop {
                 trials[trial.index].state = stop ? .pruned : .completed
-                trials[trial.index].finishedAt = Date(timeIntervalSinceReferenceDate: now)
+                ends[trial.index] = now
+                trials[trial.index].finishedAt = Date(timeIntervalSince1970: now)
                 trials[trial.index].value = value
                 if !stop { bestCompleted = min(bestCompleted ?? .infinity, value) }
                 running.remove(at: next)
@@ -226,8 +230,7 @@ struct FidelityBench: AsyncParsableCommand {
         }
         return Run(method: method, task: task, seed: seed, workers: workers,
                    epochs: trials.map { $0.step ?? 0 },
-                   finals: trials.map { $0.state == .completed ? $0.value : nil }, truths: truths,
-                   ends: trials.map { $0.finishedAt?.timeIntervalSinceReferenceDate ?? .nan }, regret: [:], seconds: 0)
+                   finals: trials.map { $0.state == .completed ? $0.value : nil }, truths: truths, ends: ends, regret: [:], seconds: 0)
     }
 
     static func curve(task: String, configuration: Configuration, evaluator: RealisticEvaluator) throws -> ([Double], [Double]) {
